@@ -4,4 +4,5 @@
 #![deny(missing_docs)]
 
 pub mod ir;
+pub mod loader;
 pub mod uapi;
