@@ -1,0 +1,8 @@
+//! The ELF reader must reject any input with an error, never panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = skelgen::elf::ElfFile::parse(data);
+});

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# The project's test command; CI runs it through .ci/run.
+#
+#   scripts/test.sh            run every step
+#   scripts/test.sh fmt test   run only the named steps
+#   scripts/test.sh --list     list the steps
+#
+# Steps, in order (every step runs even when an earlier one failed):
+#   deps           scripts/install-deps.sh (installs what is missing, mounts bpffs/tracefs)
+#   fmt            cargo fmt --check (the crate and the fuzz crate)
+#   clippy         cargo clippy --all-targets -- -D warnings
+#   test           cargo test --all-targets
+#   doctest        cargo test --doc
+#   lib-only       cargo build --no-default-features --lib (the library without the CLI)
+#   fuzz-<target>  replay fuzz/regressions/<target>/, then fuzz for $FUZZ_SECONDS (default 20)
+#                  from the seed corpus (fuzz/seed.sh); a crash fails the step
+#
+# The last line printed is "N passed, M failed" (counting steps); the exit status is
+# non-zero when any step failed. Logs of the fuzz steps are kept in target/test-logs/.
+#
+# BPF needs locked memory: this script raises the limit with `ulimit -l unlimited`
+# (as root); when that is refused it says so and goes on.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+for dir in "$HOME/.cargo/bin" /usr/local/go/bin /usr/local/bin; do
+    case ":$PATH:" in
+        *":$dir:"*) ;;
+        *) if [ -d "$dir" ]; then PATH="$dir:$PATH"; fi ;;
+    esac
+done
+export PATH
+
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+log_dir=$root/target/test-logs
+
+fuzz_targets=()
+if [ -d fuzz/fuzz_targets ]; then
+    for f in fuzz/fuzz_targets/*.rs; do
+        [ -e "$f" ] || continue
+        fuzz_targets+=("$(basename "$f" .rs)")
+    done
+fi
+
+all_steps=(deps fmt clippy test doctest lib-only)
+for t in "${fuzz_targets[@]}"; do
+    all_steps+=("fuzz-$t")
+done
+
+if [ "${1:-}" = "--list" ]; then
+    printf '%s\n' "${all_steps[@]}"
+    exit 0
+fi
+
+selected=("${all_steps[@]}")
+if [ "$#" -gt 0 ]; then
+    for want in "$@"; do
+        case " ${all_steps[*]} " in
+            *" $want "*) ;;
+            *)
+                echo "test.sh: unknown step '$want' (steps: ${all_steps[*]})" >&2
+                exit 2
+                ;;
+        esac
+    done
+    selected=("$@")
+fi
+
+if ! ulimit -l unlimited 2>/dev/null; then
+    echo "note: could not raise the locked-memory limit (ulimit -l is $(ulimit -l));" \
+        "kernels before 5.11 may refuse BPF maps and programs"
+fi
+
+# --- the steps -------------------------------------------------------------
+
+step_deps() { bash scripts/install-deps.sh; }
+
+step_fmt() {
+    # rustfmt colours its diff even into a pipe or a CI log.
+    local color=()
+    [ -t 1 ] || color=(-- --color=never)
+    cargo fmt --check "${color[@]}" || return 1
+    if [ -f fuzz/Cargo.toml ]; then
+        cargo fmt --check --manifest-path fuzz/Cargo.toml "${color[@]}" || return 1
+    fi
+}
+
+step_clippy() { cargo clippy --all-targets -- -D warnings; }
+
+step_test() { cargo test --all-targets; }
+
+step_doctest() { cargo test --doc; }
+
+step_lib_only() { cargo build --no-default-features --lib; }
+
+seeded=0
+fuzz_step() {
+    local target=$1 log
+    mkdir -p "$log_dir"
+    if [ "$seeded" -eq 0 ]; then
+        bash fuzz/seed.sh || return 1
+        seeded=1
+    fi
+    mkdir -p "fuzz/corpus/$target"
+
+    log=$log_dir/fuzz-$target-build.log
+    if ! cargo +nightly fuzz build "$target" >"$log" 2>&1; then
+        tail -n 60 "$log"
+        echo "fuzz build failed; full log: ${log#"$root"/}"
+        return 1
+    fi
+
+    local regressions=fuzz/regressions/$target
+    local count=0
+    if [ -d "$regressions" ]; then
+        count=$(find "$regressions" -type f ! -name '.*' | wc -l)
+    fi
+    if [ "$count" -gt 0 ]; then
+        log=$log_dir/fuzz-$target-regressions.log
+        if ! cargo +nightly fuzz run "$target" "$regressions" -- -runs=0 >"$log" 2>&1; then
+            tail -n 80 "$log"
+            echo "a regression input in $regressions fails again; full log: ${log#"$root"/}"
+            return 1
+        fi
+        echo "regressions: $count inputs pass"
+    fi
+
+    log=$log_dir/fuzz-$target.log
+    if ! cargo +nightly fuzz run "$target" "fuzz/corpus/$target" -- \
+        -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 >"$log" 2>&1; then
+        tail -n 80 "$log"
+        echo "fuzzing $target found a failure; the input is in fuzz/artifacts/$target/"
+        echo "(see fuzz/README.md: minimise it and commit it to $regressions/); full log: ${log#"$root"/}"
+        return 1
+    fi
+    grep -E '^stat::number_of_executed_units|^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1 || true
+}
+
+# --- running them ----------------------------------------------------------
+
+passed=0
+failed=0
+summary=()
+
+run_step() {
+    local name=$1 start elapsed status
+    local -a fn
+    case "$name" in
+        fuzz-*) fn=(fuzz_step "${name#fuzz-}") ;;
+        *) fn=("step_${name//-/_}") ;;
+    esac
+    echo
+    echo "==> $name"
+    start=$SECONDS
+    if "${fn[@]}"; then
+        status=PASS
+        passed=$((passed + 1))
+    else
+        status=FAIL
+        failed=$((failed + 1))
+    fi
+    elapsed=$((SECONDS - start))
+    echo "<== $name: $status (${elapsed}s)"
+    summary+=("$(printf '%-4s %-16s %5ss' "$status" "$name" "$elapsed")")
+}
+
+total_start=$SECONDS
+for name in "${selected[@]}"; do
+    run_step "$name"
+done
+
+echo
+echo "Summary ($((SECONDS - total_start))s):"
+printf '  %s\n' "${summary[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
