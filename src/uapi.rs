@@ -271,7 +271,10 @@ mod tests {
         assert_eq!(AttachType::TraceIter.raw(), 28);
         assert_eq!(AttachType::TcxIngress.raw(), 46);
         assert_eq!(AttachType::TraceKprobeSession.raw(), 56);
-        assert_eq!(AttachType::TraceUprobeSession.c_name(), "BPF_TRACE_UPROBE_SESSION");
+        assert_eq!(
+            AttachType::TraceUprobeSession.c_name(),
+            "BPF_TRACE_UPROBE_SESSION"
+        );
         assert_eq!(MapType::PercpuArray.raw(), 6);
         assert_eq!(MapType::Ringbuf.raw(), 27);
         assert_eq!(MapType::Arena.raw(), 33);
