@@ -4,10 +4,13 @@
 //! nothing about maps, programs or BTF. Every offset and count in the input is checked before
 //! use, so malformed input yields an [`ElfError`] naming the structure at fault, never a panic.
 
+mod bytes;
 mod error;
 mod parse;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_corrupt;
 
 pub use error::ElfError;
 

@@ -4,11 +4,11 @@
 //! and the caller's bytes may sit anywhere, every table is first copied into an 8-byte aligned
 //! buffer; section contents are still borrowed from the caller's bytes.
 
+use super::bytes::{decode_table, read_at, slice, string_at, Aligned};
 use super::{Binding, ElfError, Reloc, Section, SectionKind, Symbol, SymbolKind};
 use object::elf::{self, FileHeader64, Rel64, SectionHeader64, Sym64};
 use object::read::elf::{FileHeader as _, Rel as _, SectionHeader as _, Sym as _};
-use object::read::StringTable;
-use object::{pod, Endianness, Pod};
+use object::Endianness;
 
 const EHDR_SIZE: usize = 64;
 /// Size of `e_ident` and the positions of the bytes checked in it.
@@ -442,70 +442,5 @@ fn bad_section(section: &Section<'_>, reason: &str) -> ElfError {
         index: section.index,
         name: Some(section.name.clone()),
         reason: reason.to_string(),
-    }
-}
-
-/// A NUL-terminated UTF-8 string at `offset` in a string table.
-fn string_at(table: &[u8], offset: u32) -> Result<String, String> {
-    if table.is_empty() && offset == 0 {
-        return Ok(String::new());
-    }
-    let strings = StringTable::new(table, 0, table.len() as u64);
-    let bytes = strings
-        .get(offset)
-        .map_err(|()| format!("offset {offset:#x} is outside its string table or unterminated"))?;
-    String::from_utf8(bytes.to_vec()).map_err(|_| format!("at offset {offset:#x} is not UTF-8"))
-}
-
-/// `size` bytes at `offset`, or a [`ElfError::Truncated`] naming `what`.
-fn read_at<'data>(
-    data: &'data [u8],
-    offset: u64,
-    size: u64,
-    what: &'static str,
-) -> Result<&'data [u8], ElfError> {
-    slice(data, offset, size).ok_or(ElfError::Truncated {
-        what,
-        offset,
-        needed: size,
-        available: (data.len() as u64).saturating_sub(offset),
-    })
-}
-
-/// A checked sub-slice.
-fn slice(data: &[u8], offset: u64, size: u64) -> Option<&[u8]> {
-    let start = usize::try_from(offset).ok()?;
-    let end = start.checked_add(usize::try_from(size).ok()?)?;
-    data.get(start..end)
-}
-
-/// Copies `bytes` into aligned memory and decodes them as a table of `T`.
-fn decode_table<T: Pod + Copy>(bytes: &[u8], what: &str) -> Result<Vec<T>, ElfError> {
-    let buf = Aligned::new(bytes);
-    pod::slice_from_all_bytes::<T>(buf.bytes())
-        .map(<[T]>::to_vec)
-        .map_err(|()| ElfError::BadHeader {
-            reason: format!("{what} table cannot be decoded"),
-        })
-}
-
-/// Bytes copied into 8-byte aligned storage, as `object`'s ELF64 structures require.
-struct Aligned {
-    words: Vec<u64>,
-    len: usize,
-}
-
-impl Aligned {
-    fn new(bytes: &[u8]) -> Self {
-        let mut words = vec![0u64; bytes.len().div_ceil(8)];
-        pod::bytes_of_slice_mut(&mut words)[..bytes.len()].copy_from_slice(bytes);
-        Aligned {
-            words,
-            len: bytes.len(),
-        }
-    }
-
-    fn bytes(&self) -> &[u8] {
-        &pod::bytes_of_slice(&self.words)[..self.len]
     }
 }
