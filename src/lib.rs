@@ -3,6 +3,92 @@
 //! `BPF_PROG_TYPE_SYSCALL` loader program and its data, which each skeleton replays.
 #![deny(missing_docs)]
 
+pub mod btf;
+pub mod elf;
 pub mod ir;
 pub mod loader;
 pub mod uapi;
+
+mod error;
+pub mod lower;
+mod options;
+mod summary;
+
+pub use error::Error;
+pub use ir::ObjectSpec;
+pub use options::{default_object_name, Emit, Options};
+
+use std::path::Path;
+
+/// Reads a BPF object from memory with default options.
+///
+/// `source` names the object in error messages and gives the default object name (the file
+/// name up to its first dot, as libbpf does).
+///
+/// # Errors
+/// When the bytes are not a BPF ELF object with BTF, or describe something that cannot be
+/// loaded; the error names the object and the section, offset or symbol at fault.
+pub fn parse_object(data: &[u8], source: &str) -> Result<ObjectSpec, Error> {
+    parse_object_with(data, source, &Options::default())
+}
+
+/// Reads a BPF object from memory, naming it as `options` say.
+///
+/// # Errors
+/// As [`parse_object`], and when `--name` is empty.
+pub fn parse_object_with(data: &[u8], source: &str, options: &Options) -> Result<ObjectSpec, Error> {
+    let name = match &options.name {
+        Some(n) if n.is_empty() => {
+            return Err(Error::BadOption { option: "--name", reason: "the object name is empty".into() })
+        }
+        Some(n) => n.clone(),
+        None => default_object_name(source),
+    };
+    let elf = elf::ElfFile::parse(data).map_err(|source_err| Error::Elf { object: source.to_string(), source: source_err })?;
+    lower::lower(&elf, &name).map_err(|e| Error::Lower { object: source.to_string(), source: e })
+}
+
+/// Produces the output `options.emit` asks for, completely, in memory.
+///
+/// # Errors
+/// As [`parse_object_with`].
+pub fn generate(data: &[u8], source: &str, options: &Options) -> Result<String, Error> {
+    let spec = parse_object_with(data, source, options)?;
+    Ok(match options.emit {
+        Emit::Summary => summary::render(&spec),
+        Emit::Ir => {
+            let mut json = serde_json::to_string_pretty(&spec).expect("the IR always serialises");
+            json.push('\n');
+            json
+        }
+    })
+}
+
+/// Reads the object at `path` and produces the output `options.emit` asks for.
+///
+/// # Errors
+/// When the file cannot be read, and as [`generate`].
+pub fn generate_file(path: &Path, options: &Options) -> Result<String, Error> {
+    let data = std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    generate(&data, &path.display().to_string(), options)
+}
+
+/// Writes `contents` to `path` unless the file already holds exactly that, so build systems
+/// see no change; returns whether it wrote. The file is replaced atomically.
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn write_if_changed(path: &Path, contents: &[u8]) -> Result<bool, Error> {
+    if std::fs::read(path).is_ok_and(|old| old == contents) {
+        return Ok(false);
+    }
+    let io = |source| Error::Io { path: path.to_path_buf(), source };
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{file_name}.skelgen-tmp"));
+    std::fs::write(&tmp, contents).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(e)
+    })?;
+    Ok(true)
+}

@@ -48,6 +48,8 @@ pub enum KconfigKind {
     Bool,
     /// `enum libbpf_tristate`: y → 1, m → 2, n → 0.
     Tristate,
+    /// A single `char`: the option's first character (`y`, `m`, `n`).
+    Char,
     /// Character array: a quoted string value.
     CharArray,
     /// Integer of `size` bytes, signed or not.

@@ -1,0 +1,67 @@
+//! Options of a skelgen run, declared once for the library and the command line.
+//!
+//! With the `cli` feature the same struct is a `clap::Args`, so a flag cannot exist on one
+//! side only.
+
+use serde::{Deserialize, Serialize};
+
+/// What skelgen writes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "snake_case")]
+pub enum Emit {
+    /// A readable summary: programs, maps, variables and externs.
+    #[default]
+    Summary,
+    /// The ObjectSpec as JSON.
+    Ir,
+}
+
+/// Options for reading an object and producing output.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
+pub struct Options {
+    /// Object name used for generated identifiers and kernel map names
+    /// [default: the object's file name up to its first dot]
+    #[cfg_attr(feature = "cli", arg(long, value_name = "NAME"))]
+    pub name: Option<String>,
+
+    /// What to write
+    #[cfg_attr(feature = "cli", arg(long, value_enum, default_value_t = Emit::Summary))]
+    pub emit: Emit,
+}
+
+impl Options {
+    /// The command-line arguments that reproduce these options.
+    pub fn to_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(name) = &self.name {
+            args.extend(["--name".to_string(), name.clone()]);
+        }
+        let emit = match self.emit {
+            Emit::Summary => "summary",
+            Emit::Ir => "ir",
+        };
+        args.extend(["--emit".to_string(), emit.to_string()]);
+        args
+    }
+}
+
+/// The object name libbpf would use: the file name up to its first dot.
+pub fn default_object_name(source: &str) -> String {
+    let file = source.rsplit('/').next().unwrap_or(source);
+    let stem = file.split('.').next().unwrap_or(file);
+    if stem.is_empty() { "bpf".to_string() } else { stem.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_name_follows_libbpf() {
+        assert_eq!(default_object_name("examples/bpf/minimal.bpf.o"), "minimal");
+        assert_eq!(default_object_name("x.o"), "x");
+        assert_eq!(default_object_name(".hidden.o"), "bpf");
+    }
+}

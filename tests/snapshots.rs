@@ -1,0 +1,74 @@
+//! Snapshots of every example object's summary and ObjectSpec, in `snapshots/`.
+//!
+//! Bless after a deliberate change with `INSTA_UPDATE=always cargo test --test snapshots`
+//! (or `cargo insta review`), and read every diff.
+
+use std::path::Path;
+
+fn examples() -> Vec<std::path::PathBuf> {
+    let mut objs: Vec<_> = std::fs::read_dir("examples/bpf")
+        .expect("examples/bpf exists")
+        .map(|e| e.expect("readable directory").path())
+        .filter(|p| p.to_string_lossy().ends_with(".bpf.o"))
+        .collect();
+    objs.sort();
+    assert!(!objs.is_empty(), "no example objects in examples/bpf");
+    objs
+}
+
+fn snapshot_name(path: &Path) -> String {
+    let file = path.file_name().unwrap().to_string_lossy();
+    file.trim_end_matches(".bpf.o").to_string()
+}
+
+fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("../snapshots");
+    s.set_prepend_module_to_snapshot(false);
+    s.set_omit_expression(true);
+    s
+}
+
+#[test]
+fn summaries() {
+    for obj in examples() {
+        let data = std::fs::read(&obj).unwrap();
+        let source = format!("{}", obj.file_name().unwrap().to_string_lossy());
+        let options = skelgen::Options::default();
+        let text = skelgen::generate(&data, &source, &options)
+            .unwrap_or_else(|e| panic!("{}: {e}", obj.display()));
+        settings().bind(|| insta::assert_snapshot!(format!("{}.summary", snapshot_name(&obj)), text));
+    }
+}
+
+#[test]
+fn object_specs() {
+    for obj in examples() {
+        let data = std::fs::read(&obj).unwrap();
+        let source = format!("{}", obj.file_name().unwrap().to_string_lossy());
+        let spec = skelgen::parse_object(&data, &source).unwrap_or_else(|e| panic!("{}: {e}", obj.display()));
+        settings().bind(|| insta::assert_json_snapshot!(format!("{}.ir", snapshot_name(&obj)), spec));
+    }
+}
+
+#[test]
+fn ir_round_trips_through_json() {
+    for obj in examples() {
+        let data = std::fs::read(&obj).unwrap();
+        let spec = skelgen::parse_object(&data, "x.bpf.o").unwrap();
+        let json = serde_json::to_string(&spec).unwrap();
+        let back: skelgen::ObjectSpec = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, spec, "{}", obj.display());
+    }
+}
+
+#[test]
+fn output_is_deterministic() {
+    for obj in examples() {
+        let data = std::fs::read(&obj).unwrap();
+        let options = skelgen::Options { emit: skelgen::Emit::Ir, ..Default::default() };
+        let a = skelgen::generate(&data, "x.bpf.o", &options).unwrap();
+        let b = skelgen::generate(&data, "x.bpf.o", &options).unwrap();
+        assert_eq!(a, b, "{}", obj.display());
+    }
+}
