@@ -70,7 +70,7 @@ fn map(out: &mut String, spec: &ObjectSpec, m: &MapSpec) {
     let types = &spec.types;
     if let (Some(k), Some(v)) = (m.key_type, m.value_type) {
         let _ = writeln!(out, "    {} -> {}", type_name(types, k), type_name(types, v));
-    } else if let Some(v) = m.value_type {
+    } else if let (Some(v), None) = (m.value_type, &m.data) {
         let _ = writeln!(out, "    value {}", type_name(types, v));
     }
     if let Some(inner) = &m.inner {

@@ -89,7 +89,7 @@ impl Code {
                         ),
                     });
                 }
-                relocs.insert((r.offset / INSN_SIZE) as usize, r.clone());
+                relocs.insert((r.offset / INSN_SIZE) as usize, *r);
             }
             if sec.name == ".text" {
                 code.text = Some(sec.index);

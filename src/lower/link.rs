@@ -272,6 +272,11 @@ impl Linker<'_> {
         let rel = placed[&callee] as i64 - (base + i) as i64 - 1;
         let rel = i32::try_from(rel).map_err(|_| self.bad_program(func, "linked program is too large"))?;
         out.insns[base + i].set_imm(rel);
+        if out.insns[base + i].code() == LD_IMM64 {
+            // The compiler may leave src_reg 0 on a relocated function address; the kernel
+            // needs it marked as one.
+            out.insns[base + i].set_src(uapi::BPF_PSEUDO_FUNC);
+        }
         Ok(())
     }
 

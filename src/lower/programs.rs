@@ -75,11 +75,11 @@ pub(crate) fn init_slots(
             let prog = programs.iter().position(|p| p.name == sym.name);
             SlotTarget::Program(prog.ok_or_else(|| bad("symbol is neither a map nor a program".into()))?)
         };
-        let fits = match (maps[outer].map_type, target) {
-            (MapType::ArrayOfMaps | MapType::HashOfMaps, SlotTarget::Map(_)) => true,
-            (MapType::ProgArray, SlotTarget::Program(_)) => true,
-            _ => false,
-        };
+        let fits = matches!(
+            (maps[outer].map_type, target),
+            (MapType::ArrayOfMaps | MapType::HashOfMaps, SlotTarget::Map(_))
+                | (MapType::ProgArray, SlotTarget::Program(_))
+        );
         if !fits {
             return Err(bad(format!("map {} cannot hold this kind of slot", m.spec.name)));
         }
