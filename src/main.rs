@@ -36,7 +36,9 @@ fn run() -> Result<()> {
         Some(path) => {
             skelgen::write_if_changed(path, text.as_bytes())?;
         }
-        None => std::io::stdout().write_all(text.as_bytes()).context("writing standard output")?,
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .context("writing standard output")?,
     }
     Ok(())
 }

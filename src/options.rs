@@ -51,7 +51,11 @@ impl Options {
 pub fn default_object_name(source: &str) -> String {
     let file = source.rsplit('/').next().unwrap_or(source);
     let stem = file.split('.').next().unwrap_or(file);
-    if stem.is_empty() { "bpf".to_string() } else { stem.to_string() }
+    if stem.is_empty() {
+        "bpf".to_string()
+    } else {
+        stem.to_string()
+    }
 }
 
 #[cfg(test)]

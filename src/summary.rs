@@ -7,8 +7,17 @@ use std::fmt::Write as _;
 /// Renders the summary of an object.
 pub(crate) fn render(spec: &ObjectSpec) -> String {
     let mut out = String::new();
-    let license = if spec.license.is_empty() { "none" } else { &spec.license };
-    let _ = writeln!(out, "object {} (license {license:?}, BTF {} bytes)", spec.name, spec.btf.0.len());
+    let license = if spec.license.is_empty() {
+        "none"
+    } else {
+        &spec.license
+    };
+    let _ = writeln!(
+        out,
+        "object {} (license {license:?}, BTF {} bytes)",
+        spec.name,
+        spec.btf.0.len()
+    );
     let _ = writeln!(out, "\nprograms ({}):", spec.programs.len());
     for p in &spec.programs {
         program(&mut out, p);
@@ -21,7 +30,11 @@ pub(crate) fn render(spec: &ObjectSpec) -> String {
         let _ = writeln!(out, "\nexterns ({}):", spec.externs.len());
         for e in &spec.externs {
             let kind = match &e.kind {
-                ExternKind::Kconfig { offset, size, value } => format!("kconfig {value:?} at {offset}, {size} bytes"),
+                ExternKind::Kconfig {
+                    offset,
+                    size,
+                    value,
+                } => format!("kconfig {value:?} at {offset}, {size} bytes"),
                 ExternKind::Kfunc { .. } => "kfunc".to_string(),
                 ExternKind::KsymTyped { .. } => "typed ksym".to_string(),
                 ExternKind::KsymTypeless => "typeless ksym".to_string(),
@@ -34,8 +47,17 @@ pub(crate) fn render(spec: &ObjectSpec) -> String {
 }
 
 fn program(out: &mut String, p: &ProgramSpec) {
-    let attach = p.expected_attach_type.map(|a| format!(" {}", a.c_name())).unwrap_or_default();
-    let _ = writeln!(out, "  {} ({}): {}{attach}", p.name, p.section, p.prog_type.c_name());
+    let attach = p
+        .expected_attach_type
+        .map(|a| format!(" {}", a.c_name()))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "  {} ({}): {}{attach}",
+        p.name,
+        p.section,
+        p.prog_type.c_name()
+    );
     let mut facts = vec![format!("{} insns", p.insns.len())];
     if let Some(t) = &p.attach_to {
         facts.push(format!("attach to {t}"));
@@ -69,12 +91,23 @@ fn map(out: &mut String, spec: &ObjectSpec, m: &MapSpec) {
     );
     let types = &spec.types;
     if let (Some(k), Some(v)) = (m.key_type, m.value_type) {
-        let _ = writeln!(out, "    {} -> {}", type_name(types, k), type_name(types, v));
+        let _ = writeln!(
+            out,
+            "    {} -> {}",
+            type_name(types, k),
+            type_name(types, v)
+        );
     } else if let (Some(v), None) = (m.value_type, &m.data) {
         let _ = writeln!(out, "    value {}", type_name(types, v));
     }
     if let Some(inner) = &m.inner {
-        let _ = writeln!(out, "    inner: {} key {} value {}", inner.map_type.c_name(), inner.key_size, inner.value_size);
+        let _ = writeln!(
+            out,
+            "    inner: {} key {} value {}",
+            inner.map_type.c_name(),
+            inner.key_size,
+            inner.value_size
+        );
     }
     for s in &m.init_slots {
         let target = match s.target {
@@ -86,7 +119,14 @@ fn map(out: &mut String, spec: &ObjectSpec, m: &MapSpec) {
     if let Some(data) = &m.data {
         for v in &data.variables {
             let linkage = if v.global { "" } else { "static " };
-            let _ = writeln!(out, "    {:>5}  {linkage}{} {} ({} bytes)", v.offset, type_name(types, v.ty), v.name, v.size);
+            let _ = writeln!(
+                out,
+                "    {:>5}  {linkage}{} {} ({} bytes)",
+                v.offset,
+                type_name(types, v.ty),
+                v.name,
+                v.size
+            );
         }
     }
 }
@@ -97,7 +137,9 @@ pub(crate) fn type_name(types: &TypeTable, id: TypeId) -> String {
 }
 
 fn type_name_depth(types: &TypeTable, id: TypeId, depth: u32) -> String {
-    let Some(t) = types.get(id) else { return format!("<type {}>", id.0) };
+    let Some(t) = types.get(id) else {
+        return format!("<type {}>", id.0);
+    };
     if depth > 16 {
         return "...".to_string();
     }
@@ -108,8 +150,12 @@ fn type_name_depth(types: &TypeTable, id: TypeId, depth: u32) -> String {
     match &t.kind {
         TypeKind::Void => "void".to_string(),
         TypeKind::Int { .. } | TypeKind::Float | TypeKind::Typedef { .. } => named(""),
-        TypeKind::Pointer { pointee } => format!("{} *", type_name_depth(types, *pointee, depth + 1)),
-        TypeKind::Array { elem, len } => format!("{}[{len}]", type_name_depth(types, *elem, depth + 1)),
+        TypeKind::Pointer { pointee } => {
+            format!("{} *", type_name_depth(types, *pointee, depth + 1))
+        }
+        TypeKind::Array { elem, len } => {
+            format!("{}[{len}]", type_name_depth(types, *elem, depth + 1))
+        }
         TypeKind::Struct { .. } => named("struct "),
         TypeKind::Union { .. } => named("union "),
         TypeKind::Enum { .. } => named("enum "),

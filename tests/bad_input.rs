@@ -19,7 +19,10 @@ fn error_of(data: &[u8]) -> String {
 
 fn assert_error(data: &[u8], expected: &[&str]) {
     let msg = error_of(data);
-    assert!(msg.starts_with("bad.bpf.o: "), "error does not name the object: {msg}");
+    assert!(
+        msg.starts_with("bad.bpf.o: "),
+        "error does not name the object: {msg}"
+    );
     for e in expected {
         assert!(msg.contains(e), "error {msg:?} does not mention {e:?}");
     }
@@ -37,7 +40,12 @@ fn sections(data: &[u8]) -> Vec<(usize, usize, usize, String)> {
         .enumerate()
         .map(|(i, s)| {
             let name = String::from_utf8_lossy(table.section_name(endian, s).unwrap()).into_owned();
-            (shoff + i * entsize, s.sh_offset(endian) as usize, s.sh_size(endian) as usize, name)
+            (
+                shoff + i * entsize,
+                s.sh_offset(endian) as usize,
+                s.sh_size(endian) as usize,
+                name,
+            )
         })
         .collect()
 }
@@ -54,7 +62,9 @@ fn rename(data: &mut [u8], from: &str, to: &str) {
     let shstrndx = header.e_shstrndx.get(header.endian().unwrap()) as usize;
     let (_, start, size, _) = sections(data)[shstrndx].clone();
     let table = &data[start..start + size];
-    let pos = table.windows(from.len() + 1).position(|w| &w[..from.len()] == from.as_bytes() && w[from.len()] == 0);
+    let pos = table
+        .windows(from.len() + 1)
+        .position(|w| &w[..from.len()] == from.as_bytes() && w[from.len()] == 0);
     let pos = start + pos.unwrap_or_else(|| panic!("{from} not in the section-name table"));
     data[pos..pos + to.len()].copy_from_slice(to.as_bytes());
     data[pos + to.len()] = 0;
@@ -72,7 +82,10 @@ fn truncated_files() {
     for len in [16, 63, 64, 200, data.len() / 2, data.len() - 1] {
         let msg = error_of(&data[..len]);
         assert!(msg.starts_with("bad.bpf.o: "), "{msg}");
-        assert!(msg.contains("offset") || msg.contains("truncated") || msg.contains("section"), "len {len}: {msg}");
+        assert!(
+            msg.contains("offset") || msg.contains("truncated") || msg.contains("section"),
+            "len {len}: {msg}"
+        );
     }
 }
 
@@ -142,14 +155,27 @@ fn unsupported_relocation_type() {
     let info = u64::from_le_bytes(data[off + 8..off + 16].try_into().unwrap());
     let info = (info & !0xffff_ffff) | 7;
     data[off + 8..off + 16].copy_from_slice(&info.to_le_bytes());
-    assert_error(&data, &["tp/syscalls/sys_enter_getpid", "unsupported relocation type 7"]);
+    assert_error(
+        &data,
+        &[
+            "tp/syscalls/sys_enter_getpid",
+            "unsupported relocation type 7",
+        ],
+    );
 }
 
 #[test]
 fn unknown_program_section() {
     let mut data = minimal();
-    rename(&mut data, "tp/syscalls/sys_enter_getpid", "zz/syscalls/sys_enter_getpid");
-    assert_error(&data, &["zz/syscalls/sys_enter_getpid", "unknown program section"]);
+    rename(
+        &mut data,
+        "tp/syscalls/sys_enter_getpid",
+        "zz/syscalls/sys_enter_getpid",
+    );
+    assert_error(
+        &data,
+        &["zz/syscalls/sys_enter_getpid", "unknown program section"],
+    );
 }
 
 #[test]
@@ -175,14 +201,20 @@ fn cli_writes_nothing_on_failure() {
         .unwrap();
     assert_eq!(status.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&status.stderr);
-    assert!(stderr.starts_with("skelgen: ") && stderr.contains("bad.bpf.o"), "{stderr}");
+    assert!(
+        stderr.starts_with("skelgen: ") && stderr.contains("bad.bpf.o"),
+        "{stderr}"
+    );
     assert!(!out.exists(), "output written despite the failure");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn cli_succeeds_on_an_example() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_skelgen")).arg(MINIMAL).output().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_skelgen"))
+        .arg(MINIMAL)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("handle_getpid"));
 }

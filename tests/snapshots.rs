@@ -37,7 +37,8 @@ fn summaries() {
         let options = skelgen::Options::default();
         let text = skelgen::generate(&data, &source, &options)
             .unwrap_or_else(|e| panic!("{}: {e}", obj.display()));
-        settings().bind(|| insta::assert_snapshot!(format!("{}.summary", snapshot_name(&obj)), text));
+        settings()
+            .bind(|| insta::assert_snapshot!(format!("{}.summary", snapshot_name(&obj)), text));
     }
 }
 
@@ -46,8 +47,10 @@ fn object_specs() {
     for obj in examples() {
         let data = std::fs::read(&obj).unwrap();
         let source = format!("{}", obj.file_name().unwrap().to_string_lossy());
-        let spec = skelgen::parse_object(&data, &source).unwrap_or_else(|e| panic!("{}: {e}", obj.display()));
-        settings().bind(|| insta::assert_json_snapshot!(format!("{}.ir", snapshot_name(&obj)), spec));
+        let spec = skelgen::parse_object(&data, &source)
+            .unwrap_or_else(|e| panic!("{}: {e}", obj.display()));
+        settings()
+            .bind(|| insta::assert_json_snapshot!(format!("{}.ir", snapshot_name(&obj)), spec));
     }
 }
 
@@ -66,7 +69,10 @@ fn ir_round_trips_through_json() {
 fn output_is_deterministic() {
     for obj in examples() {
         let data = std::fs::read(&obj).unwrap();
-        let options = skelgen::Options { emit: skelgen::Emit::Ir, ..Default::default() };
+        let options = skelgen::Options {
+            emit: skelgen::Emit::Ir,
+            ..Default::default()
+        };
         let a = skelgen::generate(&data, "x.bpf.o", &options).unwrap();
         let b = skelgen::generate(&data, "x.bpf.o", &options).unwrap();
         assert_eq!(a, b, "{}", obj.display());

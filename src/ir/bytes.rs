@@ -16,7 +16,9 @@ impl Serialize for HexBytes {
 impl<'de> Deserialize<'de> for HexBytes {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        from_hex(&text).map(HexBytes).map_err(serde::de::Error::custom)
+        from_hex(&text)
+            .map(HexBytes)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -109,7 +111,10 @@ mod tests {
     #[test]
     fn insn_fields() {
         let mut i = Insn([0x18, 0x21, 0xfe, 0xff, 1, 0, 0, 0]);
-        assert_eq!((i.code(), i.dst(), i.src(), i.off(), i.imm()), (0x18, 1, 2, -2, 1));
+        assert_eq!(
+            (i.code(), i.dst(), i.src(), i.off(), i.imm()),
+            (0x18, 1, 2, -2, 1)
+        );
         i.set_src(5);
         i.set_imm(-1);
         assert_eq!((i.dst(), i.src(), i.imm()), (1, 5, -1));

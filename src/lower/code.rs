@@ -53,7 +53,11 @@ impl Code {
     /// Collects every function of every executable section.
     pub fn collect(elf: &ElfFile<'_>) -> Result<Code, LowerError> {
         let mut code = Code::default();
-        for sec in elf.sections().iter().filter(|s| s.exec && !s.data.is_empty()) {
+        for sec in elf
+            .sections()
+            .iter()
+            .filter(|s| s.exec && !s.data.is_empty())
+        {
             if sec.data.len() as u64 % INSN_SIZE != 0 {
                 return Err(LowerError::BadSection {
                     section: sec.name.clone(),
@@ -94,7 +98,11 @@ impl Code {
             if sec.name == ".text" {
                 code.text = Some(sec.index);
             }
-            let section = SectionCode { name: sec.name.clone(), insns, relocs };
+            let section = SectionCode {
+                name: sec.name.clone(),
+                insns,
+                relocs,
+            };
             code.sections.insert(sec.index, section);
         }
         code.collect_funcs(elf)?;
@@ -104,7 +112,9 @@ impl Code {
     fn collect_funcs(&mut self, elf: &ElfFile<'_>) -> Result<(), LowerError> {
         for sym in elf.symbols() {
             let Some(sec_idx) = sym.section else { continue };
-            let Some(sec) = self.sections.get(&sec_idx) else { continue };
+            let Some(sec) = self.sections.get(&sec_idx) else {
+                continue;
+            };
             if sym.kind != SymbolKind::Func {
                 continue;
             }
@@ -113,7 +123,9 @@ impl Code {
                 return Err(LowerError::BadProgram {
                     section: sec.name.clone(),
                     program: sym.name.clone(),
-                    reason: "a static function cannot be a program; remove `static` or move it to .text".into(),
+                    reason:
+                        "a static function cannot be a program; remove `static` or move it to .text"
+                            .into(),
                 });
             }
             let bad = |reason: &str| LowerError::BadProgram {
@@ -122,14 +134,25 @@ impl Code {
                 reason: reason.into(),
             };
             if sym.value % INSN_SIZE != 0 || sym.size % INSN_SIZE != 0 || sym.size == 0 {
-                return Err(bad("symbol offset or size is not a whole number of instructions"));
+                return Err(bad(
+                    "symbol offset or size is not a whole number of instructions",
+                ));
             }
             let start = (sym.value / INSN_SIZE) as usize;
             let len = (sym.size / INSN_SIZE) as usize;
-            if start.checked_add(len).is_none_or(|end| end > sec.insns.len()) {
+            if start
+                .checked_add(len)
+                .is_none_or(|end| end > sec.insns.len())
+            {
                 return Err(bad("function extends past the end of its section"));
             }
-            let func = Func { name: sym.name.clone(), section: sec_idx, start, len, entry };
+            let func = Func {
+                name: sym.name.clone(),
+                section: sec_idx,
+                start,
+                len,
+                entry,
+            };
             self.funcs.push(func);
         }
         self.funcs.sort_by_key(|f| (f.section, f.start));
@@ -147,7 +170,9 @@ impl Code {
 
     /// The function in `section` that starts exactly at instruction `start`.
     pub fn func_at(&self, section: usize, start: usize) -> Option<usize> {
-        self.funcs.iter().position(|f| f.section == section && f.start == start)
+        self.funcs
+            .iter()
+            .position(|f| f.section == section && f.start == start)
     }
 
     /// Instructions of a function.

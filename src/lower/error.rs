@@ -75,10 +75,16 @@ pub enum LowerError {
 
 impl LowerError {
     pub(crate) fn btf(source: BtfError) -> Self {
-        LowerError::Btf { section: ".BTF", source }
+        LowerError::Btf {
+            section: ".BTF",
+            source,
+        }
     }
 
     pub(crate) fn btf_ext(source: BtfError) -> Self {
-        LowerError::Btf { section: ".BTF.ext", source }
+        LowerError::Btf {
+            section: ".BTF.ext",
+            source,
+        }
     }
 }

@@ -102,7 +102,8 @@ impl Linker<'_> {
             match insn.code() {
                 LD_IMM64 => {
                     if i + 1 >= len {
-                        return Err(self.bad_program(func, "ld_imm64 is cut off at the end of the function"));
+                        return Err(self
+                            .bad_program(func, "ld_imm64 is cut off at the end of the function"));
                     }
                     self.resolve_ld_imm64(func, i, base, out, placed)?;
                     i += 2;
@@ -142,7 +143,10 @@ impl Linker<'_> {
             }
             None => {
                 let f = &self.code.funcs[func];
-                (Some(f.section), (f.start + i) as i64 + insn.imm() as i64 + 1)
+                (
+                    Some(f.section),
+                    (f.start + i) as i64 + insn.imm() as i64 + 1,
+                )
             }
         };
         self.link_subprog(func, i, base, section, target, out, placed)
@@ -170,31 +174,61 @@ impl Linker<'_> {
         }
         let sym = self.symbol(func, i, r.symbol)?;
         let Some(sym_sec) = sym.section else {
-            return Err(self.bad_reloc(func, i, r.symbol, "refers to an undefined symbol that is not a .kconfig or .ksyms extern"));
+            return Err(self.bad_reloc(
+                func,
+                i,
+                r.symbol,
+                "refers to an undefined symbol that is not a .kconfig or .ksyms extern",
+            ));
         };
         if self.code.sections.contains_key(&sym_sec) {
             // The address of a function: a callback such as bpf_loop's.
             if (sym.value + insn.imm() as u64) % INSN_SIZE != 0 {
-                return Err(self.bad_reloc(func, i, r.symbol, "function address is not on an instruction"));
+                return Err(self.bad_reloc(
+                    func,
+                    i,
+                    r.symbol,
+                    "function address is not on an instruction",
+                ));
             }
             let target = ((sym.value as i64) + insn.imm() as i64) / INSN_SIZE as i64;
             return self.link_subprog(func, i, base, Some(sym_sec), target, out, placed);
         }
         if Some(sym_sec) == self.targets.maps_section {
             let Some(&map) = self.targets.user_maps.get(&sym.value) else {
-                return Err(self.bad_reloc(func, i, r.symbol, "no map is defined at this offset of .maps"));
+                return Err(self.bad_reloc(
+                    func,
+                    i,
+                    r.symbol,
+                    "no map is defined at this offset of .maps",
+                ));
             };
             out.insns[base + i].set_src(uapi::BPF_PSEUDO_MAP_IDX);
             out.insns[base + i].set_imm(map as i32);
-            out.relocations.push(Relocation { insn: (base + i) as u32, kind: RelocKind::Map { map } });
+            out.relocations.push(Relocation {
+                insn: (base + i) as u32,
+                kind: RelocKind::Map { map },
+            });
             return Ok(());
         }
         let Some(&map) = self.targets.data_maps.get(&sym_sec) else {
-            return Err(self.bad_reloc(func, i, r.symbol, "refers to a section that is neither a map nor global data"));
+            return Err(self.bad_reloc(
+                func,
+                i,
+                r.symbol,
+                "refers to a section that is neither a map nor global data",
+            ));
         };
-        let offset = (insn.imm() as i64).checked_add(sym.value as i64).and_then(|o| u32::try_from(o).ok());
+        let offset = (insn.imm() as i64)
+            .checked_add(sym.value as i64)
+            .and_then(|o| u32::try_from(o).ok());
         let Some(offset) = offset else {
-            return Err(self.bad_reloc(func, i, r.symbol, "offset into global data is out of range"));
+            return Err(self.bad_reloc(
+                func,
+                i,
+                r.symbol,
+                "offset into global data is out of range",
+            ));
         };
         self.set_map_value(base + i, map, offset, out);
         Ok(())
@@ -204,7 +238,10 @@ impl Linker<'_> {
         out.insns[at].set_src(uapi::BPF_PSEUDO_MAP_IDX_VALUE);
         out.insns[at].set_imm(map as i32);
         out.insns[at + 1].set_imm(offset as i32);
-        out.relocations.push(Relocation { insn: at as u32, kind: RelocKind::MapValue { map, offset } });
+        out.relocations.push(Relocation {
+            insn: at as u32,
+            kind: RelocKind::MapValue { map, offset },
+        });
     }
 
     fn apply_extern(
@@ -226,12 +263,19 @@ impl Linker<'_> {
                 RelocKind::Kfunc { ext }
             }
             (ExternRef::Kconfig { offset }, false) => {
-                let map = self.targets.kconfig_map.expect("kconfig externs imply a kconfig map");
+                let map = self
+                    .targets
+                    .kconfig_map
+                    .expect("kconfig externs imply a kconfig map");
                 self.set_map_value(at, map, offset, out);
                 return Ok(());
             }
             (ExternRef::KsymTyped, false) | (ExternRef::KsymTypeless, false) => {
-                let src = if matches!(eref, ExternRef::KsymTyped) { uapi::BPF_PSEUDO_BTF_ID } else { 0 };
+                let src = if matches!(eref, ExternRef::KsymTyped) {
+                    uapi::BPF_PSEUDO_BTF_ID
+                } else {
+                    0
+                };
                 out.insns[at].set_src(src);
                 out.insns[at].set_imm(0);
                 out.insns[at + 1].set_imm(0);
@@ -239,10 +283,18 @@ impl Linker<'_> {
             }
             _ => {
                 let r = self.code.reloc(func, i).map(|r| r.symbol).unwrap_or(0);
-                return Err(self.bad_reloc(func, i, r, "extern is used as neither a call of a kfunc nor a load of a variable"));
+                return Err(self.bad_reloc(
+                    func,
+                    i,
+                    r,
+                    "extern is used as neither a call of a kfunc nor a load of a variable",
+                ));
             }
         };
-        out.relocations.push(Relocation { insn: at as u32, kind });
+        out.relocations.push(Relocation {
+            insn: at as u32,
+            kind,
+        });
         Ok(())
     }
 
@@ -270,7 +322,8 @@ impl Linker<'_> {
             self.place(callee, out, placed)?;
         }
         let rel = placed[&callee] as i64 - (base + i) as i64 - 1;
-        let rel = i32::try_from(rel).map_err(|_| self.bad_program(func, "linked program is too large"))?;
+        let rel = i32::try_from(rel)
+            .map_err(|_| self.bad_program(func, "linked program is too large"))?;
         out.insns[base + i].set_imm(rel);
         if out.insns[base + i].code() == LD_IMM64 {
             // The compiler may leave src_reg 0 on a relocated function address; the kernel
@@ -287,7 +340,10 @@ impl Linker<'_> {
         let rebase = |off: u32| (off as u64 / INSN_SIZE) as u32 - f.start as u32 + base as u32;
         for r in self.ext.func_info.get(sec).into_iter().flatten() {
             if range.contains(&(r.insn_off as u64)) {
-                out.func_info.push(FuncInfo { insn: rebase(r.insn_off), type_id: r.type_id });
+                out.func_info.push(FuncInfo {
+                    insn: rebase(r.insn_off),
+                    type_id: r.type_id,
+                });
             }
         }
         for r in self.ext.line_info.get(sec).into_iter().flatten() {
@@ -302,7 +358,10 @@ impl Linker<'_> {
         }
         for r in self.ext.core_relos.get(sec).into_iter().flatten() {
             if range.contains(&(r.insn_off as u64)) {
-                let access = self.btf.string_at(r.access_str_off).map_err(LowerError::btf_ext)?;
+                let access = self
+                    .btf
+                    .string_at(r.access_str_off)
+                    .map_err(LowerError::btf_ext)?;
                 out.core_relos.push(CoreRelo {
                     insn: rebase(r.insn_off),
                     type_id: r.type_id,
@@ -315,7 +374,12 @@ impl Linker<'_> {
         Ok(())
     }
 
-    fn symbol(&self, func: usize, i: usize, index: usize) -> Result<&crate::elf::Symbol, LowerError> {
+    fn symbol(
+        &self,
+        func: usize,
+        i: usize,
+        index: usize,
+    ) -> Result<&crate::elf::Symbol, LowerError> {
         self.elf
             .symbols()
             .get(index)

@@ -29,15 +29,24 @@ pub(crate) fn user_maps(btf: &Btf) -> Result<Vec<UserMap>, LowerError> {
     };
     let mut out = Vec::with_capacity(vars.len());
     for v in vars {
-        let BtfType::Var { name_off, ty, .. } = btf.type_by_id(v.ty).map_err(LowerError::btf)? else {
+        let BtfType::Var { name_off, ty, .. } = btf.type_by_id(v.ty).map_err(LowerError::btf)?
+        else {
             return Err(LowerError::BadSection {
                 section: ".maps".into(),
                 reason: format!("DATASEC entry {} is not a VAR", v.ty),
             });
         };
-        let name = btf.string_at(*name_off).map_err(LowerError::btf)?.to_string();
+        let name = btf
+            .string_at(*name_off)
+            .map_err(LowerError::btf)?
+            .to_string();
         let (spec, values_offset) = parse_def(btf, &name, *ty, false)?;
-        out.push(UserMap { spec, offset: v.offset.into(), size: v.size.into(), values_offset });
+        out.push(UserMap {
+            spec,
+            offset: v.offset.into(),
+            size: v.size.into(),
+            values_offset,
+        });
     }
     Ok(out)
 }
@@ -59,11 +68,21 @@ struct Def {
     values_offset: Option<u64>,
 }
 
-fn parse_def(btf: &Btf, name: &str, ty: u32, inner: bool) -> Result<(MapSpec, Option<u64>), LowerError> {
-    let bad = |reason: String| LowerError::BadMap { map: name.to_string(), reason };
+fn parse_def(
+    btf: &Btf,
+    name: &str,
+    ty: u32,
+    inner: bool,
+) -> Result<(MapSpec, Option<u64>), LowerError> {
+    let bad = |reason: String| LowerError::BadMap {
+        map: name.to_string(),
+        reason,
+    };
     let def_id = btf.skip_mods_and_typedefs(ty).map_err(LowerError::btf)?;
     let Some((members, kflag)) = btf.type_by_id(def_id).map_err(LowerError::btf)?.members() else {
-        return Err(bad("the definition is not a struct; declare maps with __uint/__type in a struct".into()));
+        return Err(bad(
+            "the definition is not a struct; declare maps with __uint/__type in a struct".into(),
+        ));
     };
     let mut def = Def::default();
     for m in members {
@@ -78,13 +97,22 @@ fn parse_def(btf: &Btf, name: &str, ty: u32, inner: bool) -> Result<(MapSpec, Op
             "pinning" => def.pinning = int()?,
             "key_size" => def.key_size = Some(int()?),
             "value_size" => def.value_size = Some(int()?),
-            "key" => def.key_ty = Some(pointee(btf, m.ty).map_err(|r| bad(format!("field key: {r}")))?),
-            "value" => def.value_ty = Some(pointee(btf, m.ty).map_err(|r| bad(format!("field value: {r}")))?),
+            "key" => {
+                def.key_ty = Some(pointee(btf, m.ty).map_err(|r| bad(format!("field key: {r}")))?)
+            }
+            "value" => {
+                def.value_ty =
+                    Some(pointee(btf, m.ty).map_err(|r| bad(format!("field value: {r}")))?)
+            }
             "values" if !inner => {
                 def.values_offset = Some(u64::from(m.bit_offset(kflag) / 8));
                 def.inner = inner_def(btf, name, m.ty)?;
             }
-            other => return Err(bad(format!("unknown field {other:?} in the map definition"))),
+            other => {
+                return Err(bad(format!(
+                    "unknown field {other:?} in the map definition"
+                )))
+            }
         }
     }
     let values_offset = def.values_offset;
@@ -92,24 +120,37 @@ fn parse_def(btf: &Btf, name: &str, ty: u32, inner: bool) -> Result<(MapSpec, Op
 }
 
 fn finish_def(btf: &Btf, name: &str, def: Def) -> Result<MapSpec, LowerError> {
-    let bad = |reason: String| LowerError::BadMap { map: name.to_string(), reason };
-    let raw_type = def.map_type.ok_or_else(|| bad("no map type; add __uint(type, BPF_MAP_TYPE_...)".into()))?;
+    let bad = |reason: String| LowerError::BadMap {
+        map: name.to_string(),
+        reason,
+    };
+    let raw_type = def
+        .map_type
+        .ok_or_else(|| bad("no map type; add __uint(type, BPF_MAP_TYPE_...)".into()))?;
     let map_type = u32::try_from(raw_type).ok().and_then(MapType::from_raw);
     let map_type = map_type.ok_or_else(|| bad(format!("unsupported map type {raw_type}")))?;
     let key_size = sized(btf, name, "key", def.key_ty, def.key_size)?;
     let mut value_size = sized(btf, name, "value", def.value_ty, def.value_size)?;
     if def.values_offset.is_some() {
         if value_size != 0 && value_size != 4 {
-            return Err(bad("a map with `values` holds fds: its value size must be 4".into()));
+            return Err(bad(
+                "a map with `values` holds fds: its value size must be 4".into(),
+            ));
         }
         value_size = 4;
     }
     let pinning = match def.pinning {
         0 => Pinning::None,
         1 => Pinning::ByName,
-        other => return Err(bad(format!("unsupported pinning {other}; use LIBBPF_PIN_NONE or LIBBPF_PIN_BY_NAME"))),
+        other => {
+            return Err(bad(format!(
+                "unsupported pinning {other}; use LIBBPF_PIN_NONE or LIBBPF_PIN_BY_NAME"
+            )))
+        }
     };
-    let narrow = |v: u64, what: &str| u32::try_from(v).map_err(|_| bad(format!("{what} {v} does not fit in 32 bits")));
+    let narrow = |v: u64, what: &str| {
+        u32::try_from(v).map_err(|_| bad(format!("{what} {v} does not fit in 32 bits")))
+    };
     let (btf_key_type_id, btf_value_type_id) = if keeps_btf_ids(map_type) {
         (def.key_ty.unwrap_or(0), def.value_ty.unwrap_or(0))
     } else {
@@ -141,21 +182,51 @@ fn keeps_btf_ids(t: MapType) -> bool {
     use MapType as M;
     !matches!(
         t,
-        M::PerfEventArray | M::CgroupArray | M::StackTrace | M::ArrayOfMaps | M::HashOfMaps
-            | M::Devmap | M::DevmapHash | M::Cpumap | M::Xskmap | M::Sockmap | M::Sockhash
-            | M::Queue | M::Stack | M::Arena | M::StructOps
+        M::PerfEventArray
+            | M::CgroupArray
+            | M::StackTrace
+            | M::ArrayOfMaps
+            | M::HashOfMaps
+            | M::Devmap
+            | M::DevmapHash
+            | M::Cpumap
+            | M::Xskmap
+            | M::Sockmap
+            | M::Sockhash
+            | M::Queue
+            | M::Stack
+            | M::Arena
+            | M::StructOps
     )
 }
 
-fn sized(btf: &Btf, name: &str, what: &str, ty: Option<u32>, size: Option<u64>) -> Result<u32, LowerError> {
-    let bad = |reason: String| LowerError::BadMap { map: name.to_string(), reason };
+fn sized(
+    btf: &Btf,
+    name: &str,
+    what: &str,
+    ty: Option<u32>,
+    size: Option<u64>,
+) -> Result<u32, LowerError> {
+    let bad = |reason: String| LowerError::BadMap {
+        map: name.to_string(),
+        reason,
+    };
     let from_type = match ty {
-        Some(t) => Some(btf.resolve_size(t).map_err(|e| bad(format!("{what} type: {e}")))?),
+        Some(t) => Some(
+            btf.resolve_size(t)
+                .map_err(|e| bad(format!("{what} type: {e}")))?,
+        ),
         None => None,
     };
-    let from_size = size.map(|s| u32::try_from(s).map_err(|_| bad(format!("{what}_size {s} does not fit in 32 bits")))).transpose()?;
+    let from_size = size
+        .map(|s| {
+            u32::try_from(s).map_err(|_| bad(format!("{what}_size {s} does not fit in 32 bits")))
+        })
+        .transpose()?;
     match (from_type, from_size) {
-        (Some(a), Some(b)) if a != b => Err(bad(format!("{what} type is {a} bytes but {what}_size says {b}"))),
+        (Some(a), Some(b)) if a != b => Err(bad(format!(
+            "{what} type is {a} bytes but {what}_size says {b}"
+        ))),
         (a, b) => Ok(a.or(b).unwrap_or(0)),
     }
 }
@@ -168,7 +239,9 @@ fn int_field(btf: &Btf, ty: u32) -> Result<u64, String> {
             BtfType::Array { nelems, .. } => Ok(u64::from(*nelems)),
             _ => Err("expected a pointer to an array, as __uint() declares".into()),
         },
-        BtfType::Enum { values, kind_flag, .. } if values.len() == 1 => Ok(values[0].value(*kind_flag) as u64),
+        BtfType::Enum {
+            values, kind_flag, ..
+        } if values.len() == 1 => Ok(values[0].value(*kind_flag) as u64),
         BtfType::Enum64 { values, .. } if values.len() == 1 => Ok(values[0].value()),
         _ => Err("expected __uint() or __ulong()".into()),
     }
@@ -186,17 +259,27 @@ fn pointee(btf: &Btf, ty: u32) -> Result<u32, String> {
 /// `__array(values, struct inner)` is `struct inner *values[]`; a program array's is a
 /// function prototype, which has no inner definition.
 fn inner_def(btf: &Btf, outer: &str, ty: u32) -> Result<Option<Box<MapSpec>>, LowerError> {
-    let bad = |reason: &str| LowerError::BadMap { map: outer.to_string(), reason: format!("field values: {reason}") };
+    let bad = |reason: &str| LowerError::BadMap {
+        map: outer.to_string(),
+        reason: format!("field values: {reason}"),
+    };
     let arr = btf.skip_mods_and_typedefs(ty).map_err(LowerError::btf)?;
     let BtfType::Array { elem_ty, .. } = btf.type_by_id(arr).map_err(LowerError::btf)? else {
         return Err(bad("expected an array, as __array() declares"));
     };
-    let ptr = btf.skip_mods_and_typedefs(*elem_ty).map_err(LowerError::btf)?;
+    let ptr = btf
+        .skip_mods_and_typedefs(*elem_ty)
+        .map_err(LowerError::btf)?;
     let BtfType::Ptr { ty: target, .. } = btf.type_by_id(ptr).map_err(LowerError::btf)? else {
         return Err(bad("expected an array of pointers"));
     };
-    let target = btf.skip_mods_and_typedefs(*target).map_err(LowerError::btf)?;
-    if matches!(btf.type_by_id(target).map_err(LowerError::btf)?, BtfType::FuncProto { .. }) {
+    let target = btf
+        .skip_mods_and_typedefs(*target)
+        .map_err(LowerError::btf)?;
+    if matches!(
+        btf.type_by_id(target).map_err(LowerError::btf)?,
+        BtfType::FuncProto { .. }
+    ) {
         return Ok(None);
     }
     let name = format!("{outer}.inner");
@@ -243,7 +326,15 @@ pub(crate) fn global_map(
         Some(id) => datasec_vars(btf, id)?,
         None => Vec::new(),
     };
-    Ok(global_spec(obj_name, &sec.name, kind, size, datasec.unwrap_or(0), initial, variables))
+    Ok(global_spec(
+        obj_name,
+        &sec.name,
+        kind,
+        size,
+        datasec.unwrap_or(0),
+        initial,
+        variables,
+    ))
 }
 
 pub(crate) fn global_spec(
@@ -300,11 +391,25 @@ pub(crate) fn datasec_vars(btf: &Btf, id: u32) -> Result<Vec<(VariableSpec, u32)
     };
     let mut out = Vec::with_capacity(vars.len());
     for v in vars {
-        let BtfType::Var { name_off, ty, linkage } = btf.type_by_id(v.ty).map_err(LowerError::btf)? else {
+        let BtfType::Var {
+            name_off,
+            ty,
+            linkage,
+        } = btf.type_by_id(v.ty).map_err(LowerError::btf)?
+        else {
             continue; // .ksyms functions; never in a data section
         };
-        let name = btf.string_at(*name_off).map_err(LowerError::btf)?.to_string();
-        let spec = VariableSpec { name, offset: v.offset, size: v.size, ty: crate::ir::TypeId(0), global: *linkage != 0 };
+        let name = btf
+            .string_at(*name_off)
+            .map_err(LowerError::btf)?
+            .to_string();
+        let spec = VariableSpec {
+            name,
+            offset: v.offset,
+            size: v.size,
+            ty: crate::ir::TypeId(0),
+            global: *linkage != 0,
+        };
         out.push((spec, *ty));
     }
     out.sort_by_key(|(v, _)| v.offset);
@@ -312,6 +417,10 @@ pub(crate) fn datasec_vars(btf: &Btf, id: u32) -> Result<Vec<(VariableSpec, u32)
 }
 
 /// Global-data sections in ELF order, as libbpf creates their maps.
-pub(crate) fn global_sections<'a>(elf: &'a ElfFile<'a>) -> impl Iterator<Item = (&'a Section<'a>, GlobalKind)> {
-    elf.sections().iter().filter_map(|s| global_kind(s).map(|k| (s, k)))
+pub(crate) fn global_sections<'a>(
+    elf: &'a ElfFile<'a>,
+) -> impl Iterator<Item = (&'a Section<'a>, GlobalKind)> {
+    elf.sections()
+        .iter()
+        .filter_map(|s| global_kind(s).map(|k| (s, k)))
 }

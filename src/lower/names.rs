@@ -14,8 +14,16 @@ pub(crate) fn kernel_object_name(name: &str) -> String {
 pub(crate) fn internal_map_name(obj_name: &str, section: &str) -> String {
     let sfx_len = section.len().clamp(7, MAX_NAME);
     let custom = section.get(1..).is_some_and(|rest| rest.contains('.'));
-    let pfx_len = if custom { 0 } else { (MAX_NAME - sfx_len).min(obj_name.len()) };
-    let name = format!("{}{}", truncate(obj_name, pfx_len), truncate(section, sfx_len));
+    let pfx_len = if custom {
+        0
+    } else {
+        (MAX_NAME - sfx_len).min(obj_name.len())
+    };
+    let name = format!(
+        "{}{}",
+        truncate(obj_name, pfx_len),
+        truncate(section, sfx_len)
+    );
     sanitize(&truncate(&name, MAX_NAME))
 }
 
@@ -25,7 +33,13 @@ fn truncate(s: &str, max: usize) -> String {
 
 fn sanitize(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '.' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -45,7 +59,10 @@ mod tests {
 
     #[test]
     fn kernel_names_are_cut_and_cleaned() {
-        assert_eq!(kernel_object_name("a_very_long_map_name_indeed"), "a_very_long_map");
+        assert_eq!(
+            kernel_object_name("a_very_long_map_name_indeed"),
+            "a_very_long_map"
+        );
         assert_eq!(kernel_object_name("odd-name"), "odd_name");
     }
 }

@@ -19,8 +19,9 @@ pub(crate) fn build(linker: &Linker<'_>) -> Result<Vec<ProgramSpec>, LowerError>
             Some(rest) => (false, rest),
             None => (true, raw),
         };
-        let def = sec_def::classify(section)
-            .ok_or_else(|| LowerError::UnknownSection { section: raw.to_string() })?;
+        let def = sec_def::classify(section).ok_or_else(|| LowerError::UnknownSection {
+            section: raw.to_string(),
+        })?;
         let linked = linker.link(i)?;
         out.push(ProgramSpec {
             name: f.name.clone(),
@@ -48,7 +49,9 @@ pub(crate) fn init_slots(
     maps: &mut [MapSpec],
     programs: &[ProgramSpec],
 ) -> Result<(), LowerError> {
-    let Some(sec) = elf.section_by_name(".maps") else { return Ok(()) };
+    let Some(sec) = elf.section_by_name(".maps") else {
+        return Ok(());
+    };
     for r in &sec.relocs {
         let bad = |reason: String| LowerError::BadRelocation {
             section: ".maps".into(),
@@ -61,30 +64,45 @@ pub(crate) fn init_slots(
             .position(|m| m.offset <= r.offset && r.offset < m.offset + m.size)
             .ok_or_else(|| bad("not inside any map definition".into()))?;
         let m = &user_maps[outer];
-        let values = m.values_offset.ok_or_else(|| bad(format!("map {} has no `values` field", m.spec.name)))?;
+        let values = m
+            .values_offset
+            .ok_or_else(|| bad(format!("map {} has no `values` field", m.spec.name)))?;
         let rel = (r.offset - m.offset)
             .checked_sub(values)
             .filter(|rel| rel % 8 == 0)
             .ok_or_else(|| bad("not on a slot of `values`".into()))?;
         let index = u32::try_from(rel / 8).map_err(|_| bad("slot index out of range".into()))?;
-        let sym = elf.symbols().get(r.symbol).ok_or_else(|| bad("symbol index out of range".into()))?;
+        let sym = elf
+            .symbols()
+            .get(r.symbol)
+            .ok_or_else(|| bad("symbol index out of range".into()))?;
         let target = if sym.section == Some(sec.index) {
             let inner = user_maps.iter().position(|u| u.offset == sym.value);
             SlotTarget::Map(inner.ok_or_else(|| bad("symbol is not a map".into()))?)
         } else {
             let prog = programs.iter().position(|p| p.name == sym.name);
-            SlotTarget::Program(prog.ok_or_else(|| bad("symbol is neither a map nor a program".into()))?)
+            SlotTarget::Program(
+                prog.ok_or_else(|| bad("symbol is neither a map nor a program".into()))?,
+            )
         };
         let fits = matches!(
             (maps[outer].map_type, target),
-            (MapType::ArrayOfMaps | MapType::HashOfMaps, SlotTarget::Map(_))
-                | (MapType::ProgArray, SlotTarget::Program(_))
+            (
+                MapType::ArrayOfMaps | MapType::HashOfMaps,
+                SlotTarget::Map(_)
+            ) | (MapType::ProgArray, SlotTarget::Program(_))
         );
         if !fits {
-            return Err(bad(format!("map {} cannot hold this kind of slot", m.spec.name)));
+            return Err(bad(format!(
+                "map {} cannot hold this kind of slot",
+                m.spec.name
+            )));
         }
         if index >= maps[outer].max_entries {
-            return Err(bad(format!("slot {index} is beyond max_entries {}", maps[outer].max_entries)));
+            return Err(bad(format!(
+                "slot {index} is beyond max_entries {}",
+                maps[outer].max_entries
+            )));
         }
         maps[outer].init_slots.push(InitSlot { index, target });
     }
