@@ -19,7 +19,7 @@ mod tests;
 #[cfg(test)]
 mod tests_ext;
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;
 
 pub use error::BtfError;
 pub use ext::{BtfExt, CoreReloRec, ExtSection, FuncInfoRec, LineInfoRec};

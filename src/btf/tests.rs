@@ -330,22 +330,11 @@ fn cycles_end_in_bounded_time() {
         Err(BtfError::TooDeep { id: 1 })
     ));
     // [1] struct containing itself by value; [2] struct with a pointer to itself is fine.
+    #[rustfmt::skip]
     let types = [
-        1,
-        info(4, 1, false),
-        4,
-        0,
-        1,
-        0,
-        1,
-        info(4, 1, false),
-        8,
-        0,
-        3,
-        0,
-        0,
-        info(2, 0, false),
-        2,
+        1, info(4, 1, false), 4, 0, 1, 0,
+        1, info(4, 1, false), 8, 0, 3, 0,
+        0, info(2, 0, false), 2,
     ];
     let btf = Btf::parse(&blob(&types, s, Endian::Little)).unwrap();
     assert!(matches!(
@@ -360,23 +349,11 @@ fn cycles_end_in_bounded_time() {
 fn size_errors() {
     let s = b"\0int\0";
     // [1] int, [2] array of 2^20 ints, [3] array of 2^20 of those: overflow.
+    #[rustfmt::skip]
     let types = [
-        1,
-        info(1, 0, false),
-        4,
-        32,
-        0,
-        info(3, 0, false),
-        0,
-        1,
-        1,
-        1 << 20,
-        0,
-        info(3, 0, false),
-        0,
-        2,
-        1,
-        1 << 20,
+        1, info(1, 0, false), 4, 32,
+        0, info(3, 0, false), 0, 1, 1, 1 << 20,
+        0, info(3, 0, false), 0, 2, 1, 1 << 20,
     ];
     let btf = Btf::parse(&blob(&types, s, Endian::Little)).unwrap();
     assert_eq!(btf.resolve_size(2).unwrap(), 4 << 20);
@@ -398,34 +375,13 @@ fn packed_and_old_style_bitfields() {
     let s = b"\0int\0c\0";
     // [1] int, [2] char, [3] struct { char c; int a; } packed (a at byte 1), size 5,
     // [4] int with 3 bits (old bitfield encoding), [5] struct { int a:3 via [4] at bit 4 } size 4.
+    #[rustfmt::skip]
     let types = [
-        1,
-        info(1, 0, false),
-        4,
-        0x0100_0020,
-        5,
-        info(1, 0, false),
-        1,
-        0x0100_0008,
-        0,
-        info(4, 2, false),
-        5,
-        5,
-        2,
-        0,
-        1,
-        1,
-        8,
-        1,
-        info(1, 0, false),
-        4,
-        0x0100_0003,
-        0,
-        info(4, 1, false),
-        4,
-        1,
-        4,
-        4,
+        1, info(1, 0, false), 4, 0x0100_0020,
+        5, info(1, 0, false), 1, 0x0100_0008,
+        0, info(4, 2, false), 5, 5, 2, 0, 1, 1, 8,
+        1, info(1, 0, false), 4, 0x0100_0003,
+        0, info(4, 1, false), 4, 1, 4, 4,
     ];
     let btf = Btf::parse(&blob(&types, s, Endian::Little)).unwrap();
     assert_eq!(btf.resolve_align(3).unwrap(), 1);

@@ -214,35 +214,13 @@ fn datasec_btf(sec_name: &[u8]) -> Btf {
     let mut strings = b"\0int\0a\0b\0s\0".to_vec();
     strings.extend_from_slice(sec_name);
     strings.push(0);
+    #[rustfmt::skip]
     let types = [
-        1,
-        info(1, 0, false),
-        4,
-        0x0100_0020,
-        5,
-        info(14, 0, false),
-        1,
-        1,
-        7,
-        info(14, 0, false),
-        1,
-        1,
-        9,
-        info(14, 0, false),
-        1,
-        0,
-        11,
-        info(15, 3, false),
-        0,
-        2,
-        0,
-        4,
-        3,
-        0,
-        4,
-        4,
-        12,
-        4,
+        1, info(1, 0, false), 4, 0x0100_0020,
+        5, info(14, 0, false), 1, 1,
+        7, info(14, 0, false), 1, 1,
+        9, info(14, 0, false), 1, 0,
+        11, info(15, 3, false), 0, 2, 0, 4, 3, 0, 4, 4, 12, 4,
     ];
     Btf::parse(&blob(&types, &strings, Endian::Little)).unwrap()
 }
@@ -318,10 +296,12 @@ fn example_objects_round_trip() {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
+    let mut seen = 0;
     for path in entries.flatten().map(|e| e.path()) {
         if !path.to_string_lossy().ends_with(".bpf.o") {
             continue;
         }
+        seen += 1;
         let data = std::fs::read(&path).unwrap();
         let file = object::File::parse(&*data).unwrap();
         let raw = file.section_by_name(".BTF").unwrap().data().unwrap();
@@ -336,4 +316,5 @@ fn example_objects_round_trip() {
             assert!(!ext.func_info.is_empty(), "{}", path.display());
         }
     }
+    assert!(seen > 0, "no example objects in {dir}");
 }

@@ -156,9 +156,197 @@ pub struct Bitfield {
     pub name: Option<String>,
     /// Declared type (an integer or enum, possibly through a typedef).
     pub ty: TypeId,
-    /// First bit, counted from the start of the storage unit as BTF counts: from the least
-    /// significant bit of the first byte on little-endian targets.
+    /// First bit, counted from the start of the storage unit in memory order as BTF counts
+    /// bits: from the least significant bit of the first byte on little-endian targets, from
+    /// the most significant bit on big-endian ones.
     pub bit_offset: u32,
     /// Width in bits.
     pub bits: u32,
+}
+
+impl TypeDef {
+    /// A type with no name hint.
+    pub fn new(name: Option<String>, size: u32, align: u32, kind: TypeKind) -> TypeDef {
+        TypeDef {
+            name,
+            name_hint: Vec::new(),
+            size,
+            align,
+            kind,
+        }
+    }
+}
+
+/// A struct or union member before layout: the bits it covers and what it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlacedMember {
+    /// First bit, from the start of the struct.
+    pub start_bit: u64,
+    /// One past the last bit.
+    pub end_bit: u64,
+    /// Member name, `None` when anonymous.
+    pub name: Option<String>,
+    /// Member type.
+    pub ty: TypeId,
+    /// Whether it is a bitfield (otherwise it must start and end on byte boundaries).
+    pub bitfield: bool,
+}
+
+/// Why a set of members cannot be laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LayoutError {
+    /// Bit offset of the offending member.
+    pub bit_offset: u64,
+    /// What is wrong.
+    pub what: &'static str,
+}
+
+/// An open storage unit of bitfields: first byte, one past the last byte, the fields.
+type Unit = (u64, u64, Vec<Bitfield>);
+
+/// Lays out struct members: orders them by offset, groups bitfields that share bytes into
+/// one storage unit, and fills every gap (tail included) with padding, so the member sizes
+/// add up to `size`.
+pub fn lay_out_struct(
+    size: u32,
+    mut placed: Vec<PlacedMember>,
+) -> Result<Vec<Member>, LayoutError> {
+    placed.sort_by_key(|p| p.start_bit);
+    let mut out = Vec::new();
+    let mut cursor: u64 = 0; // first byte not yet covered
+    let mut unit: Option<Unit> = None;
+    for p in placed {
+        let err = |what| LayoutError {
+            bit_offset: p.start_bit,
+            what,
+        };
+        if p.bitfield {
+            if !matches!(&unit, Some((_, end, _)) if p.start_bit < end * 8) {
+                close_unit(&mut out, &mut unit, &mut cursor);
+                let start = p.start_bit / 8;
+                pad_to(&mut out, &mut cursor, start).map_err(err)?;
+                unit = Some((start, start, Vec::new()));
+            }
+            if let Some((start, end, fields)) = unit.as_mut() {
+                *end = (*end).max(p.end_bit.div_ceil(8));
+                let bit_offset = (p.start_bit - *start * 8) as u32;
+                let bits = (p.end_bit - p.start_bit) as u32;
+                fields.push(Bitfield {
+                    name: p.name,
+                    ty: p.ty,
+                    bit_offset,
+                    bits,
+                });
+            }
+            continue;
+        }
+        close_unit(&mut out, &mut unit, &mut cursor);
+        if p.start_bit % 8 != 0 || p.end_bit % 8 != 0 {
+            return Err(err("member not on byte boundaries"));
+        }
+        pad_to(&mut out, &mut cursor, p.start_bit / 8).map_err(err)?;
+        let kind = MemberKind::Field {
+            name: p.name,
+            ty: p.ty,
+        };
+        let size = ((p.end_bit - p.start_bit) / 8) as u32;
+        out.push(Member {
+            offset: (p.start_bit / 8) as u32,
+            size,
+            kind,
+        });
+        cursor = p.end_bit / 8;
+    }
+    close_unit(&mut out, &mut unit, &mut cursor);
+    if cursor > u64::from(size) {
+        return Err(LayoutError {
+            bit_offset: cursor * 8,
+            what: "member extends past the end",
+        });
+    }
+    pad_to(&mut out, &mut cursor, size.into()).map_err(|what| LayoutError {
+        bit_offset: 0,
+        what,
+    })?;
+    Ok(out)
+}
+
+/// Ends the open bitfield storage unit, if any.
+fn close_unit(out: &mut Vec<Member>, unit: &mut Option<Unit>, cursor: &mut u64) {
+    if let Some((start, end, fields)) = unit.take() {
+        let kind = MemberKind::Bitfields { fields };
+        out.push(Member {
+            offset: start as u32,
+            size: (end - start) as u32,
+            kind,
+        });
+        *cursor = end;
+    }
+}
+
+/// Pads from `cursor` up to byte `to`; fails if `to` is behind (members overlap).
+fn pad_to(out: &mut Vec<Member>, cursor: &mut u64, to: u64) -> Result<(), &'static str> {
+    if to < *cursor {
+        return Err("member overlaps the previous one");
+    }
+    if to > *cursor {
+        let (offset, size) = (*cursor as u32, (to - *cursor) as u32);
+        out.push(Member {
+            offset,
+            size,
+            kind: MemberKind::Padding,
+        });
+        *cursor = to;
+    }
+    Ok(())
+}
+
+/// Lays out union members: all at offset 0 (a bitfield keeps its bit offset inside its own
+/// unit), plus one padding member covering `size` when no member is that wide.
+pub fn lay_out_union(size: u32, placed: Vec<PlacedMember>) -> Result<Vec<Member>, LayoutError> {
+    let mut out = Vec::with_capacity(placed.len() + 1);
+    let mut widest = 0u64;
+    for p in placed {
+        let err = |what| LayoutError {
+            bit_offset: p.start_bit,
+            what,
+        };
+        let end = p.end_bit.div_ceil(8);
+        if end > u64::from(size) {
+            return Err(err("member extends past the end"));
+        }
+        widest = widest.max(end);
+        let kind = if p.bitfield {
+            let bits = (p.end_bit - p.start_bit) as u32;
+            let field = Bitfield {
+                name: p.name,
+                ty: p.ty,
+                bit_offset: p.start_bit as u32,
+                bits,
+            };
+            MemberKind::Bitfields {
+                fields: vec![field],
+            }
+        } else if p.start_bit != 0 {
+            return Err(err("union member not at offset 0"));
+        } else {
+            MemberKind::Field {
+                name: p.name,
+                ty: p.ty,
+            }
+        };
+        out.push(Member {
+            offset: 0,
+            size: end as u32,
+            kind,
+        });
+    }
+    if widest < u64::from(size) {
+        out.push(Member {
+            offset: 0,
+            size,
+            kind: MemberKind::Padding,
+        });
+    }
+    Ok(out)
 }

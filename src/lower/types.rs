@@ -2,7 +2,9 @@
 //! variables, with every layout made explicit so backends never need BTF.
 
 use crate::btf::{Btf, BtfError, BtfType};
-use crate::ir::types::{Bitfield, EnumValue, Member, MemberKind, TypeDef, TypeKind};
+use crate::ir::types::{
+    lay_out_struct, lay_out_union, EnumValue, LayoutError, PlacedMember, TypeDef, TypeKind,
+};
 use crate::ir::{MapSpec, TypeId, TypeTable};
 use std::collections::{HashMap, VecDeque};
 
@@ -14,15 +16,6 @@ pub(crate) struct TypeTableBuilder<'a> {
     ids: HashMap<u32, TypeId>,
     /// Reserved entries whose definitions are still to be built: (BTF id, slot, name hint).
     queue: VecDeque<(u32, TypeId, Vec<String>)>,
-}
-
-/// One member before padding is inserted: its bit range and what it is.
-struct Placed {
-    start_bit: u64,
-    end_bit: u64,
-    name: Option<String>,
-    ty: TypeId,
-    bitfield: bool,
 }
 
 impl<'a> TypeTableBuilder<'a> {
@@ -79,7 +72,7 @@ impl<'a> TypeTableBuilder<'a> {
             align = align.max(var_align);
             let start_bit = u64::from(*offset) * 8;
             let end_bit = start_bit + u64::from(var_size) * 8;
-            placed.push(Placed {
+            placed.push(PlacedMember {
                 start_bit,
                 end_bit,
                 name: Some(name.clone()),
@@ -87,16 +80,10 @@ impl<'a> TypeTableBuilder<'a> {
                 bitfield: false,
             });
         }
-        let members = lay_out_struct(0, size, placed)?;
+        let members = lay_out_struct(size, placed).map_err(|e| bad_layout(0, e))?;
         let kind = TypeKind::Struct { members };
-        let def = TypeDef {
-            name: Some(section.to_string()),
-            name_hint: Vec::new(),
-            size,
-            align,
-            kind,
-        };
-        self.types.push(def);
+        self.types
+            .push(TypeDef::new(Some(section.to_string()), size, align, kind));
         Ok(TypeId(self.types.len() as u32 - 1))
     }
 
@@ -116,14 +103,8 @@ impl<'a> TypeTableBuilder<'a> {
             return Ok(id);
         }
         let id = TypeId(self.types.len() as u32);
-        let placeholder = TypeDef {
-            name: None,
-            name_hint: Vec::new(),
-            size: 0,
-            align: 1,
-            kind: TypeKind::Void,
-        };
-        self.types.push(placeholder);
+        // Filled in when the queue reaches it.
+        self.types.push(TypeDef::new(None, 0, 1, TypeKind::Void));
         self.ids.insert(key, id);
         self.queue.push_back((key, id, hint));
         Ok(id)
@@ -228,7 +209,7 @@ impl<'a> TypeTableBuilder<'a> {
             } else {
                 (u64::from(btf.resolve_size(m.ty)?) * 8, false)
             };
-            placed.push(Placed {
+            placed.push(PlacedMember {
                 start_bit,
                 end_bit: start_bit + len,
                 name,
@@ -236,12 +217,13 @@ impl<'a> TypeTableBuilder<'a> {
                 bitfield,
             });
         }
+        let bad = |e| bad_layout(btf_id, e);
         Ok(match t {
             BtfType::Union { .. } => TypeKind::Union {
-                members: lay_out_union(btf_id, *size, placed)?,
+                members: lay_out_union(*size, placed).map_err(bad)?,
             },
             _ => TypeKind::Struct {
-                members: lay_out_struct(btf_id, *size, placed)?,
+                members: lay_out_struct(*size, placed).map_err(bad)?,
             },
         })
     }
@@ -281,143 +263,12 @@ fn enum_kind(btf: &Btf, t: &BtfType) -> Result<TypeKind, BtfError> {
     Ok(TypeKind::Enum { signed, values })
 }
 
-fn bad_layout(id: u32, bit_offset: u64, what: &'static str) -> BtfError {
+fn bad_layout(id: u32, e: LayoutError) -> BtfError {
     BtfError::BadLayout {
         id,
-        bit_offset,
-        what,
+        bit_offset: e.bit_offset,
+        what: e.what,
     }
-}
-
-/// Orders members by offset, groups bitfields that share bytes into storage units, and fills
-/// every gap (tail included) with padding so the sizes add up to `size`.
-fn lay_out_struct(id: u32, size: u32, mut placed: Vec<Placed>) -> Result<Vec<Member>, BtfError> {
-    placed.sort_by_key(|p| p.start_bit);
-    let mut out = Vec::new();
-    let mut cursor: u64 = 0; // first byte not yet covered
-    let mut group: Option<(u64, u64, Vec<Bitfield>)> = None; // (start byte, end byte, fields)
-    for p in placed {
-        if p.bitfield {
-            let sharing = matches!(&group, Some((_, end, _)) if p.start_bit < end * 8);
-            if !sharing {
-                flush_group(&mut out, &mut group, &mut cursor);
-                let start = p.start_bit / 8;
-                pad_to(&mut out, &mut cursor, start).map_err(|w| bad_layout(id, p.start_bit, w))?;
-                group = Some((start, start, Vec::new()));
-            }
-            if let Some((start, end, fields)) = group.as_mut() {
-                *end = (*end).max(p.end_bit.div_ceil(8));
-                let bit_offset = (p.start_bit - *start * 8) as u32;
-                let bits = (p.end_bit - p.start_bit) as u32;
-                fields.push(Bitfield {
-                    name: p.name,
-                    ty: p.ty,
-                    bit_offset,
-                    bits,
-                });
-            }
-            continue;
-        }
-        flush_group(&mut out, &mut group, &mut cursor);
-        if p.start_bit % 8 != 0 {
-            return Err(bad_layout(id, p.start_bit, "member not at a byte boundary"));
-        }
-        let start = p.start_bit / 8;
-        pad_to(&mut out, &mut cursor, start).map_err(|w| bad_layout(id, p.start_bit, w))?;
-        let kind = MemberKind::Field {
-            name: p.name,
-            ty: p.ty,
-        };
-        out.push(Member {
-            offset: start as u32,
-            size: ((p.end_bit - p.start_bit) / 8) as u32,
-            kind,
-        });
-        cursor = p.end_bit / 8;
-    }
-    flush_group(&mut out, &mut group, &mut cursor);
-    if cursor > u64::from(size) {
-        return Err(bad_layout(id, cursor * 8, "member extends past the end"));
-    }
-    pad_to(&mut out, &mut cursor, size.into()).map_err(|w| bad_layout(id, cursor * 8, w))?;
-    Ok(out)
-}
-
-/// Ends the open bitfield storage unit, if any.
-fn flush_group(
-    out: &mut Vec<Member>,
-    group: &mut Option<(u64, u64, Vec<Bitfield>)>,
-    cursor: &mut u64,
-) {
-    if let Some((start, end, fields)) = group.take() {
-        let kind = MemberKind::Bitfields { fields };
-        out.push(Member {
-            offset: start as u32,
-            size: (end - start) as u32,
-            kind,
-        });
-        *cursor = end;
-    }
-}
-
-/// Pads from `cursor` up to byte `to`; fails if `to` is behind (members overlap).
-fn pad_to(out: &mut Vec<Member>, cursor: &mut u64, to: u64) -> Result<(), &'static str> {
-    if to < *cursor {
-        return Err("member overlaps the previous one");
-    }
-    if to > *cursor {
-        out.push(Member {
-            offset: *cursor as u32,
-            size: (to - *cursor) as u32,
-            kind: MemberKind::Padding,
-        });
-        *cursor = to;
-    }
-    Ok(())
-}
-
-/// Union members all start at 0; one padding member covers the size if none does.
-fn lay_out_union(id: u32, size: u32, placed: Vec<Placed>) -> Result<Vec<Member>, BtfError> {
-    let mut out = Vec::with_capacity(placed.len() + 1);
-    let mut widest = 0u64;
-    for p in placed {
-        let end = p.end_bit.div_ceil(8);
-        if end > u64::from(size) {
-            return Err(bad_layout(id, p.start_bit, "member extends past the end"));
-        }
-        widest = widest.max(end);
-        let kind = if p.bitfield {
-            let bits = (p.end_bit - p.start_bit) as u32;
-            MemberKind::Bitfields {
-                fields: vec![Bitfield {
-                    name: p.name,
-                    ty: p.ty,
-                    bit_offset: p.start_bit as u32,
-                    bits,
-                }],
-            }
-        } else if p.start_bit != 0 {
-            return Err(bad_layout(id, p.start_bit, "union member not at offset 0"));
-        } else {
-            MemberKind::Field {
-                name: p.name,
-                ty: p.ty,
-            }
-        };
-        out.push(Member {
-            offset: 0,
-            size: end as u32,
-            kind,
-        });
-    }
-    if widest < u64::from(size) {
-        out.push(Member {
-            offset: 0,
-            size,
-            kind: MemberKind::Padding,
-        });
-    }
-    Ok(out)
 }
 
 /// Builds the type table for lowered maps: key and value types of maps that keep BTF ids,
@@ -469,4 +320,212 @@ fn fill_map(
 }
 
 #[cfg(test)]
-mod tests {}
+mod tests {
+    use super::*;
+    use crate::btf::testutil::{blob, info, sample};
+    use crate::btf::Endian;
+    use crate::ir::types::MemberKind;
+
+    /// Checks the table's promise: struct members in order, contiguous, summing to the size.
+    fn check_layouts(table: &TypeTable) {
+        for t in &table.types {
+            if let TypeKind::Struct { members } = &t.kind {
+                let mut at = 0;
+                for m in members {
+                    assert_eq!(m.offset, at, "{t:?}");
+                    at += m.size;
+                }
+                assert_eq!(at, t.size, "{t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn struct_with_bitfield_and_padding() {
+        let btf = Btf::parse(&sample(Endian::Little)).unwrap();
+        let mut b = TypeTableBuilder::new(&btf);
+        let t = b.add(5).unwrap(); // const t -> typedef t -> struct s
+        assert_eq!(b.add(4).unwrap(), t, "qualifiers are dropped");
+        let table = b.finish();
+        check_layouts(&table);
+        let names: Vec<_> = table.types.iter().map(|t| t.name.as_deref()).collect();
+        assert_eq!(names, [Some("t"), Some("s"), Some("int")]);
+        let TypeKind::Struct { members } = &table.types[1].kind else {
+            panic!()
+        };
+        let kinds: Vec<_> = members.iter().map(|m| (m.offset, m.size)).collect();
+        assert_eq!(kinds, [(0, 4), (4, 1), (5, 3)]);
+        let MemberKind::Bitfields { fields } = &members[1].kind else {
+            panic!()
+        };
+        assert_eq!(
+            (
+                fields[0].name.as_deref(),
+                fields[0].bit_offset,
+                fields[0].bits
+            ),
+            (Some("b"), 0, 3)
+        );
+        assert_eq!(members[2].kind, MemberKind::Padding);
+        assert_eq!(table.types[1].align, 4);
+    }
+
+    #[test]
+    fn pointers_arrays_enums_unions() {
+        let btf = Btf::parse(&sample(Endian::Big)).unwrap();
+        let mut b = TypeTableBuilder::new(&btf);
+        let p = b.add(2).unwrap();
+        let a = b.add(6).unwrap();
+        let e = b.add(7).unwrap();
+        let u = b
+            .add_with_hint(8, vec!["m".into(), "value".into()])
+            .unwrap();
+        let table = b.finish();
+        assert!(matches!(
+            table.types[p.0 as usize].kind,
+            TypeKind::Pointer { pointee: TypeId(1) }
+        ));
+        assert_eq!(table.types[a.0 as usize].size, 16);
+        let TypeKind::Enum {
+            signed: true,
+            values,
+        } = &table.types[e.0 as usize].kind
+        else {
+            panic!()
+        };
+        assert_eq!((values[0].name.as_str(), values[0].value), ("X", -1));
+        let ud = &table.types[u.0 as usize];
+        assert_eq!(ud.name_hint, ["m", "value"]);
+        let TypeKind::Union { members } = &ud.kind else {
+            panic!()
+        };
+        assert_eq!(
+            members.len(),
+            2,
+            "one field, then padding to the union's 8 bytes"
+        );
+        assert_eq!(
+            (members[1].size, &members[1].kind),
+            (8, &MemberKind::Padding)
+        );
+    }
+
+    /// [1] int, [2] struct node { struct node *next; anon_t v; }, [3] ptr -> 2,
+    /// [4] typedef anon_t -> 5, [5] struct (anon) { int x; }.
+    fn self_referencing() -> Btf {
+        let s = b"\0int\0node\0next\0v\0anon_t\0x\0";
+        #[rustfmt::skip]
+        let types = [
+            1, info(1, 0, false), 4, 0x0100_0020,
+            5, info(4, 2, false), 16, 10, 3, 0, 15, 4, 64,
+            0, info(2, 0, false), 2,
+            17, info(8, 0, false), 5,
+            0, info(4, 1, false), 4, 24, 1, 0,
+        ];
+        Btf::parse(&blob(&types, s, Endian::Little)).unwrap()
+    }
+
+    #[test]
+    fn cycles_through_pointers_and_name_hints() {
+        let btf = self_referencing();
+        let mut b = TypeTableBuilder::new(&btf);
+        let node = b.add(2).unwrap();
+        let table = b.finish();
+        check_layouts(&table);
+        assert_eq!(table.types.len(), 5);
+        let TypeKind::Struct { members } = &table.types[node.0 as usize].kind else {
+            panic!()
+        };
+        let MemberKind::Field { ty: next, .. } = members[0].kind else {
+            panic!()
+        };
+        assert_eq!(
+            table.types[next.0 as usize].kind,
+            TypeKind::Pointer { pointee: node }
+        );
+        let anon = table
+            .types
+            .iter()
+            .find(|t| t.name.is_none() && t.size == 4)
+            .unwrap();
+        assert_eq!(anon.name_hint, ["anon_t"]);
+    }
+
+    #[test]
+    fn datasec_struct_pads_between_and_after() {
+        let btf = self_referencing();
+        let mut b = TypeTableBuilder::new(&btf);
+        let vars = [("b".to_string(), 8, 1), ("a".to_string(), 0, 5)];
+        let sec = b.add_datasec(".bss", 24, &vars).unwrap();
+        let table = b.finish();
+        check_layouts(&table);
+        let def = &table.types[sec.0 as usize];
+        assert_eq!(
+            (def.name.as_deref(), def.size, def.align),
+            (Some(".bss"), 24, 4)
+        );
+        let TypeKind::Struct { members } = &def.kind else {
+            panic!()
+        };
+        let shape: Vec<_> = members
+            .iter()
+            .map(|m| (m.offset, m.size, m.kind == MemberKind::Padding))
+            .collect();
+        assert_eq!(
+            shape,
+            [(0, 4, false), (4, 4, true), (8, 4, false), (12, 12, true)]
+        );
+        assert_eq!(table.types[0].name_hint, [".bss", "a"]);
+        let overlap = [("a".to_string(), 0, 5), ("b".to_string(), 2, 1)];
+        let e = TypeTableBuilder::new(&btf)
+            .add_datasec(".bss", 8, &overlap)
+            .unwrap_err();
+        assert!(
+            matches!(e, BtfError::BadLayout { bit_offset: 16, .. }),
+            "{e}"
+        );
+        let e = TypeTableBuilder::new(&btf)
+            .add_datasec(".bss", 2, &vars)
+            .unwrap_err();
+        assert!(matches!(e, BtfError::BadLayout { .. }), "{e}");
+    }
+
+    /// Every struct, union and DATASEC of the example objects lays out with sizes that add up.
+    #[test]
+    fn example_objects() {
+        use object::{Object, ObjectSection};
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bpf");
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut seen = 0;
+        for path in entries.flatten().map(|e| e.path()) {
+            if !path.to_string_lossy().ends_with(".bpf.o") {
+                continue;
+            }
+            seen += 1;
+            let data = std::fs::read(&path).unwrap();
+            let file = object::File::parse(&*data).unwrap();
+            let btf = Btf::parse(file.section_by_name(".BTF").unwrap().data().unwrap()).unwrap();
+            let mut b = TypeTableBuilder::new(&btf);
+            for id in 1..btf.types_len() {
+                match btf.type_by_id(id).unwrap() {
+                    BtfType::Struct { .. } | BtfType::Union { .. } => {
+                        b.add(id)
+                            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                    }
+                    BtfType::Datasec { vars, size, .. } if *size != 0 => {
+                        let vars: Vec<_> = vars
+                            .iter()
+                            .map(|v| (format!("v{}", v.ty), v.offset, v.ty))
+                            .collect();
+                        b.add_datasec("sec", *size, &vars).unwrap();
+                    }
+                    _ => {}
+                }
+            }
+            check_layouts(&b.finish());
+        }
+        assert!(seen > 0, "no example objects in {dir}");
+    }
+}
