@@ -36,16 +36,29 @@ pub fn parse_object(data: &[u8], source: &str) -> Result<ObjectSpec, Error> {
 ///
 /// # Errors
 /// As [`parse_object`], and when `--name` is empty.
-pub fn parse_object_with(data: &[u8], source: &str, options: &Options) -> Result<ObjectSpec, Error> {
+pub fn parse_object_with(
+    data: &[u8],
+    source: &str,
+    options: &Options,
+) -> Result<ObjectSpec, Error> {
     let name = match &options.name {
         Some(n) if n.is_empty() => {
-            return Err(Error::BadOption { option: "--name", reason: "the object name is empty".into() })
+            return Err(Error::BadOption {
+                option: "--name",
+                reason: "the object name is empty".into(),
+            })
         }
         Some(n) => n.clone(),
         None => default_object_name(source),
     };
-    let elf = elf::ElfFile::parse(data).map_err(|source_err| Error::Elf { object: source.to_string(), source: source_err })?;
-    lower::lower(&elf, &name).map_err(|e| Error::Lower { object: source.to_string(), source: e })
+    let elf = elf::ElfFile::parse(data).map_err(|source_err| Error::Elf {
+        object: source.to_string(),
+        source: source_err,
+    })?;
+    lower::lower(&elf, &name).map_err(|e| Error::Lower {
+        object: source.to_string(),
+        source: e,
+    })
 }
 
 /// Produces the output `options.emit` asks for, completely, in memory.
@@ -69,7 +82,10 @@ pub fn generate(data: &[u8], source: &str, options: &Options) -> Result<String, 
 /// # Errors
 /// When the file cannot be read, and as [`generate`].
 pub fn generate_file(path: &Path, options: &Options) -> Result<String, Error> {
-    let data = std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let data = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     generate(&data, &path.display().to_string(), options)
 }
 
@@ -82,8 +98,14 @@ pub fn write_if_changed(path: &Path, contents: &[u8]) -> Result<bool, Error> {
     if std::fs::read(path).is_ok_and(|old| old == contents) {
         return Ok(false);
     }
-    let io = |source| Error::Io { path: path.to_path_buf(), source };
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{file_name}.skelgen-tmp"));
     std::fs::write(&tmp, contents).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(|e| {

@@ -33,7 +33,10 @@ pub fn lower(elf: &ElfFile<'_>, name: &str) -> Result<ObjectSpec, LowerError> {
     let user_maps = maps::user_maps(&btf)?;
     let globals: Vec<_> = maps::global_sections(elf).collect();
 
-    let mut targets = Targets { externs: externs.by_symbol.clone(), ..Targets::default() };
+    let mut targets = Targets {
+        externs: externs.by_symbol.clone(),
+        ..Targets::default()
+    };
     targets.maps_section = elf.section_by_name(".maps").map(|s| s.index);
     let mut all_maps: Vec<MapSpec> = Vec::new();
     let mut var_types: Vec<Vec<u32>> = Vec::new();
@@ -50,16 +53,33 @@ pub fn lower(elf: &ElfFile<'_>, name: &str) -> Result<ObjectSpec, LowerError> {
     }
     if let Some(size) = externs.kconfig_size {
         targets.kconfig_map = Some(all_maps.len());
-        let datasec = btf.find_by_name_kind(".kconfig", crate::btf::BtfKind::Datasec).unwrap_or(0);
+        let datasec = btf
+            .find_by_name_kind(".kconfig", crate::btf::BtfKind::Datasec)
+            .unwrap_or(0);
         let vars = maps::datasec_vars(&btf, datasec)?;
         let kind = crate::ir::GlobalKind::Kconfig;
-        let (spec, tys) = maps::global_spec(name, ".kconfig", kind, size, datasec, vec![0; size as usize], vars);
+        let (spec, tys) = maps::global_spec(
+            name,
+            ".kconfig",
+            kind,
+            size,
+            datasec,
+            vec![0; size as usize],
+            vars,
+        );
         all_maps.push(spec);
         var_types.push(tys);
     }
 
     let code = code::Code::collect(elf)?;
-    let linker = link::Linker { elf, btf: &btf, code: &code, ext: &ext, targets: &targets };
+    mark_hidden_subprograms_static(elf, &code, &mut btf);
+    let linker = link::Linker {
+        elf,
+        btf: &btf,
+        code: &code,
+        ext: &ext,
+        targets: &targets,
+    };
     let programs = programs::build(&linker)?;
     programs::init_slots(elf, &user_maps, &mut all_maps, &programs)?;
 
@@ -76,29 +96,64 @@ pub fn lower(elf: &ElfFile<'_>, name: &str) -> Result<ObjectSpec, LowerError> {
     })
 }
 
+/// A sub-program with hidden visibility cannot be called from outside the object, and the
+/// kernel verifies it as static; libbpf marks its FUNC static before `BPF_BTF_LOAD`.
+fn mark_hidden_subprograms_static(elf: &ElfFile<'_>, code: &code::Code, btf: &mut Btf) {
+    use crate::elf::{Binding, STV_HIDDEN, STV_INTERNAL};
+    for f in code.funcs.iter().filter(|f| !f.entry) {
+        let hidden = elf.symbols().iter().any(|s| {
+            s.name == f.name
+                && s.section == Some(f.section)
+                && matches!(s.binding, Binding::Global | Binding::Weak)
+                && matches!(s.visibility, STV_HIDDEN | STV_INTERNAL)
+        });
+        if hidden {
+            btf.mark_func_static(&f.name);
+        }
+    }
+}
+
 fn group_ext(ext: BtfExt) -> ExtInfo {
     let mut out = ExtInfo::default();
     for s in ext.func_info {
-        out.func_info.entry(s.section).or_default().extend(s.records);
+        out.func_info
+            .entry(s.section)
+            .or_default()
+            .extend(s.records);
     }
     for s in ext.line_info {
-        out.line_info.entry(s.section).or_default().extend(s.records);
+        out.line_info
+            .entry(s.section)
+            .or_default()
+            .extend(s.records);
     }
     for s in ext.core_relos {
-        out.core_relos.entry(s.section).or_default().extend(s.records);
+        out.core_relos
+            .entry(s.section)
+            .or_default()
+            .extend(s.records);
     }
     out
 }
 
 fn read_license(elf: &ElfFile<'_>) -> String {
-    let Some(sec) = elf.section_by_name("license") else { return String::new() };
-    let end = sec.data.iter().position(|&b| b == 0).unwrap_or(sec.data.len());
+    let Some(sec) = elf.section_by_name("license") else {
+        return String::new();
+    };
+    let end = sec
+        .data
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(sec.data.len());
     String::from_utf8_lossy(&sec.data[..end]).into_owned()
 }
 
 fn read_version(elf: &ElfFile<'_>) -> Option<u32> {
     let sec = elf.section_by_name("version")?;
     let bytes: [u8; 4] = sec.data.get(..4)?.try_into().ok()?;
-    Some(if elf.big_endian() { u32::from_be_bytes(bytes) } else { u32::from_le_bytes(bytes) })
+    Some(if elf.big_endian() {
+        u32::from_be_bytes(bytes)
+    } else {
+        u32::from_le_bytes(bytes)
+    })
 }
-
