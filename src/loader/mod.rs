@@ -3,5 +3,17 @@
 //! instruction stream in llvm-objdump syntax.
 
 pub mod asm;
+pub mod attr;
+pub mod compile;
+mod compile_prog;
+pub mod ctx;
+mod emit;
+pub mod error;
 mod helpers;
 pub mod insn;
+pub mod plan;
+mod slots;
+
+pub use compile::{compile, Blob};
+pub use error::CompileError;
+pub use plan::LoaderPlan;
