@@ -5,6 +5,9 @@ use super::error::CompileError;
 use super::insn::{self, JmpOp, Reg, Size};
 use crate::ir::Insn;
 
+/// Comments for the listing: instruction index and text.
+pub type Notes = Vec<(usize, String)>;
+
 /// A jump target, resolved when the program is finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Label(usize);
@@ -52,7 +55,7 @@ pub struct Emitter {
     insns: Vec<Insn>,
     labels: Vec<Option<usize>>,
     fixups: Vec<(usize, Label)>,
-    notes: Vec<(usize, String)>,
+    notes: Notes,
 }
 
 impl Emitter {
@@ -113,7 +116,7 @@ impl Emitter {
     }
 
     /// Resolves labels; returns the instructions and the notes.
-    pub fn finish(mut self) -> Result<(Vec<Insn>, Vec<(usize, String)>), CompileError> {
+    pub fn finish(mut self) -> Result<(Vec<Insn>, Notes), CompileError> {
         for (at, l) in std::mem::take(&mut self.fixups) {
             let to = self.labels[l.0].ok_or(CompileError::JumpTooFar {
                 from: at,

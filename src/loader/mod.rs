@@ -5,6 +5,7 @@
 pub mod asm;
 pub mod attr;
 pub mod compile;
+mod compile_maps;
 mod compile_prog;
 pub mod ctx;
 mod emit;
