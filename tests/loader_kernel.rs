@@ -339,3 +339,28 @@ fn verifier_log_reaches_the_caller() {
     assert!(text.contains("invalid mem access"), "log: {text}");
     assert_eq!(open_fds(), before, "fds leaked");
 }
+
+#[test]
+fn ksymvar_loads_or_fails_cleanly() {
+    let _g = KERNEL.lock().unwrap_or_else(|e| e.into_inner());
+    if !root() {
+        return;
+    }
+    // bpf_prog_active resolves through kallsyms, which lists variables only with
+    // CONFIG_KALLSYMS_ALL: either outcome is right, a leak or a wrong step is not.
+    let spec = spec("ksymvar");
+    let blob = compile(&spec).unwrap();
+    let before = open_fds();
+    let mut c = default_ctx(&spec, &blob);
+    let ret = run_loader(&blob, &mut c);
+    if ret == 0 {
+        check_and_close(&spec, &blob, &c);
+        eprintln!("ksymvar: loaded");
+    } else {
+        let (step, err) = step_of(&c);
+        assert_eq!(err, ret);
+        assert!(matches!(blob.plan.steps[step as usize], Step::LoadProgram { .. }), "step {step}");
+        eprintln!("ksymvar: refused with {ret} at step {step}, as expected without CONFIG_KALLSYMS_ALL");
+    }
+    assert_eq!(open_fds(), before, "fds leaked");
+}

@@ -18,3 +18,6 @@ mod slots;
 pub use compile::{compile, Blob};
 pub use error::CompileError;
 pub use plan::LoaderPlan;
+
+#[cfg(test)]
+mod tests;
