@@ -90,90 +90,17 @@ impl Compiler<'_> {
         p: &ProgramSpec,
         resolve: &[Resolution],
     ) -> Result<ProgData, CompileError> {
-        let code = normalized_insns(p)?;
-        let insn_cnt =
-            u32::try_from(p.insns.len()).map_err(|_| too_large("program", p.insns.len()))?;
-        let insns = self.d.add(&code)?;
-        let license = match self.license {
-            Some(off) => off,
-            None => {
-                let mut l = self.spec.license.as_bytes().to_vec();
-                l.push(0);
-                let off = self.d.add(&l)?;
-                self.license = Some(off);
-                off
-            }
+        let insns = self.d.add(&normalized_insns(p)?)?;
+        let license = self.license_off()?;
+        // Without BTF the kernel cannot use func_info, line_info or CO-RE records.
+        let ext = match self.spec.btf.0.is_empty() {
+            true => ExtInfo::default(),
+            false => ExtInfo::new(p)?,
         };
-        let has_btf = !self.spec.btf.0.is_empty();
-        let func_info: Vec<u8> = p
-            .func_info
+        let attach = resolve
             .iter()
-            .flat_map(|f| [f.insn, f.type_id])
-            .flat_map(u32::to_le_bytes)
-            .collect();
-        let line_info: Vec<u8> = p
-            .line_info
-            .iter()
-            .flat_map(|l| [l.insn, l.file_name_off, l.line_off, l.line_col])
-            .flat_map(u32::to_le_bytes)
-            .collect();
-        let mut core = Vec::new();
-        for r in &p.core_relos {
-            let off = r
-                .insn
-                .checked_mul(8)
-                .ok_or_else(|| bad(p, r.insn, "CO-RE relocation past the program"))?;
-            core.extend(
-                [off, r.type_id, r.access_str_off, r.kind]
-                    .iter()
-                    .flat_map(|v| v.to_le_bytes()),
-            );
-        }
-        let uses_fd_array = p
-            .relocations
-            .iter()
-            .any(|r| !matches!(r.kind, RelocKind::Ksym { .. }));
-
-        let mut a = Attr::default();
-        a.u32(pl::PROG_TYPE, p.prog_type.raw())
-            .u32(pl::INSN_CNT, insn_cnt);
-        a.runtime_field(pl::INSNS, 8)
-            .runtime_field(pl::LICENSE, 8)
-            .runtime_field(pl::LOG_BUF, 8);
-        a.u32(pl::KERN_VERSION, p_kern_version(self.spec.kern_version))
-            .u32(pl::PROG_FLAGS, p.flags);
-        a.bytes_at(pl::PROG_NAME, &attr::object_name(&p.name));
-        a.u32(
-            pl::EXPECTED_ATTACH_TYPE,
-            p.expected_attach_type.map_or(0, |t| t.raw()),
-        );
-        let with_ext =
-            has_btf && !(func_info.is_empty() && line_info.is_empty() && core.is_empty());
-        if with_ext {
-            a.runtime_field(pl::PROG_BTF_FD, 4);
-        }
-        if has_btf && !func_info.is_empty() {
-            a.u32(pl::FUNC_INFO_REC_SIZE, FUNC_INFO_SIZE)
-                .u32(pl::FUNC_INFO_CNT, p.func_info.len() as u32);
-        }
-        if has_btf && !line_info.is_empty() {
-            a.u32(pl::LINE_INFO_REC_SIZE, LINE_INFO_SIZE)
-                .u32(pl::LINE_INFO_CNT, p.line_info.len() as u32);
-        }
-        if resolve
-            .iter()
-            .any(|r| matches!(r, Resolution::AttachTarget { .. }))
-        {
-            a.runtime_field(pl::ATTACH_BTF_ID, 8);
-        }
-        if uses_fd_array {
-            a.runtime_field(pl::FD_ARRAY, 8);
-        }
-        if has_btf && !core.is_empty() {
-            a.u32(pl::CORE_RELO_CNT, p.core_relos.len() as u32)
-                .u32(pl::CORE_RELO_REC_SIZE, CORE_RELO_SIZE);
-        }
-        let a = a.finish();
+            .any(|r| matches!(r, Resolution::AttachTarget { .. }));
+        let a = prog_attr(p, self.spec.kern_version, &ext, attach)?;
         let attr_off = self.d.add(&a)?;
 
         self.e.store_blob_ptr(attr_off + pl::INSNS, insns);
@@ -183,20 +110,20 @@ impl Compiler<'_> {
             attr_off + pl::LOG_SIZE,
             attr_off + pl::LOG_BUF,
         )?;
-        if with_ext {
+        if !ext.is_empty() {
             self.blob_to_blob32(self.slots.btf(), attr_off + pl::PROG_BTF_FD);
         }
         for (bytes, field) in [
-            (func_info, pl::FUNC_INFO),
-            (line_info, pl::LINE_INFO),
-            (core, pl::CORE_RELOS),
+            (&ext.func_info, pl::FUNC_INFO),
+            (&ext.line_info, pl::LINE_INFO),
+            (&ext.core, pl::CORE_RELOS),
         ] {
-            if has_btf && !bytes.is_empty() {
-                let off = self.d.add(&bytes)?;
+            if !bytes.is_empty() {
+                let off = self.d.add(bytes)?;
                 self.e.store_blob_ptr(attr_off + field, off);
             }
         }
-        if uses_fd_array {
+        if uses_fd_array(p) {
             self.e
                 .store_blob_ptr(attr_off + pl::FD_ARRAY, self.slots.slot_off(0));
         }
@@ -205,6 +132,18 @@ impl Compiler<'_> {
             attr: attr_off,
             attr_len: a.len(),
         })
+    }
+
+    /// The object's license string, added to the blob once.
+    fn license_off(&mut self) -> Result<u32, CompileError> {
+        if let Some(off) = self.license {
+            return Ok(off);
+        }
+        let mut l = self.spec.license.as_bytes().to_vec();
+        l.push(0);
+        let off = self.d.add(&l)?;
+        self.license = Some(off);
+        Ok(off)
     }
 
     fn resolve(
@@ -238,61 +177,72 @@ impl Compiler<'_> {
                 weak,
                 calls,
                 loads,
-            } => {
-                let kind = if *func { BTF_KIND_FUNC } else { BTF_KIND_VAR };
-                let (index, slot) = self
-                    .slots
-                    .module_btf(*ext)
-                    .ok_or_else(|| bad(p, 0, "extern without a BTF slot"))?;
-                self.find_btf(name, kind)?;
-                let (found, done) = (self.e.label(), self.e.label());
-                self.e.jmp_imm(JmpOp::Jsge, Reg::R0, 0, found);
-                if *weak {
-                    // Calls keep imm = off = 0 from the compiled image; loads become plain
-                    // `r = 0 ll` so the program can test for the symbol.
-                    for &at in loads {
-                        let dst = p.insns.get(at as usize).map_or(0, |i| i.dst());
-                        self.e.blob_addr(Reg::R1, pd.insns + at * 8);
-                        self.e
-                            .push(&[insn::st_mem(Size::B, Reg::R1, 1, i32::from(dst))]);
-                    }
-                    self.e.ja(done);
-                } else {
-                    self.e.push(&[insn::mov64_reg(Reg::R7, Reg::R0)]);
-                    let l = self.cleanup;
-                    self.e.ja(l);
-                }
-                self.e.bind(found);
-                self.e.push(&[insn::mov64_reg(Reg::R9, Reg::R0)]);
-                for &at in calls.iter().chain(loads) {
-                    self.e
-                        .store_blob(Size::W, pd.insns + at * 8 + 4, Reg::R9, Reg::R1);
-                }
-                self.e.push(&[insn::alu64_imm(AluOp::Rsh, Reg::R9, 32)]);
-                self.e.store_blob(Size::W, slot, Reg::R9, Reg::R1);
-                for &at in loads {
-                    self.e
-                        .store_blob(Size::W, pd.insns + at * 8 + 12, Reg::R9, Reg::R1);
-                }
-                if !calls.is_empty() {
-                    // off = fd_array index of the module BTF, or 0 for vmlinux.
-                    self.e.push(&[
-                        insn::mov64_imm(Reg::R3, index as i32),
-                        insn::jmp_imm(JmpOp::Jne, Reg::R9, 0, 1),
-                        insn::mov64_imm(Reg::R3, 0),
-                    ]);
-                    for &at in calls {
-                        self.e
-                            .store_blob(Size::H, pd.insns + at * 8 + 2, Reg::R3, Reg::R1);
-                    }
-                }
-                self.e.bind(done);
-                Ok(())
-            }
+            } => self.resolve_btf(p, pd, (*ext, name), *func, *weak, (calls, loads)),
             Resolution::Kallsyms {
                 name, weak, loads, ..
             } => self.kallsyms(pd, name, *weak, loads),
         }
+    }
+
+    /// A kfunc or typed ksym: patches BTF id and module BTF fd into every site.
+    fn resolve_btf(
+        &mut self,
+        p: &ProgramSpec,
+        pd: &ProgData,
+        (ext, name): (usize, &str),
+        func: bool,
+        weak: bool,
+        (calls, loads): (&[u32], &[u32]),
+    ) -> Result<(), CompileError> {
+        let kind = if func { BTF_KIND_FUNC } else { BTF_KIND_VAR };
+        let (index, slot) = self
+            .slots
+            .module_btf(ext)
+            .ok_or_else(|| bad(p, 0, "extern without a BTF slot"))?;
+        self.find_btf(name, kind)?;
+        let (found, done) = (self.e.label(), self.e.label());
+        self.e.jmp_imm(JmpOp::Jsge, Reg::R0, 0, found);
+        if weak {
+            // Calls keep imm = off = 0 from the compiled image; loads become plain
+            // `r = 0 ll` so the program can test for the symbol.
+            for &at in loads {
+                let dst = p.insns.get(at as usize).map_or(0, |i| i.dst());
+                self.e.blob_addr(Reg::R1, pd.insns + at * 8);
+                self.e
+                    .push(&[insn::st_mem(Size::B, Reg::R1, 1, i32::from(dst))]);
+            }
+            self.e.ja(done);
+        } else {
+            self.e.push(&[insn::mov64_reg(Reg::R7, Reg::R0)]);
+            let l = self.cleanup;
+            self.e.ja(l);
+        }
+        self.e.bind(found);
+        self.e.push(&[insn::mov64_reg(Reg::R9, Reg::R0)]);
+        for &at in calls.iter().chain(loads) {
+            self.e
+                .store_blob(Size::W, pd.insns + at * 8 + 4, Reg::R9, Reg::R1);
+        }
+        self.e.push(&[insn::alu64_imm(AluOp::Rsh, Reg::R9, 32)]);
+        self.e.store_blob(Size::W, slot, Reg::R9, Reg::R1);
+        for &at in loads {
+            self.e
+                .store_blob(Size::W, pd.insns + at * 8 + 12, Reg::R9, Reg::R1);
+        }
+        if !calls.is_empty() {
+            // off = fd_array index of the module BTF, or 0 for vmlinux.
+            self.e.push(&[
+                insn::mov64_imm(Reg::R3, index as i32),
+                insn::jmp_imm(JmpOp::Jne, Reg::R9, 0, 1),
+                insn::mov64_imm(Reg::R3, 0),
+            ]);
+            for &at in calls {
+                self.e
+                    .store_blob(Size::H, pd.insns + at * 8 + 2, Reg::R3, Reg::R1);
+            }
+        }
+        self.e.bind(done);
+        Ok(())
     }
 
     /// `r0 = bpf_btf_find_by_name_kind(name, len + 1, kind, 0)`.
@@ -356,8 +306,102 @@ impl Compiler<'_> {
     }
 }
 
-fn p_kern_version(v: Option<u32>) -> u32 {
-    v.unwrap_or(0)
+
+/// A program's BTF.ext records in their kernel layouts.
+#[derive(Default)]
+struct ExtInfo {
+    func_info: Vec<u8>,
+    line_info: Vec<u8>,
+    core: Vec<u8>,
+    counts: [u32; 3],
+}
+
+impl ExtInfo {
+    fn new(p: &ProgramSpec) -> Result<Self, CompileError> {
+        let func_info = p
+            .func_info
+            .iter()
+            .flat_map(|f| [f.insn, f.type_id])
+            .flat_map(u32::to_le_bytes)
+            .collect();
+        let line_info = p
+            .line_info
+            .iter()
+            .flat_map(|l| [l.insn, l.file_name_off, l.line_off, l.line_col])
+            .flat_map(u32::to_le_bytes)
+            .collect();
+        let mut core = Vec::new();
+        for r in &p.core_relos {
+            // bpf_core_relo counts its instruction in bytes.
+            let off = r
+                .insn
+                .checked_mul(8)
+                .ok_or_else(|| bad(p, r.insn, "CO-RE relocation past the program"))?;
+            core.extend(
+                [off, r.type_id, r.access_str_off, r.kind]
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes()),
+            );
+        }
+        let count = |n: usize| u32::try_from(n).map_err(|_| too_large("BTF.ext records", n));
+        let counts = [
+            count(p.func_info.len())?,
+            count(p.line_info.len())?,
+            count(p.core_relos.len())?,
+        ];
+        Ok(ExtInfo { func_info, line_info, core, counts })
+    }
+
+    fn is_empty(&self) -> bool {
+        self.counts == [0; 3]
+    }
+}
+
+/// Whether the program's `BPF_PROG_LOAD` needs the fd_array (maps, module kfuncs).
+fn uses_fd_array(p: &ProgramSpec) -> bool {
+    p.relocations
+        .iter()
+        .any(|r| !matches!(r.kind, RelocKind::Ksym { .. }))
+}
+
+/// The `BPF_PROG_LOAD` attr image, trimmed to the last field this program uses.
+fn prog_attr(
+    p: &ProgramSpec,
+    kern_version: Option<u32>,
+    ext: &ExtInfo,
+    attach: bool,
+) -> Result<Vec<u8>, CompileError> {
+    let insn_cnt = u32::try_from(p.insns.len()).map_err(|_| too_large("program", p.insns.len()))?;
+    let mut a = Attr::default();
+    a.u32(pl::PROG_TYPE, p.prog_type.raw())
+        .u32(pl::INSN_CNT, insn_cnt)
+        .runtime_field(pl::INSNS, 8)
+        .runtime_field(pl::LICENSE, 8)
+        .runtime_field(pl::LOG_BUF, 8)
+        .u32(pl::KERN_VERSION, kern_version.unwrap_or(0))
+        .u32(pl::PROG_FLAGS, p.flags)
+        .bytes_at(pl::PROG_NAME, &attr::object_name(&p.name))
+        .u32(pl::EXPECTED_ATTACH_TYPE, p.expected_attach_type.map_or(0, |t| t.raw()));
+    if !ext.is_empty() {
+        a.runtime_field(pl::PROG_BTF_FD, 4);
+    }
+    let [funcs, lines, cores] = ext.counts;
+    if funcs > 0 {
+        a.u32(pl::FUNC_INFO_REC_SIZE, FUNC_INFO_SIZE).u32(pl::FUNC_INFO_CNT, funcs);
+    }
+    if lines > 0 {
+        a.u32(pl::LINE_INFO_REC_SIZE, LINE_INFO_SIZE).u32(pl::LINE_INFO_CNT, lines);
+    }
+    if attach {
+        a.runtime_field(pl::ATTACH_BTF_ID, 8);
+    }
+    if uses_fd_array(p) {
+        a.runtime_field(pl::FD_ARRAY, 8);
+    }
+    if cores > 0 {
+        a.u32(pl::CORE_RELO_CNT, cores).u32(pl::CORE_RELO_REC_SIZE, CORE_RELO_SIZE);
+    }
+    Ok(a.finish())
 }
 
 fn bad(p: &ProgramSpec, insn: u32, reason: &str) -> CompileError {
