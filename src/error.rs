@@ -1,6 +1,7 @@
 //! The library's error type: which file, and what went wrong in which layer.
 
 use crate::elf::ElfError;
+use crate::loader::CompileError;
 use crate::lower::LowerError;
 use std::path::PathBuf;
 use thiserror::Error;
@@ -34,6 +35,15 @@ pub enum Error {
         option: &'static str,
         /// What is wrong with its value.
         reason: String,
+    },
+    /// The loader program cannot be compiled for this object.
+    #[error("{object}: loader: {source}")]
+    Compile {
+        /// Name of the object, as given.
+        object: String,
+        /// What the loader compiler found.
+        #[source]
+        source: CompileError,
     },
     /// The object is readable but describes something skelgen cannot load.
     #[error("{object}: {source}")]

@@ -64,16 +64,30 @@ pub fn parse_object_with(
 /// Produces the output `options.emit` asks for, completely, in memory.
 ///
 /// # Errors
-/// As [`parse_object_with`].
-pub fn generate(data: &[u8], source: &str, options: &Options) -> Result<String, Error> {
+/// As [`parse_object_with`], and when the loader program cannot be compiled.
+pub fn generate(data: &[u8], source: &str, options: &Options) -> Result<Vec<u8>, Error> {
     let spec = parse_object_with(data, source, options)?;
+    let compile = || {
+        loader::compile(&spec).map_err(|e| Error::Compile {
+            object: source.to_string(),
+            source: e,
+        })
+    };
     Ok(match options.emit {
-        Emit::Summary => summary::render(&spec),
+        Emit::Summary => summary::render(&spec).into_bytes(),
         Emit::Ir => {
             let mut json = serde_json::to_string_pretty(&spec).expect("the IR always serialises");
             json.push('\n');
-            json
+            json.into_bytes()
         }
+        Emit::Plan => {
+            let blob = compile()?;
+            let mut text = blob.plan.describe(&spec).join("\n");
+            text.push('\n');
+            text.into_bytes()
+        }
+        Emit::Asm => compile()?.listing().into_bytes(),
+        Emit::Blob => compile()?.data,
     })
 }
 
@@ -81,7 +95,7 @@ pub fn generate(data: &[u8], source: &str, options: &Options) -> Result<String, 
 ///
 /// # Errors
 /// When the file cannot be read, and as [`generate`].
-pub fn generate_file(path: &Path, options: &Options) -> Result<String, Error> {
+pub fn generate_file(path: &Path, options: &Options) -> Result<Vec<u8>, Error> {
     let data = std::fs::read(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,

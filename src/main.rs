@@ -34,10 +34,10 @@ fn run() -> Result<()> {
     // Output is produced completely before anything is written, so a failure writes nothing.
     match &cli.output {
         Some(path) => {
-            skelgen::write_if_changed(path, text.as_bytes())?;
+            skelgen::write_if_changed(path, &text)?;
         }
         None => std::io::stdout()
-            .write_all(text.as_bytes())
+            .write_all(&text)
             .context("writing standard output")?,
     }
     Ok(())

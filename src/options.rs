@@ -15,6 +15,25 @@ pub enum Emit {
     Summary,
     /// The ObjectSpec as JSON.
     Ir,
+    /// Every syscall the loader program will make, in order, with its arguments.
+    Plan,
+    /// The loader program, disassembled and annotated with the step each stretch performs.
+    Asm,
+    /// The raw loader blob: the data every skeleton embeds.
+    Blob,
+}
+
+impl Emit {
+    /// The value as spelled on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Emit::Summary => "summary",
+            Emit::Ir => "ir",
+            Emit::Plan => "plan",
+            Emit::Asm => "asm",
+            Emit::Blob => "blob",
+        }
+    }
 }
 
 /// Options for reading an object and producing output.
@@ -38,11 +57,7 @@ impl Options {
         if let Some(name) = &self.name {
             args.extend(["--name".to_string(), name.clone()]);
         }
-        let emit = match self.emit {
-            Emit::Summary => "summary",
-            Emit::Ir => "ir",
-        };
-        args.extend(["--emit".to_string(), emit.to_string()]);
+        args.extend(["--emit".to_string(), self.emit.as_str().to_string()]);
         args
     }
 }

@@ -37,6 +37,7 @@ fn summaries() {
         let options = skelgen::Options::default();
         let text = skelgen::generate(&data, &source, &options)
             .unwrap_or_else(|e| panic!("{}: {e}", obj.display()));
+        let text = String::from_utf8(text).expect("the summary is text");
         settings()
             .bind(|| insta::assert_snapshot!(format!("{}.summary", snapshot_name(&obj)), text));
     }
@@ -76,5 +77,42 @@ fn output_is_deterministic() {
         let a = skelgen::generate(&data, "x.bpf.o", &options).unwrap();
         let b = skelgen::generate(&data, "x.bpf.o", &options).unwrap();
         assert_eq!(a, b, "{}", obj.display());
+    }
+}
+
+#[test]
+fn loader_plans() {
+    for obj in examples() {
+        let data = std::fs::read(&obj).unwrap();
+        let source = format!("{}", obj.file_name().unwrap().to_string_lossy());
+        let options = skelgen::Options {
+            emit: skelgen::Emit::Plan,
+            ..Default::default()
+        };
+        let text = skelgen::generate(&data, &source, &options)
+            .unwrap_or_else(|e| panic!("{}: {e}", obj.display()));
+        let text = String::from_utf8(text).expect("the plan is text");
+        settings().bind(|| insta::assert_snapshot!(format!("{}.plan", snapshot_name(&obj)), text));
+    }
+}
+
+#[test]
+fn emitted_blob_is_the_compiled_blob_and_stable() {
+    for obj in examples() {
+        let data = std::fs::read(&obj).unwrap();
+        let spec = skelgen::parse_object(&data, "x.bpf.o").unwrap();
+        let compiled = skelgen::loader::compile(&spec).unwrap();
+        for emit in [skelgen::Emit::Blob, skelgen::Emit::Asm, skelgen::Emit::Plan] {
+            let options = skelgen::Options {
+                emit,
+                ..Default::default()
+            };
+            let a = skelgen::generate(&data, "x.bpf.o", &options).unwrap();
+            let b = skelgen::generate(&data, "x.bpf.o", &options).unwrap();
+            assert_eq!(a, b, "{} {emit:?} differs between runs", obj.display());
+            if emit == skelgen::Emit::Blob {
+                assert_eq!(a, compiled.data, "{}", obj.display());
+            }
+        }
     }
 }
