@@ -21,7 +21,16 @@ const BPF_PROG_TEST_RUN: u32 = 10;
 const BPF_MAP_FREEZE: u32 = 22;
 
 /// Objects that load on a 6.18 host; probes needs kprobes and trampolines.
-const LOADABLE: &[&str] = &["minimal", "subprogs", "core", "ksyms", "mapinmap", "iterators", "net", "many"];
+const LOADABLE: &[&str] = &[
+    "minimal",
+    "subprogs",
+    "core",
+    "ksyms",
+    "mapinmap",
+    "iterators",
+    "net",
+    "many",
+];
 
 fn root() -> bool {
     // SAFETY: geteuid has no preconditions.
@@ -35,7 +44,14 @@ fn root() -> bool {
 fn bpf(cmd: u32, attr: &mut [u8]) -> Result<i64, i32> {
     // SAFETY: attr is a live, writable buffer of the length passed; every pointer inside it
     // was taken from a buffer the caller keeps alive for the call.
-    let r = unsafe { libc::syscall(libc::SYS_bpf, cmd as libc::c_long, attr.as_mut_ptr(), attr.len()) };
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_bpf,
+            cmd as libc::c_long,
+            attr.as_mut_ptr(),
+            attr.len(),
+        )
+    };
     if r < 0 {
         Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
     } else {
@@ -89,11 +105,19 @@ fn default_ctx(spec: &ObjectSpec, blob: &Blob) -> Vec<u8> {
     put32(&mut c, ctx::NR_PROGS as usize, np);
     for (i, m) in spec.maps.iter().enumerate() {
         if m.map_type == MapType::PerfEventArray && m.max_entries == 0 {
-            put32(&mut c, ctx::map_field(i as u32, ctx::MAP_MAX_ENTRIES) as usize, possible_cpus());
+            put32(
+                &mut c,
+                ctx::map_field(i as u32, ctx::MAP_MAX_ENTRIES) as usize,
+                possible_cpus(),
+            );
         }
     }
     for (j, p) in spec.programs.iter().enumerate() {
-        put32(&mut c, ctx::prog_field(nm, j as u32, ctx::PROG_AUTOLOAD) as usize, p.autoload as u32);
+        put32(
+            &mut c,
+            ctx::prog_field(nm, j as u32, ctx::PROG_AUTOLOAD) as usize,
+            p.autoload as u32,
+        );
     }
     c
 }
@@ -137,8 +161,19 @@ fn run_loader(blob: &Blob, ctx_buf: &mut [u8]) -> i32 {
         Err(e) => {
             let end = log.iter().position(|b| *b == 0).unwrap_or(log.len());
             let text = String::from_utf8_lossy(&log[..end]);
-            let tail: String = text.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
-            panic!("loader refused by the verifier (errno {e}):\n{tail}\n\n{}", blob.listing());
+            let tail: String = text
+                .lines()
+                .rev()
+                .take(40)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+                .join("\n");
+            panic!(
+                "loader refused by the verifier (errno {e}):\n{tail}\n\n{}",
+                blob.listing()
+            );
         }
     };
 
@@ -167,7 +202,11 @@ fn check_map(m: &MapSpec, fd: i32) {
     assert_eq!(get32(&i, 0), m.map_type.raw(), "{}: type", m.name);
     assert_eq!(get32(&i, 8), m.key_size, "{}: key_size", m.name);
     assert_eq!(get32(&i, 12), m.value_size, "{}: value_size", m.name);
-    let want = if m.map_type == MapType::PerfEventArray && m.max_entries == 0 { possible_cpus() } else { m.max_entries };
+    let want = if m.map_type == MapType::PerfEventArray && m.max_entries == 0 {
+        possible_cpus()
+    } else {
+        m.max_entries
+    };
     assert_eq!(get32(&i, 16), want, "{}: max_entries", m.name);
 }
 
@@ -196,7 +235,10 @@ fn check_and_close(spec: &ObjectSpec, blob: &Blob, c: &[u8]) -> usize {
 }
 
 fn step_of(c: &[u8]) -> (u32, i32) {
-    (get32(c, ctx::FAILED_STEP as usize), get32(c, ctx::ERROR as usize) as i32)
+    (
+        get32(c, ctx::FAILED_STEP as usize),
+        get32(c, ctx::ERROR as usize) as i32,
+    )
 }
 
 #[test]
@@ -214,8 +256,15 @@ fn every_example_loads_and_nothing_leaks() {
         let ret = run_loader(&blob, &mut c);
         if ret != 0 {
             let (step, err) = step_of(&c);
-            let what = blob.plan.describe(&spec).into_iter().find(|l| l.trim_start().starts_with(&format!("{step} "))).unwrap_or_default();
-            failed.push(format!("{name}: loader returned {ret} (error {err}) at step {step}: {what}"));
+            let what = blob
+                .plan
+                .describe(&spec)
+                .into_iter()
+                .find(|l| l.trim_start().starts_with(&format!("{step} ")))
+                .unwrap_or_default();
+            failed.push(format!(
+                "{name}: loader returned {ret} (error {err}) at step {step}: {what}"
+            ));
             assert_eq!(open_fds(), before, "{name}: fds leaked after a failed load");
             continue;
         }
@@ -241,17 +290,35 @@ fn impossible_value_size_fails_at_its_step_without_leaks() {
     let spec = spec("many");
     let blob = compile(&spec).unwrap();
     // A map late in the object, so earlier maps (and the BTF) were created and must be closed.
-    let victim = spec.maps.iter().rposition(|m| m.data.is_none() && m.inner.is_none() && m.map_type == MapType::Hash).unwrap();
+    let victim = spec
+        .maps
+        .iter()
+        .rposition(|m| m.data.is_none() && m.inner.is_none() && m.map_type == MapType::Hash)
+        .unwrap();
     let before = open_fds();
     let mut c = default_ctx(&spec, &blob);
-    put32(&mut c, ctx::map_field(victim as u32, ctx::MAP_VALUE_SIZE) as usize, 0x7fff_ffff);
+    put32(
+        &mut c,
+        ctx::map_field(victim as u32, ctx::MAP_VALUE_SIZE) as usize,
+        0x7fff_ffff,
+    );
     let ret = run_loader(&blob, &mut c);
     assert!(ret < 0, "loader returned {ret}");
     let (step, err) = step_of(&c);
     assert_eq!(err, ret);
-    assert_eq!(blob.plan.steps[step as usize], Step::CreateMap { map: victim, name: spec.maps[victim].name.clone() });
+    assert_eq!(
+        blob.plan.steps[step as usize],
+        Step::CreateMap {
+            map: victim,
+            name: spec.maps[victim].name.clone()
+        }
+    );
     for i in 0..spec.maps.len() {
-        assert_eq!(get32(&c, ctx::map_field(i as u32, ctx::MAP_FD) as usize), 0, "no fd handed out on failure");
+        assert_eq!(
+            get32(&c, ctx::map_field(i as u32, ctx::MAP_FD) as usize),
+            0,
+            "no fd handed out on failure"
+        );
     }
     assert_eq!(open_fds(), before, "fds leaked");
 }
@@ -267,12 +334,27 @@ fn autoload_off_skips_one_program() {
     let before = open_fds();
     let mut c = default_ctx(&spec, &blob);
     // The tail-call target fills a program-array slot: that step must be skipped too.
-    let off = spec.program_index("tail_target").unwrap_or(spec.programs.len() - 1);
-    put32(&mut c, ctx::prog_field(blob.plan.nr_maps, off as u32, ctx::PROG_AUTOLOAD) as usize, 0);
+    let off = spec
+        .program_index("tail_target")
+        .unwrap_or(spec.programs.len() - 1);
+    put32(
+        &mut c,
+        ctx::prog_field(blob.plan.nr_maps, off as u32, ctx::PROG_AUTOLOAD) as usize,
+        0,
+    );
     assert_eq!(run_loader(&blob, &mut c), 0);
-    assert_eq!(get32(&c, ctx::prog_field(blob.plan.nr_maps, off as u32, ctx::PROG_FD) as usize), 0);
+    assert_eq!(
+        get32(
+            &c,
+            ctx::prog_field(blob.plan.nr_maps, off as u32, ctx::PROG_FD) as usize
+        ),
+        0
+    );
     let loaded = check_and_close(&spec, &blob, &c);
-    assert_eq!(loaded, spec.programs.iter().filter(|p| p.autoload).count() - 1);
+    assert_eq!(
+        loaded,
+        spec.programs.iter().filter(|p| p.autoload).count() - 1
+    );
     assert_eq!(open_fds(), before, "fds leaked");
 }
 
@@ -284,14 +366,22 @@ fn initial_value_knob_replaces_rodata() {
     }
     let spec = spec("minimal");
     let blob = compile(&spec).unwrap();
-    let ro = spec.maps.iter().position(|m| m.name == ".rodata").expect(".rodata");
+    let ro = spec
+        .maps
+        .iter()
+        .position(|m| m.name == ".rodata")
+        .expect(".rodata");
     let mut image = vec![0u8; spec.maps[ro].value_size as usize];
     for (k, b) in image.iter_mut().enumerate() {
         *b = k as u8 ^ 0x5a;
     }
     let before = open_fds();
     let mut c = default_ctx(&spec, &blob);
-    put64(&mut c, ctx::map_field(ro as u32, ctx::MAP_INITIAL_VALUE) as usize, image.as_ptr() as u64);
+    put64(
+        &mut c,
+        ctx::map_field(ro as u32, ctx::MAP_INITIAL_VALUE) as usize,
+        image.as_ptr() as u64,
+    );
     assert_eq!(run_loader(&blob, &mut c), 0);
     let fd = get32(&c, ctx::map_field(ro as u32, ctx::MAP_FD) as usize);
     let (key, mut got) = (0u32.to_le_bytes(), vec![0u8; image.len()]);
@@ -333,7 +423,10 @@ fn verifier_log_reaches_the_caller() {
     let ret = run_loader(&blob, &mut c);
     assert_eq!(ret, -libc::EACCES);
     let (step, _) = step_of(&c);
-    assert!(matches!(blob.plan.steps[step as usize], Step::LoadProgram { prog: 0, .. }));
+    assert!(matches!(
+        blob.plan.steps[step as usize],
+        Step::LoadProgram { prog: 0, .. }
+    ));
     let end = log.iter().position(|b| *b == 0).unwrap_or(log.len());
     let text = String::from_utf8_lossy(&log[..end]);
     assert!(text.contains("invalid mem access"), "log: {text}");
@@ -359,8 +452,13 @@ fn ksymvar_loads_or_fails_cleanly() {
     } else {
         let (step, err) = step_of(&c);
         assert_eq!(err, ret);
-        assert!(matches!(blob.plan.steps[step as usize], Step::LoadProgram { .. }), "step {step}");
-        eprintln!("ksymvar: refused with {ret} at step {step}, as expected without CONFIG_KALLSYMS_ALL");
+        assert!(
+            matches!(blob.plan.steps[step as usize], Step::LoadProgram { .. }),
+            "step {step}"
+        );
+        eprintln!(
+            "ksymvar: refused with {ret} at step {step}, as expected without CONFIG_KALLSYMS_ALL"
+        );
     }
     assert_eq!(open_fds(), before, "fds leaked");
 }

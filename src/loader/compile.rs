@@ -340,7 +340,6 @@ impl<'a> Compiler<'a> {
     }
 }
 
-
 /// A context offset as the 16-bit offset of a load or store from `r6`.
 pub(super) fn ctx_off16(off: u64) -> Result<i16, CompileError> {
     i16::try_from(off).map_err(|_| CompileError::TooLarge {

@@ -11,7 +11,11 @@ use crate::uapi::MapType;
 
 impl Compiler<'_> {
     /// `BPF_MAP_CREATE` of `m`; `index` is `None` for an inner prototype.
-    pub(super) fn create_map(&mut self, m: &MapSpec, index: Option<usize>) -> Result<(), CompileError> {
+    pub(super) fn create_map(
+        &mut self,
+        m: &MapSpec,
+        index: Option<usize>,
+    ) -> Result<(), CompileError> {
         check_map(m)?;
         let use_btf =
             (m.btf_key_type_id != 0 || m.btf_value_type_id != 0) && !self.spec.btf.0.is_empty();

@@ -306,7 +306,6 @@ impl Compiler<'_> {
     }
 }
 
-
 /// A program's BTF.ext records in their kernel layouts.
 #[derive(Default)]
 struct ExtInfo {
@@ -349,7 +348,12 @@ impl ExtInfo {
             count(p.line_info.len())?,
             count(p.core_relos.len())?,
         ];
-        Ok(ExtInfo { func_info, line_info, core, counts })
+        Ok(ExtInfo {
+            func_info,
+            line_info,
+            core,
+            counts,
+        })
     }
 
     fn is_empty(&self) -> bool {
@@ -381,16 +385,21 @@ fn prog_attr(
         .u32(pl::KERN_VERSION, kern_version.unwrap_or(0))
         .u32(pl::PROG_FLAGS, p.flags)
         .bytes_at(pl::PROG_NAME, &attr::object_name(&p.name))
-        .u32(pl::EXPECTED_ATTACH_TYPE, p.expected_attach_type.map_or(0, |t| t.raw()));
+        .u32(
+            pl::EXPECTED_ATTACH_TYPE,
+            p.expected_attach_type.map_or(0, |t| t.raw()),
+        );
     if !ext.is_empty() {
         a.runtime_field(pl::PROG_BTF_FD, 4);
     }
     let [funcs, lines, cores] = ext.counts;
     if funcs > 0 {
-        a.u32(pl::FUNC_INFO_REC_SIZE, FUNC_INFO_SIZE).u32(pl::FUNC_INFO_CNT, funcs);
+        a.u32(pl::FUNC_INFO_REC_SIZE, FUNC_INFO_SIZE)
+            .u32(pl::FUNC_INFO_CNT, funcs);
     }
     if lines > 0 {
-        a.u32(pl::LINE_INFO_REC_SIZE, LINE_INFO_SIZE).u32(pl::LINE_INFO_CNT, lines);
+        a.u32(pl::LINE_INFO_REC_SIZE, LINE_INFO_SIZE)
+            .u32(pl::LINE_INFO_CNT, lines);
     }
     if attach {
         a.runtime_field(pl::ATTACH_BTF_ID, 8);
@@ -399,7 +408,8 @@ fn prog_attr(
         a.runtime_field(pl::FD_ARRAY, 8);
     }
     if cores > 0 {
-        a.u32(pl::CORE_RELO_CNT, cores).u32(pl::CORE_RELO_REC_SIZE, CORE_RELO_SIZE);
+        a.u32(pl::CORE_RELO_CNT, cores)
+            .u32(pl::CORE_RELO_REC_SIZE, CORE_RELO_SIZE);
     }
     Ok(a.finish())
 }

@@ -67,27 +67,62 @@ fn object() -> ObjectSpec {
     let mut outer = map("outer", MapType::ArrayOfMaps);
     outer.value_size = 4;
     outer.inner = Some(Box::new(map("inner", MapType::Array)));
-    outer.init_slots = vec![InitSlot { index: 2, target: SlotTarget::Map(0) }];
+    outer.init_slots = vec![InitSlot {
+        index: 2,
+        target: SlotTarget::Map(0),
+    }];
     let mut jt = map("jt", MapType::ProgArray);
     jt.value_size = 4;
-    jt.init_slots = vec![InitSlot { index: 1, target: SlotTarget::Program(1) }];
+    jt.init_slots = vec![InitSlot {
+        index: 1,
+        target: SlotTarget::Program(1),
+    }];
     let mut code = ld(insn::BPF_PSEUDO_MAP_IDX);
     code.extend(ld(insn::BPF_PSEUDO_BTF_ID));
     code.extend(ld(0));
-    code.push(insn::encode(insn::BPF_JMP | insn::BPF_CALL, 0, insn::BPF_PSEUDO_KFUNC_CALL, 0, 0));
+    code.push(insn::encode(
+        insn::BPF_JMP | insn::BPF_CALL,
+        0,
+        insn::BPF_PSEUDO_KFUNC_CALL,
+        0,
+        0,
+    ));
     code.extend([insn::mov64_imm(Reg::R0, 0), insn::exit()]);
     let relocs = vec![
-        Relocation { insn: 0, kind: RelocKind::Map { map: 1 } },
-        Relocation { insn: 2, kind: RelocKind::Ksym { ext: 1 } },
-        Relocation { insn: 4, kind: RelocKind::Ksym { ext: 2 } },
-        Relocation { insn: 6, kind: RelocKind::Kfunc { ext: 0 } },
+        Relocation {
+            insn: 0,
+            kind: RelocKind::Map { map: 1 },
+        },
+        Relocation {
+            insn: 2,
+            kind: RelocKind::Ksym { ext: 1 },
+        },
+        Relocation {
+            insn: 4,
+            kind: RelocKind::Ksym { ext: 2 },
+        },
+        Relocation {
+            insn: 6,
+            kind: RelocKind::Kfunc { ext: 0 },
+        },
     ];
     let mut first = prog("first", code, relocs);
     first.prog_type = ProgType::Tracing;
     first.expected_attach_type = Some(AttachType::TraceFentry);
-    first.btf_target = Some(BtfTarget { name: "do_unlinkat".into(), kind: BtfTargetKind::Func });
-    let second = prog("second", vec![insn::mov64_imm(Reg::R0, 0), insn::exit()], vec![]);
-    let ext = |name: &str, weak, kind| ExternSpec { name: name.into(), weak, kind };
+    first.btf_target = Some(BtfTarget {
+        name: "do_unlinkat".into(),
+        kind: BtfTargetKind::Func,
+    });
+    let second = prog(
+        "second",
+        vec![insn::mov64_imm(Reg::R0, 0), insn::exit()],
+        vec![],
+    );
+    let ext = |name: &str, weak, kind| ExternSpec {
+        name: name.into(),
+        weak,
+        kind,
+    };
     ObjectSpec {
         name: "t".into(),
         license: "GPL".into(),
@@ -96,7 +131,11 @@ fn object() -> ObjectSpec {
         maps: vec![map("h", MapType::Hash), outer, jt, rodata],
         programs: vec![first, second],
         externs: vec![
-            ext("bpf_rcu_read_lock", false, ExternKind::Kfunc { proto_btf_id: 3 }),
+            ext(
+                "bpf_rcu_read_lock",
+                false,
+                ExternKind::Kfunc { proto_btf_id: 3 },
+            ),
             ext("runqueues", true, ExternKind::KsymTyped { type_btf_id: 4 }),
             ext("vfs_read", false, ExternKind::KsymTypeless),
         ],
@@ -108,26 +147,71 @@ fn object() -> ObjectSpec {
 fn plan_order() {
     let spec = object();
     let plan = LoaderPlan::new(&spec).unwrap();
-    let ops: Vec<String> = plan.steps.iter().map(|s| serde_json::to_value(s).unwrap()["op"].as_str().unwrap().to_string()).collect();
+    let ops: Vec<String> = plan
+        .steps
+        .iter()
+        .map(|s| {
+            serde_json::to_value(s).unwrap()["op"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
     assert_eq!(
         ops,
         [
-            "check_context", "load_btf", "create_map", "create_inner_map", "create_map", "create_map", "create_map",
-            "update_elem", "freeze", "fill_slot", "load_program", "load_program", "fill_slot", "finish"
+            "check_context",
+            "load_btf",
+            "create_map",
+            "create_inner_map",
+            "create_map",
+            "create_map",
+            "create_map",
+            "update_elem",
+            "freeze",
+            "fill_slot",
+            "load_program",
+            "load_program",
+            "fill_slot",
+            "finish"
         ]
     );
-    assert!(matches!(plan.steps[9], Step::FillSlot { outer: 1, index: 2, target: SlotTarget::Map(0), .. }));
-    assert!(matches!(plan.steps[12], Step::FillSlot { outer: 2, index: 1, target: SlotTarget::Program(1), .. }));
-    let Step::LoadProgram { resolve, .. } = &plan.steps[10] else { panic!() };
+    assert!(matches!(
+        plan.steps[9],
+        Step::FillSlot {
+            outer: 1,
+            index: 2,
+            target: SlotTarget::Map(0),
+            ..
+        }
+    ));
+    assert!(matches!(
+        plan.steps[12],
+        Step::FillSlot {
+            outer: 2,
+            index: 1,
+            target: SlotTarget::Program(1),
+            ..
+        }
+    ));
+    let Step::LoadProgram { resolve, .. } = &plan.steps[10] else {
+        panic!()
+    };
     assert!(matches!(resolve[0], Resolution::AttachTarget { .. }));
     assert!(matches!(&resolve[1], Resolution::Btf { func: true, calls, .. } if calls == &[6]));
-    assert!(matches!(&resolve[2], Resolution::Btf { func: false, weak: true, loads, .. } if loads == &[2]));
+    assert!(
+        matches!(&resolve[2], Resolution::Btf { func: false, weak: true, loads, .. } if loads == &[2])
+    );
     assert!(matches!(&resolve[3], Resolution::Kallsyms { loads, .. } if loads == &[4]));
     let back: LoaderPlan = serde_json::from_str(&serde_json::to_string(&plan).unwrap()).unwrap();
     assert_eq!(back, plan);
     let lines = plan.describe(&spec);
-    assert!(lines.iter().any(|l| l.contains("bpf_kallsyms_lookup_name(\"vfs_read\")")));
-    assert!(lines.iter().any(|l| l.contains("jt[1] = second) if the program was loaded")));
+    assert!(lines
+        .iter()
+        .any(|l| l.contains("bpf_kallsyms_lookup_name(\"vfs_read\")")));
+    assert!(lines
+        .iter()
+        .any(|l| l.contains("jt[1] = second) if the program was loaded")));
 }
 
 #[test]
@@ -141,7 +225,10 @@ fn deterministic_and_fully_decodable() {
     let listing = a.listing();
     assert!(!listing.contains(".insn"), "{listing}");
     for i in 0..a.plan.steps.len() {
-        assert!(listing.contains(&format!("; step {i}: ")), "step {i} missing");
+        assert!(
+            listing.contains(&format!("; step {i}: ")),
+            "step {i} missing"
+        );
     }
     assert!(listing.contains("call bpf_btf_find_by_name_kind#167"));
     assert!(listing.contains("call bpf_kallsyms_lookup_name#179"));
@@ -155,7 +242,10 @@ fn no_fixed_limits() {
     }
     let p = spec.programs[1].clone();
     for i in 0..200 {
-        spec.programs.push(ProgramSpec { name: format!("p{i}"), ..p.clone() });
+        spec.programs.push(ProgramSpec {
+            name: format!("p{i}"),
+            ..p.clone()
+        });
     }
     let blob = compile(&spec).unwrap();
     assert_eq!(blob.plan.nr_maps, 304);
@@ -166,19 +256,31 @@ fn no_fixed_limits() {
 fn errors_not_panics() {
     let mut spec = object();
     spec.programs[0].relocations[0].kind = RelocKind::Map { map: 99 };
-    assert!(matches!(compile(&spec), Err(CompileError::BadRelocation { insn: 0, .. })));
+    assert!(matches!(
+        compile(&spec),
+        Err(CompileError::BadRelocation { insn: 0, .. })
+    ));
 
     let mut spec = object();
     spec.programs[0].relocations[0].insn = 1000;
-    assert!(matches!(compile(&spec), Err(CompileError::BadRelocation { .. })));
+    assert!(matches!(
+        compile(&spec),
+        Err(CompileError::BadRelocation { .. })
+    ));
 
     let mut spec = object();
     spec.programs[0].relocations[3].insn = 8; // `r0 = 0`, not a call
-    assert!(matches!(compile(&spec), Err(CompileError::BadRelocation { insn: 8, .. })));
+    assert!(matches!(
+        compile(&spec),
+        Err(CompileError::BadRelocation { insn: 8, .. })
+    ));
 
     let mut spec = object();
     spec.programs[0].relocations[1].kind = RelocKind::Ksym { ext: 7 };
-    assert!(matches!(compile(&spec), Err(CompileError::BadRelocation { .. })));
+    assert!(matches!(
+        compile(&spec),
+        Err(CompileError::BadRelocation { .. })
+    ));
 
     let mut spec = object();
     spec.maps[3].value_size = 16;
@@ -186,15 +288,25 @@ fn errors_not_panics() {
 
     let mut spec = object();
     spec.maps[0].map_type = MapType::StructOps;
-    assert!(matches!(compile(&spec), Err(CompileError::Unsupported { .. })));
+    assert!(matches!(
+        compile(&spec),
+        Err(CompileError::Unsupported { .. })
+    ));
 
     let mut spec = object();
     spec.maps[1].init_slots[0].target = SlotTarget::Map(50);
     assert!(matches!(compile(&spec), Err(CompileError::BadMap { .. })));
 
     let mut spec = object();
-    spec.maps.extend((0..2000).map(|i| map(&format!("m{i}"), MapType::Array)));
-    assert!(matches!(compile(&spec), Err(CompileError::TooLarge { what: "loader context", .. })));
+    spec.maps
+        .extend((0..2000).map(|i| map(&format!("m{i}"), MapType::Array)));
+    assert!(matches!(
+        compile(&spec),
+        Err(CompileError::TooLarge {
+            what: "loader context",
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -207,13 +319,27 @@ fn attrs_are_trimmed() {
     spec.programs[0].btf_target = None;
     spec.programs[0].expected_attach_type = None;
     spec.programs[0].insns.truncate(6);
-    spec.programs[0].insns.extend([insn::mov64_imm(Reg::R0, 0), insn::exit()]);
+    spec.programs[0]
+        .insns
+        .extend([insn::mov64_imm(Reg::R0, 0), insn::exit()]);
     let blob = compile(&spec).unwrap();
     let listing = blob.listing();
-    assert!(listing.contains("r3 = 0x40"), "PROG_LOAD attr should end after prog_name:\n{listing}");
+    assert!(
+        listing.contains("r3 = 0x40"),
+        "PROG_LOAD attr should end after prog_name:\n{listing}"
+    );
     // With func_info the attr reaches func_info_cnt; with CO-RE, core_relo_rec_size.
-    spec.programs[0].func_info = vec![FuncInfo { insn: 0, type_id: 1 }];
+    spec.programs[0].func_info = vec![FuncInfo {
+        insn: 0,
+        type_id: 1,
+    }];
     assert!(compile(&spec).unwrap().listing().contains("r3 = 0x5c"));
-    spec.programs[0].core_relos = vec![CoreRelo { insn: 0, type_id: 1, access_str_off: 0, kind: 0, access: "0".into() }];
+    spec.programs[0].core_relos = vec![CoreRelo {
+        insn: 0,
+        type_id: 1,
+        access_str_off: 0,
+        kind: 0,
+        access: "0".into(),
+    }];
     assert!(compile(&spec).unwrap().listing().contains("r3 = 0x8c"));
 }
