@@ -76,22 +76,12 @@ pub const BPF_LOAD_ACQ: i32 = 0x100;
 /// Atomic op `BPF_STORE_REL`.
 pub const BPF_STORE_REL: i32 = 0x110;
 
-/// `ld_imm64` `src_reg`: `imm` is a map fd.
-pub const BPF_PSEUDO_MAP_FD: u8 = 1;
-/// `ld_imm64` `src_reg`: map fd in `insn[0].imm`, value offset in `insn[1].imm`.
-pub const BPF_PSEUDO_MAP_VALUE: u8 = 2;
-/// `ld_imm64` `src_reg`: BTF id of a kernel variable (`insn[1].imm` = module BTF fd).
-pub const BPF_PSEUDO_BTF_ID: u8 = 3;
-/// `ld_imm64` `src_reg`: address of a subprogram, `imm` relative like a call.
-pub const BPF_PSEUDO_FUNC: u8 = 4;
-/// `ld_imm64` `src_reg`: `imm` indexes the `fd_array` passed to `BPF_PROG_LOAD`.
-pub const BPF_PSEUDO_MAP_IDX: u8 = 5;
-/// `ld_imm64` `src_reg`: `fd_array` index in `insn[0].imm`, value offset in `insn[1].imm`.
-pub const BPF_PSEUDO_MAP_IDX_VALUE: u8 = 6;
-/// Call `src_reg`: bpf-to-bpf call, `imm` is relative to the next instruction.
-pub const BPF_PSEUDO_CALL: u8 = 1;
-/// Call `src_reg`: kfunc call, `imm` is a BTF id, `off` an `fd_array` index (0 = vmlinux).
-pub const BPF_PSEUDO_KFUNC_CALL: u8 = 2;
+// The pseudo `src_reg` values are UAPI numbers; they live in `crate::uapi` and are
+// re-exported here for code that builds instructions.
+pub use crate::uapi::{
+    BPF_PSEUDO_BTF_ID, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_KFUNC_CALL, BPF_PSEUDO_MAP_FD,
+    BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_PSEUDO_MAP_VALUE,
+};
 
 /// A BPF register.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
