@@ -1,5 +1,6 @@
 //! The library's error type: which file, and what went wrong in which layer.
 
+use crate::backend::BackendError;
 use crate::elf::ElfError;
 use crate::loader::CompileError;
 use crate::lower::LowerError;
@@ -44,6 +45,15 @@ pub enum Error {
         /// What the loader compiler found.
         #[source]
         source: CompileError,
+    },
+    /// The skeleton cannot be written for this object.
+    #[error("{object}: {source}")]
+    Backend {
+        /// Name of the object, as given.
+        object: String,
+        /// What the backend found.
+        #[source]
+        source: BackendError,
     },
     /// The object is readable but describes something skelgen cannot load.
     #[error("{object}: {source}")]

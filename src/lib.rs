@@ -3,6 +3,7 @@
 //! `BPF_PROG_TYPE_SYSCALL` loader program and its data, which each skeleton replays.
 #![deny(missing_docs)]
 
+pub mod backend;
 pub mod btf;
 pub mod elf;
 pub mod ir;
@@ -16,7 +17,7 @@ mod summary;
 
 pub use error::Error;
 pub use ir::ObjectSpec;
-pub use options::{default_object_name, Emit, Options};
+pub use options::{default_object_name, Emit, Lang, Options};
 
 use std::path::Path;
 
@@ -73,7 +74,7 @@ pub fn generate(data: &[u8], source: &str, options: &Options) -> Result<Vec<u8>,
             source: e,
         })
     };
-    Ok(match options.emit {
+    Ok(match options.effective_emit() {
         Emit::Summary => summary::render(&spec).into_bytes(),
         Emit::Ir => {
             let mut json = serde_json::to_string_pretty(&spec).expect("the IR always serialises");
@@ -88,6 +89,21 @@ pub fn generate(data: &[u8], source: &str, options: &Options) -> Result<Vec<u8>,
         }
         Emit::Asm => compile()?.listing().into_bytes(),
         Emit::Blob => compile()?.data,
+        Emit::Skeleton => {
+            let Some(lang) = options.lang else {
+                return Err(Error::BadOption {
+                    option: "--emit",
+                    reason: "a skeleton needs --lang to say which language".into(),
+                });
+            };
+            let blob = compile()?;
+            backend::render(lang, &spec, &blob)
+                .map_err(|e| Error::Backend {
+                    object: source.to_string(),
+                    source: e,
+                })?
+                .into_bytes()
+        }
     })
 }
 

@@ -21,6 +21,8 @@ pub enum Emit {
     Asm,
     /// The raw loader blob: the data every skeleton embeds.
     Blob,
+    /// A light skeleton in the language `--lang` names (implied by `--lang`).
+    Skeleton,
 }
 
 impl Emit {
@@ -32,6 +34,25 @@ impl Emit {
             Emit::Plan => "plan",
             Emit::Asm => "asm",
             Emit::Blob => "blob",
+            Emit::Skeleton => "skeleton",
+        }
+    }
+}
+
+/// The language of a light skeleton.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "snake_case")]
+pub enum Lang {
+    /// One self-contained userspace C header (also valid C++).
+    C,
+}
+
+impl Lang {
+    /// The value as spelled on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::C => "c",
         }
     }
 }
@@ -48,9 +69,23 @@ pub struct Options {
     /// What to write
     #[cfg_attr(feature = "cli", arg(long, value_enum, default_value_t = Emit::Summary))]
     pub emit: Emit,
+
+    /// Write a light skeleton in this language (implies `--emit skeleton` unless `--emit`
+    /// names another output)
+    #[cfg_attr(feature = "cli", arg(long, value_enum, value_name = "LANG"))]
+    pub lang: Option<Lang>,
 }
 
 impl Options {
+    /// What to write once `--lang` is taken into account: a language given with the default
+    /// `--emit summary` asks for its skeleton.
+    pub fn effective_emit(&self) -> Emit {
+        match (self.emit, self.lang) {
+            (Emit::Summary, Some(_)) => Emit::Skeleton,
+            (emit, _) => emit,
+        }
+    }
+
     /// The command-line arguments that reproduce these options.
     pub fn to_args(&self) -> Vec<String> {
         let mut args = Vec::new();
@@ -58,6 +93,9 @@ impl Options {
             args.extend(["--name".to_string(), name.clone()]);
         }
         args.extend(["--emit".to_string(), self.emit.as_str().to_string()]);
+        if let Some(lang) = self.lang {
+            args.extend(["--lang".to_string(), lang.as_str().to_string()]);
+        }
         args
     }
 }

@@ -1,0 +1,156 @@
+//! How each program is attached from C: which runtime helper, with which arguments, and
+//! whether it needs a target from the caller.
+
+use super::names;
+use crate::ir::ProgramSpec;
+use crate::uapi::{AttachType, ProgType};
+use serde::Serialize;
+
+/// One `NAME__<prog>__attach<suffix>(skel, params...)` function.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachFn {
+    /// Appended to `__attach`: empty for a program that needs no target.
+    pub suffix: String,
+    /// Parameters after `skel`, each preceded by `, `.
+    pub params: String,
+    /// What the parameters are, for the doc comment.
+    pub doc: String,
+    /// The runtime helper that makes the link.
+    pub helper: String,
+    /// Arguments of the helper after the program fd, each preceded by `, `.
+    pub args: String,
+}
+
+/// `BPF_PERF_EVENT`, the attach type of a perf-event link.
+const PERF_EVENT: u32 = AttachType::PerfEvent as u32;
+
+/// The attach function of `p`, if skelgen can attach its kind of program.
+pub fn attach_fn(p: &ProgramSpec) -> Option<AttachFn> {
+    let at = p.expected_attach_type;
+    let target = p.attach_to.as_deref().filter(|t| !t.is_empty());
+    let link = |suffix: &str, params: &str, doc: &str, target: &str, at: u32, flags: &str| {
+        Some(AttachFn {
+            suffix: suffix.into(),
+            params: params.into(),
+            doc: doc.into(),
+            helper: "skelgen_link_create".into(),
+            args: format!(", {target}, {at}, {flags}"),
+        })
+    };
+    match p.prog_type {
+        ProgType::Tracepoint => Some(tracepoint(target)),
+        ProgType::RawTracepoint | ProgType::RawTracepointWritable => Some(raw_tp(target)),
+        ProgType::Tracing if at == Some(AttachType::TraceIter) => {
+            link("", "", "creates a BPF iterator link", "0", AttachType::TraceIter as u32, "0")
+        }
+        ProgType::Tracing | ProgType::Lsm if p.btf_target.is_some() => Some(AttachFn {
+            suffix: String::new(),
+            params: String::new(),
+            doc: "attaches to the kernel function or tracepoint named in its section".into(),
+            helper: "skelgen_attach_raw_tp".into(),
+            args: ", NULL".into(),
+        }),
+        ProgType::Xdp => link(
+            "_xdp",
+            ", int ifindex, uint32_t xdp_flags",
+            "attaches to the network interface `ifindex` (xdp_flags: 0, or XDP_FLAGS_SKB_MODE 2, DRV_MODE 4, HW_MODE 8)",
+            "ifindex",
+            AttachType::Xdp as u32,
+            "xdp_flags",
+        ),
+        ProgType::SchedCls
+            if matches!(at, Some(AttachType::TcxIngress | AttachType::TcxEgress)) =>
+        {
+            let at = at.map_or(0, |a| a as u32);
+            let doc = "attaches with tcx to the network interface `ifindex` (Linux 6.6)";
+            link("_tcx", ", int ifindex", doc, "ifindex", at, "0")
+        }
+        ProgType::CgroupSkb
+        | ProgType::CgroupSock
+        | ProgType::CgroupSockAddr
+        | ProgType::CgroupSockopt
+        | ProgType::CgroupSysctl
+        | ProgType::CgroupDevice
+        | ProgType::SockOps => {
+            let at = at? as u32;
+            let doc = "attaches to the cgroup open at `cgroup_fd` (a cgroup v2 directory)";
+            link("_cgroup", ", int cgroup_fd", doc, "cgroup_fd", at, "0")
+        }
+        ProgType::SkLookup | ProgType::FlowDissector => {
+            let at = at? as u32;
+            let doc = "attaches to the network namespace open at `netns_fd` (/proc/self/ns/net)";
+            link("_netns", ", int netns_fd", doc, "netns_fd", at, "0")
+        }
+        ProgType::PerfEvent => link(
+            "_perf_event",
+            ", int perf_fd",
+            "attaches to the perf event open at `perf_fd` (perf_event_open(2)); the link keeps the event alive",
+            "perf_fd",
+            PERF_EVENT,
+            "0",
+        ),
+        ProgType::Kprobe if p.section.starts_with("uprobe") || p.section.starts_with("uretprobe") => {
+            let ret = u8::from(p.section.starts_with("uretprobe"));
+            Some(AttachFn {
+                suffix: "_uprobe".into(),
+                params: ", int pid, const char *binary_path, uint64_t file_offset".into(),
+                doc: "attaches to the instruction at `file_offset` in the file `binary_path`, in process `pid` (-1: every process)".into(),
+                helper: "skelgen_attach_uprobe".into(),
+                args: format!(", {ret}, pid, binary_path, file_offset"),
+            })
+        }
+        _ => None,
+    }
+}
+
+fn tracepoint(target: Option<&str>) -> AttachFn {
+    match target.and_then(|t| t.split_once('/')) {
+        Some((cat, name)) => AttachFn {
+            suffix: String::new(),
+            params: String::new(),
+            doc: format!(
+                "attaches to the tracepoint {}",
+                comment(&format!("{cat}/{name}"))
+            ),
+            helper: "skelgen_attach_tracepoint".into(),
+            args: format!(
+                ", \"{}\", \"{}\"",
+                names::c_string(cat),
+                names::c_string(name)
+            ),
+        },
+        None => AttachFn {
+            suffix: "_tracepoint".into(),
+            params: ", const char *category, const char *name".into(),
+            doc:
+                "attaches to the tracepoint `category`/`name` (events/<category>/<name> in tracefs)"
+                    .into(),
+            helper: "skelgen_attach_tracepoint".into(),
+            args: ", category, name".into(),
+        },
+    }
+}
+
+fn raw_tp(target: Option<&str>) -> AttachFn {
+    match target {
+        Some(name) => AttachFn {
+            suffix: String::new(),
+            params: String::new(),
+            doc: format!("attaches to the raw tracepoint {}", comment(name)),
+            helper: "skelgen_attach_raw_tp".into(),
+            args: format!(", \"{}\"", names::c_string(name)),
+        },
+        None => AttachFn {
+            suffix: "_raw_tp".into(),
+            params: ", const char *name".into(),
+            doc: "attaches to the raw tracepoint `name`".into(),
+            helper: "skelgen_attach_raw_tp".into(),
+            args: ", name".into(),
+        },
+    }
+}
+
+/// `text` made safe inside a C comment.
+pub fn comment(text: &str) -> String {
+    text.replace("*/", "* /").replace('\n', " ")
+}

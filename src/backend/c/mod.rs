@@ -1,0 +1,66 @@
+//! The userspace C backend: one self-contained header per object, with the names of
+//! bpftool's light skeletons (`NAME__open`, `NAME__load`, `NAME__attach`, ...).
+
+mod attach;
+pub mod names;
+mod types;
+pub mod view;
+
+use crate::backend::{template_error, BackendError};
+use crate::ir::ObjectSpec;
+use crate::loader::Blob;
+use tera::{Context, Tera};
+
+/// The templates, embedded so the binary needs no files at run time.
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "c/skel.h.tera",
+        include_str!("../../../templates/c/skel.h.tera"),
+    ),
+    (
+        "c/runtime.h.tera",
+        include_str!("../../../templates/c/runtime.h.tera"),
+    ),
+    (
+        "c/kconfig.h.tera",
+        include_str!("../../../templates/c/kconfig.h.tera"),
+    ),
+    (
+        "c/load.h.tera",
+        include_str!("../../../templates/c/load.h.tera"),
+    ),
+    (
+        "c/attach.h.tera",
+        include_str!("../../../templates/c/attach.h.tera"),
+    ),
+];
+
+/// The tera instance with every C template, autoescaping off.
+fn tera() -> Result<Tera, BackendError> {
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![]);
+    tera.add_raw_templates(TEMPLATES.iter().copied())
+        .map_err(|e| template_error("c/*", &e))?;
+    Ok(tera)
+}
+
+/// Renders the C light skeleton of `spec`; `blob` is its compiled loader.
+///
+/// # Errors
+/// When a name cannot be used in C, or a type cannot be expressed.
+pub fn render(spec: &ObjectSpec, blob: &Blob) -> Result<String, BackendError> {
+    let view = view::build(spec, blob)?;
+    let context =
+        Context::from_serialize(&view).map_err(|e| template_error("c/skel.h.tera", &e))?;
+    tera()?
+        .render("c/skel.h.tera", &context)
+        .map_err(|e| template_error("c/skel.h.tera", &e))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn templates_parse() {
+        super::tera().unwrap();
+    }
+}

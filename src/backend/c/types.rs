@@ -1,0 +1,625 @@
+//! C definitions of the types the typed data views use, printed from the [`TypeTable`].
+//!
+//! Named structs, unions and typedefs keep their names (as bpftool's headers do); anonymous
+//! ones reached through a named member get a tag built from the object name and their
+//! `name_hint`; anonymous members are printed inline. Enums are printed as integers of their
+//! size, pointers as `uint64_t` (a BPF pointer is 8 bytes whatever the host). Every layout
+//! is spelled out: explicit padding arrays, real bitfields, `packed`/`aligned` attributes
+//! where C's own rules would differ, and static assertions on sizes and offsets.
+
+use super::names;
+use crate::backend::BackendError;
+use crate::ir::types::{Bitfield, Member, MemberKind, TypeDef, TypeKind};
+use crate::ir::{TypeId, TypeTable};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One top-level definition: its lines, then the assertions that check its layout.
+#[derive(Debug, Clone, Serialize)]
+pub struct TypeDefView {
+    /// The definition, one C line each, indented with tabs.
+    pub lines: Vec<String>,
+    /// `SKELGEN_STATIC_ASSERT(...)` conditions and messages.
+    pub asserts: Vec<AssertView>,
+}
+
+/// One static assertion.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssertView {
+    /// The condition, in C.
+    pub cond: String,
+    /// The message, already escaped for a string literal.
+    pub msg: String,
+}
+
+/// Typedef names the header must not define: the C library or the compiler owns them.
+const FOREIGN_TYPEDEFS: &[&str] = &[
+    "bool",
+    "int8_t",
+    "int16_t",
+    "int32_t",
+    "int64_t",
+    "uint8_t",
+    "uint16_t",
+    "uint32_t",
+    "uint64_t",
+    "intptr_t",
+    "uintptr_t",
+    "size_t",
+    "ssize_t",
+    "ptrdiff_t",
+    "wchar_t",
+    "off_t",
+    "pid_t",
+    "uid_t",
+    "gid_t",
+    "mode_t",
+    "time_t",
+    "char16_t",
+    "char32_t",
+];
+
+/// Spellings of integer and float types C and C++ share with BTF, printed as they are.
+const C_SCALARS: &[&str] = &[
+    "char",
+    "signed char",
+    "unsigned char",
+    "short",
+    "short int",
+    "unsigned short",
+    "short unsigned int",
+    "unsigned short int",
+    "int",
+    "signed int",
+    "unsigned int",
+    "unsigned",
+    "long",
+    "long int",
+    "unsigned long",
+    "long unsigned int",
+    "unsigned long int",
+    "long long",
+    "long long int",
+    "unsigned long long",
+    "long long unsigned int",
+    "unsigned long long int",
+    "float",
+    "double",
+    "long double",
+];
+
+/// Collects definitions in dependency order.
+pub struct TypePrinter<'a> {
+    table: &'a TypeTable,
+    object: String,
+    /// Spelling of every struct, union or typedef already given a name.
+    spelled: BTreeMap<TypeId, String>,
+    /// Names taken, per C namespace (`tag` or `ordinary`), with their type.
+    taken: BTreeMap<(bool, String), TypeId>,
+    done: BTreeSet<TypeId>,
+    /// The definitions, in the order they must appear.
+    pub defs: Vec<TypeDefView>,
+}
+
+/// State while printing one top-level definition.
+struct Body {
+    lines: Vec<String>,
+    asserts: Vec<AssertView>,
+    pads: u32,
+    names: BTreeSet<String>,
+    outer: String,
+}
+
+impl<'a> TypePrinter<'a> {
+    /// A printer for `table`; `object` prefixes the tags of anonymous types.
+    pub fn new(table: &'a TypeTable, object: &str) -> Self {
+        TypePrinter {
+            table,
+            object: object.to_string(),
+            spelled: BTreeMap::new(),
+            taken: BTreeMap::new(),
+            done: BTreeSet::new(),
+            defs: Vec::new(),
+        }
+    }
+
+    fn get(&self, id: TypeId) -> Result<&'a TypeDef, BackendError> {
+        self.table.get(id).ok_or_else(|| BackendError::Unsupported {
+            what: format!("type {}", id.0),
+            reason: "not in the type table".into(),
+        })
+    }
+
+    /// Defines the struct `id` under the tag `tag`, keeping only the fields `keep` accepts
+    /// (others become padding): how a data section's struct is printed.
+    pub fn define_as(
+        &mut self,
+        id: TypeId,
+        tag: &str,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Result<(), BackendError> {
+        let def = self.get(id)?;
+        let TypeKind::Struct { members } = &def.kind else {
+            return Err(BackendError::Unsupported {
+                what: format!("section layout {tag}"),
+                reason: "not a struct".into(),
+            });
+        };
+        let members: Vec<Member> = members
+            .iter()
+            .map(|m| match &m.kind {
+                MemberKind::Field { name: Some(n), .. } if !keep(n) => Member {
+                    offset: m.offset,
+                    size: m.size,
+                    kind: MemberKind::Padding,
+                },
+                _ => m.clone(),
+            })
+            .collect();
+        for m in &members {
+            self.require_member(m)?;
+        }
+        let spelled = format!("struct {tag}");
+        self.emit_aggregate(def, &spelled, &members)
+    }
+
+    fn require_member(&mut self, m: &Member) -> Result<(), BackendError> {
+        match &m.kind {
+            MemberKind::Field { ty, .. } => self.require(*ty),
+            MemberKind::Bitfields { fields } => fields.iter().try_for_each(|f| self.require(f.ty)),
+            MemberKind::Padding => Ok(()),
+        }
+    }
+
+    /// Emits the definitions `id` needs by value, in dependency order.
+    fn require(&mut self, id: TypeId) -> Result<(), BackendError> {
+        if self.done.contains(&id) {
+            return Ok(());
+        }
+        self.done.insert(id);
+        let def = self.get(id)?;
+        match &def.kind {
+            TypeKind::Array { elem, .. } => self.require(*elem),
+            TypeKind::Typedef { target } => {
+                self.require(*target)?;
+                self.emit_typedef(id, def, *target)
+            }
+            TypeKind::Struct { members } | TypeKind::Union { members } => {
+                for m in members {
+                    self.require_inline(m)?;
+                }
+                let spelled = self.name_aggregate(id, def)?;
+                self.emit_aggregate(def, &spelled, members)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Like [`Self::require_member`], but an anonymous member's own members are required
+    /// instead of the member (it is printed inline).
+    fn require_inline(&mut self, m: &Member) -> Result<(), BackendError> {
+        if let MemberKind::Field { name: None, ty } = &m.kind {
+            let def = self.get(*ty)?;
+            if let TypeKind::Struct { members } | TypeKind::Union { members } = &def.kind {
+                self.done.insert(*ty);
+                return members.iter().try_for_each(|m| self.require_inline(m));
+            }
+        }
+        self.require_member(m)
+    }
+
+    /// Claims a name in the tag (`tag = true`) or ordinary namespace; a name already held
+    /// by another type gets a `__2`, `__3`, ... suffix.
+    fn claim(&mut self, tag: bool, name: &str, id: TypeId) -> String {
+        let mut candidate = name.to_string();
+        let mut n = 1;
+        while let Some(&owner) = self.taken.get(&(tag, candidate.clone())) {
+            if owner == id {
+                return candidate;
+            }
+            n += 1;
+            candidate = format!("{name}__{n}");
+        }
+        self.taken.insert((tag, candidate.clone()), id);
+        candidate
+    }
+
+    fn name_aggregate(&mut self, id: TypeId, def: &TypeDef) -> Result<String, BackendError> {
+        if let Some(s) = self.spelled.get(&id) {
+            return Ok(s.clone());
+        }
+        let keyword = if matches!(def.kind, TypeKind::Union { .. }) {
+            "union"
+        } else {
+            "struct"
+        };
+        let base = match &def.name {
+            Some(n) => names::ident(&format!("{keyword} tag"), n)?,
+            None if def.name_hint.is_empty() => format!("{}__anon{}", self.object, id.0),
+            None => {
+                let hint: Vec<String> = def
+                    .name_hint
+                    .iter()
+                    .map(|h| names::section_ident(h))
+                    .collect();
+                format!("{}__{}", self.object, hint.join("__"))
+            }
+        };
+        let tag = self.claim(true, &base, id);
+        let spelled = format!("{keyword} {tag}");
+        self.spelled.insert(id, spelled.clone());
+        Ok(spelled)
+    }
+
+    fn emit_typedef(
+        &mut self,
+        id: TypeId,
+        def: &TypeDef,
+        target: TypeId,
+    ) -> Result<(), BackendError> {
+        let Some(name) = &def.name else {
+            return Ok(());
+        };
+        let target_def = self.get(target)?;
+        // Enums and pointers are printed as integers: their typedefs would clash with the
+        // user's own definitions, so the target's spelling is used directly.
+        let plain = matches!(
+            target_def.kind,
+            TypeKind::Enum { .. } | TypeKind::Pointer { .. } | TypeKind::FuncProto | TypeKind::Void
+        );
+        if FOREIGN_TYPEDEFS.contains(&name.as_str()) || plain || names::escape(name) != *name {
+            return Ok(());
+        }
+        let ident = names::ident("typedef", name)?;
+        let ident = self.claim(false, &ident, id);
+        let (base, suffix) = self.spell(target)?;
+        self.spelled.insert(id, ident.clone());
+        self.defs.push(TypeDefView {
+            lines: vec![format!("typedef {base} {ident}{suffix};")],
+            asserts: vec![size_assert(&ident, def.size)],
+        });
+        Ok(())
+    }
+
+    /// The base type and declarator suffix of `id` (`("char", "[6]")`).
+    fn spell(&self, id: TypeId) -> Result<(String, String), BackendError> {
+        let def = self.get(id)?;
+        Ok(match &def.kind {
+            TypeKind::Void => ("void".into(), String::new()),
+            TypeKind::Int { is_bool: true, .. } => ("SKELGEN_BOOL".into(), String::new()),
+            TypeKind::Int { signed, .. } | TypeKind::Enum { signed, .. } => {
+                (scalar(def, *signed)?, String::new())
+            }
+            TypeKind::Float => (float(def)?, String::new()),
+            TypeKind::Pointer { .. } => ("uint64_t".into(), String::new()),
+            TypeKind::Array { elem, len } => {
+                let (base, suffix) = self.spell(*elem)?;
+                (base, format!("[{len}]{suffix}"))
+            }
+            TypeKind::Typedef { target } => match self.spelled.get(&id) {
+                Some(s) => (s.clone(), String::new()),
+                None => self.spell(*target)?,
+            },
+            TypeKind::Struct { .. } | TypeKind::Union { .. } => match self.spelled.get(&id) {
+                Some(s) => (s.clone(), String::new()),
+                None => return Err(unsupported(def, "used before it is defined")),
+            },
+            TypeKind::FuncProto | TypeKind::Fwd { .. } => {
+                return Err(unsupported(
+                    def,
+                    "has no layout and cannot be held by value",
+                ))
+            }
+        })
+    }
+
+    /// Whether ISO C allows `id` as a bitfield type (`int`, `unsigned int`, `_Bool`, through
+    /// typedefs); others need `__extension__` under `-pedantic`.
+    fn plain_bitfield(&self, id: TypeId) -> Result<bool, BackendError> {
+        let def = self.get(id)?;
+        Ok(match &def.kind {
+            TypeKind::Typedef { target } => self.plain_bitfield(*target)?,
+            TypeKind::Int { is_bool: true, .. } => true,
+            TypeKind::Int { .. } => {
+                def.size == 4 && def.name.as_deref().is_some_and(|n| C_SCALARS.contains(&n))
+            }
+            _ => false,
+        })
+    }
+
+    /// Natural alignment of `id` as C lays it out from our spelling.
+    fn c_align(&self, id: TypeId) -> Result<u32, BackendError> {
+        let def = self.get(id)?;
+        Ok(match &def.kind {
+            TypeKind::Array { elem, .. } => self.c_align(*elem)?,
+            TypeKind::Typedef { target } => self.c_align(*target)?,
+            TypeKind::Struct { .. } | TypeKind::Union { .. } => def.align,
+            TypeKind::Pointer { .. } => 8,
+            _ => def.size.clamp(1, 16),
+        })
+    }
+}
+
+impl TypePrinter<'_> {
+    fn emit_aggregate(
+        &mut self,
+        def: &TypeDef,
+        spelled: &str,
+        members: &[Member],
+    ) -> Result<(), BackendError> {
+        let mut body = Body {
+            lines: Vec::new(),
+            asserts: Vec::new(),
+            pads: 0,
+            names: BTreeSet::new(),
+            outer: spelled.to_string(),
+        };
+        collect_names(self, members, &mut body.names)?;
+        let (attrs, align) = self.attributes(def, members)?;
+        let (keyword, tag) = spelled.split_once(' ').unwrap_or((spelled, ""));
+        body.lines.push(format!("{keyword}{attrs} {tag} {{"));
+        let is_union = matches!(def.kind, TypeKind::Union { .. });
+        self.members(&mut body, members, is_union, 1, 0)?;
+        body.lines.push("};".into());
+        // A data section's size need not be a multiple of its alignment; C rounds it up.
+        body.asserts
+            .insert(0, size_assert(spelled, def.size.next_multiple_of(align)));
+        self.defs.push(TypeDefView {
+            lines: body.lines,
+            asserts: body.asserts,
+        });
+        Ok(())
+    }
+
+    /// `__attribute__((...))` for a struct whose layout C would not reproduce on its own,
+    /// and the alignment C then gives it.
+    fn attributes(&self, def: &TypeDef, members: &[Member]) -> Result<(String, u32), BackendError> {
+        let mut natural = 1;
+        let mut misaligned = false;
+        for m in members {
+            let align = match &m.kind {
+                MemberKind::Field { ty, .. } => self.c_align(*ty)?,
+                MemberKind::Bitfields { fields } => {
+                    let mut a = 1;
+                    for f in fields {
+                        a = a.max(self.c_align(f.ty)?);
+                    }
+                    a
+                }
+                MemberKind::Padding => 1,
+            };
+            if !matches!(m.kind, MemberKind::Bitfields { .. }) && m.offset % align != 0 {
+                misaligned = true;
+            }
+            natural = natural.max(align);
+        }
+        Ok(if misaligned || def.align < natural {
+            if def.align > 1 {
+                let attr = format!(" __attribute__((__packed__, __aligned__({})))", def.align);
+                (attr, def.align)
+            } else {
+                (" __attribute__((__packed__))".into(), 1)
+            }
+        } else if def.align > natural {
+            let attr = format!(" __attribute__((__aligned__({})))", def.align);
+            (attr, def.align)
+        } else {
+            (String::new(), natural)
+        })
+    }
+
+    fn members(
+        &mut self,
+        body: &mut Body,
+        members: &[Member],
+        is_union: bool,
+        depth: usize,
+        base: u32,
+    ) -> Result<(), BackendError> {
+        let indent = "\t".repeat(depth);
+        let mut bit_cursor: Option<u64> = None;
+        for m in members {
+            match &m.kind {
+                MemberKind::Padding => {
+                    let pad = next_pad(body);
+                    body.lines
+                        .push(format!("{indent}unsigned char {pad}[{}];", m.size));
+                    bit_cursor = None;
+                }
+                MemberKind::Field { name: None, ty } => {
+                    self.anonymous_member(body, *ty, depth, base + m.offset)?;
+                    bit_cursor = None;
+                }
+                MemberKind::Field { name: Some(n), ty } => {
+                    if m.size == 0 {
+                        body.lines
+                            .push(format!("{indent}/* {n}: flexible array, not shown */"));
+                        continue;
+                    }
+                    let ident = names::ident(&format!("member of {}", body.outer), n)?;
+                    let (b, suffix) = self.spell(*ty)?;
+                    let ext = if is_extension(&b) {
+                        "__extension__ "
+                    } else {
+                        ""
+                    };
+                    body.lines
+                        .push(format!("{indent}{ext}{b} {ident}{suffix};"));
+                    body.asserts
+                        .push(offset_assert(&body.outer, &ident, base + m.offset));
+                    bit_cursor = None;
+                }
+                MemberKind::Bitfields { fields } => {
+                    if is_union && fields.iter().any(|f| f.bit_offset != 0) {
+                        return Err(BackendError::Unsupported {
+                            what: body.outer.clone(),
+                            reason: "a union bitfield that does not start at bit 0".into(),
+                        });
+                    }
+                    let start = u64::from(m.offset) * 8;
+                    let cursor = if is_union {
+                        start
+                    } else {
+                        bit_cursor.unwrap_or(start)
+                    };
+                    let end = self.bitfields(body, fields, start, cursor, &indent)?;
+                    bit_cursor = Some(end);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Prints one storage unit of bitfields; `cursor` is the bit C has reached. Returns the
+    /// bit after the last field.
+    fn bitfields(
+        &mut self,
+        body: &mut Body,
+        fields: &[Bitfield],
+        unit_start: u64,
+        mut cursor: u64,
+        indent: &str,
+    ) -> Result<u64, BackendError> {
+        for f in fields {
+            let (b, _) = self.spell(f.ty)?;
+            let ext = if self.plain_bitfield(f.ty)? {
+                ""
+            } else {
+                "__extension__ "
+            };
+            let at = unit_start + u64::from(f.bit_offset);
+            let width = u64::from(self.get(f.ty)?.size) * 8;
+            while at > cursor {
+                let gap = (at - cursor).min(width.max(1));
+                body.lines.push(format!("{indent}{ext}{b} : {gap};"));
+                cursor += gap;
+            }
+            let name = match &f.name {
+                Some(n) => names::ident(&format!("bitfield of {}", body.outer), n)?,
+                None => String::new(),
+            };
+            let sep = if name.is_empty() { "" } else { " " };
+            body.lines
+                .push(format!("{indent}{ext}{b}{sep}{name} : {};", f.bits));
+            cursor = at + u64::from(f.bits);
+        }
+        Ok(cursor)
+    }
+
+    fn anonymous_member(
+        &mut self,
+        body: &mut Body,
+        ty: TypeId,
+        depth: usize,
+        offset: u32,
+    ) -> Result<(), BackendError> {
+        let def = self.get(ty)?;
+        let (keyword, members, is_union) = match &def.kind {
+            TypeKind::Struct { members } => ("struct", members, false),
+            TypeKind::Union { members } => ("union", members, true),
+            _ => {
+                return Err(unsupported(
+                    def,
+                    "anonymous member that is not a struct or union",
+                ))
+            }
+        };
+        let indent = "\t".repeat(depth);
+        let (attrs, _) = self.attributes(def, members)?;
+        body.lines.push(format!("{indent}{keyword}{attrs} {{"));
+        self.members(body, members, is_union, depth + 1, offset)?;
+        body.lines.push(format!("{indent}}};"));
+        Ok(())
+    }
+}
+
+/// Names of every member reachable without a member name (C puts them in one scope).
+fn collect_names(
+    p: &TypePrinter<'_>,
+    members: &[Member],
+    out: &mut BTreeSet<String>,
+) -> Result<(), BackendError> {
+    for m in members {
+        match &m.kind {
+            MemberKind::Field { name: Some(n), .. } => {
+                out.insert(names::escape(n));
+            }
+            MemberKind::Field { name: None, ty } => {
+                if let TypeKind::Struct { members } | TypeKind::Union { members } =
+                    &p.get(*ty)?.kind
+                {
+                    collect_names(p, members, out)?;
+                }
+            }
+            MemberKind::Bitfields { fields } => {
+                out.extend(
+                    fields
+                        .iter()
+                        .filter_map(|f| f.name.as_deref().map(names::escape)),
+                );
+            }
+            MemberKind::Padding => {}
+        }
+    }
+    Ok(())
+}
+
+fn next_pad(body: &mut Body) -> String {
+    loop {
+        let name = format!("__pad{}", body.pads);
+        body.pads += 1;
+        if !body.names.contains(&name) {
+            return name;
+        }
+    }
+}
+
+fn scalar(def: &TypeDef, signed: bool) -> Result<String, BackendError> {
+    if let (Some(n), TypeKind::Int { .. }) = (&def.name, &def.kind) {
+        if C_SCALARS.contains(&n.as_str()) {
+            return Ok(n.clone());
+        }
+    }
+    let s = if signed { "" } else { "u" };
+    Ok(match def.size {
+        1 | 2 | 4 | 8 => format!("{s}int{}_t", def.size * 8),
+        16 if signed => "__int128".into(),
+        16 => "unsigned __int128".into(),
+        _ => return Err(unsupported(def, "integer of an unusual size")),
+    })
+}
+
+fn float(def: &TypeDef) -> Result<String, BackendError> {
+    match (def.name.as_deref(), def.size) {
+        (Some(n), _) if C_SCALARS.contains(&n) => Ok(n.to_string()),
+        (_, 4) => Ok("float".into()),
+        (_, 8) => Ok("double".into()),
+        (_, 16) => Ok("long double".into()),
+        _ => Err(unsupported(def, "floating-point type of an unusual size")),
+    }
+}
+
+fn is_extension(base: &str) -> bool {
+    base.contains("__int128")
+}
+
+fn unsupported(def: &TypeDef, reason: &str) -> BackendError {
+    BackendError::Unsupported {
+        what: format!("type {}", def.name.as_deref().unwrap_or("(anonymous)")),
+        reason: reason.into(),
+    }
+}
+
+fn size_assert(spelled: &str, size: u32) -> AssertView {
+    AssertView {
+        cond: format!("sizeof({spelled}) == {size}"),
+        msg: names::c_string(&format!("{spelled}: size")),
+    }
+}
+
+fn offset_assert(spelled: &str, field: &str, offset: u32) -> AssertView {
+    AssertView {
+        cond: format!("offsetof({spelled}, {field}) == {offset}"),
+        msg: names::c_string(&format!("{spelled}: offset of {field}")),
+    }
+}

@@ -1,0 +1,353 @@
+//! The view model of a C skeleton: everything the templates print, computed here.
+
+use super::attach::{self, AttachFn};
+use super::names;
+use super::types::{TypeDefView, TypePrinter};
+use crate::backend::BackendError;
+use crate::ir::{ExternKind, GlobalKind, KconfigKind, MapSpec, ObjectSpec};
+use crate::loader::plan::{Resolution, Step};
+use crate::loader::Blob;
+use crate::uapi::MapType;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Bytes per line of an embedded byte array.
+const BYTES_PER_LINE: usize = 16;
+
+/// The whole header.
+#[derive(Debug, Serialize)]
+pub struct SkelView {
+    /// Object identifier, the prefix of every generated name.
+    pub name: String,
+    /// Include guard.
+    pub guard: String,
+    /// Loader ABI version (`docs/loader-abi.md`).
+    pub abi_version: u32,
+    /// Number of map descriptors.
+    pub nr_maps: u32,
+    /// Number of program descriptors.
+    pub nr_progs: u32,
+    /// Context size.
+    pub ctx_size: u32,
+    /// Maps, in context order.
+    pub maps: Vec<MapView>,
+    /// Programs, in context order.
+    pub progs: Vec<ProgView>,
+    /// Programs `NAME__attach` attaches.
+    pub auto_progs: Vec<String>,
+    /// Programs with an iterator link.
+    pub iter_progs: Vec<String>,
+    /// Mapped global-data sections with a typed view.
+    pub sections: Vec<SectionView>,
+    /// Type definitions the views need, in order.
+    pub types: Vec<TypeDefView>,
+    /// Plan step descriptions, escaped for string literals.
+    pub steps: Vec<String>,
+    /// Loader instructions.
+    pub insns: ByteArray,
+    /// Loader data blob.
+    pub data: ByteArray,
+    /// `.kconfig` externs, when the object has a `.kconfig` map.
+    pub kconfig: Option<KconfigView>,
+}
+
+/// One map.
+#[derive(Debug, Serialize)]
+pub struct MapView {
+    /// Member name in `skel->maps`.
+    pub ident: String,
+    /// What it is, for a comment.
+    pub comment: String,
+    /// A perf event array compiled with `max_entries = 0`: the runtime sets the CPU count.
+    pub per_cpu_entries: bool,
+}
+
+/// One program.
+#[derive(Debug, Serialize)]
+pub struct ProgView {
+    /// Member name in `skel->progs`, and `<ident>_fd` in `skel->links`.
+    pub ident: String,
+    /// Section, for a comment.
+    pub section: String,
+    /// Default of `autoload`.
+    pub autoload: u32,
+    /// Its attach function, if skelgen can attach it.
+    pub attach: Option<AttachFn>,
+}
+
+/// A global-data section with a typed view.
+#[derive(Debug, Serialize)]
+pub struct SectionView {
+    /// Member name of the pointer in the skeleton (`bss`, `data_custom`).
+    pub ident: String,
+    /// Member name of its map in `skel->maps`.
+    pub map_ident: String,
+    /// ELF section, for a comment.
+    pub section: String,
+    /// Size of the section in bytes.
+    pub size: u32,
+    /// Frozen before programs load: mapped read-only after load.
+    pub frozen: bool,
+    /// Initial image (empty when all zero).
+    pub image: ByteArray,
+}
+
+/// Bytes as lines of C initialisers.
+#[derive(Debug, Serialize)]
+pub struct ByteArray {
+    /// Number of bytes.
+    pub len: usize,
+    /// `0x12, 0x34, ...` lines; empty when every byte is zero.
+    pub lines: Vec<String>,
+}
+
+/// `.kconfig` externs.
+#[derive(Debug, Serialize)]
+pub struct KconfigView {
+    /// Member name of the data view.
+    pub section: String,
+    /// The externs.
+    pub externs: Vec<KconfigExtern>,
+}
+
+/// One kconfig extern as a runtime table entry.
+#[derive(Debug, Serialize)]
+pub struct KconfigExtern {
+    /// Name, escaped for a string literal.
+    pub name: String,
+    /// Offset in the section.
+    pub offset: u32,
+    /// Size.
+    pub size: u32,
+    /// `SKELGEN_KCFG_*` constant.
+    pub kind: &'static str,
+    /// 1 when declared `__weak`.
+    pub weak: u32,
+}
+
+/// Builds the view of `spec` and its compiled loader.
+pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
+    let name = names::object_ident(&spec.name)?;
+    let mut idents = Idents::default();
+    let maps = spec
+        .maps
+        .iter()
+        .map(|m| map_view(m, &mut idents))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut progs = Vec::new();
+    for p in &spec.programs {
+        let ident = names::ident("program", &p.name)?;
+        idents.claim(&format!("program {}", p.name), &format!("prog {ident}"))?;
+        progs.push(ProgView {
+            ident,
+            section: attach::comment(&p.section),
+            autoload: u32::from(p.autoload),
+            attach: attach::attach_fn(p),
+        });
+    }
+    let auto_progs = progs
+        .iter()
+        .filter(|p| p.attach.as_ref().is_some_and(|a| a.suffix.is_empty()))
+        .map(|p| p.ident.clone())
+        .collect();
+    let iter_progs = spec
+        .programs
+        .iter()
+        .zip(&progs)
+        .filter(|(p, _)| p.expected_attach_type == Some(crate::uapi::AttachType::TraceIter))
+        .map(|(_, v)| v.ident.clone())
+        .collect();
+    let mut printer = TypePrinter::new(&spec.types, &name);
+    let sections = sections(spec, &maps, &name, &mut printer, &mut idents)?;
+    let kconfig = kconfig_view(spec);
+    Ok(SkelView {
+        guard: names::guard(&name),
+        name,
+        abi_version: blob.plan.abi_version,
+        nr_maps: blob.plan.nr_maps,
+        nr_progs: blob.plan.nr_progs,
+        ctx_size: blob.ctx_size,
+        maps,
+        progs,
+        auto_progs,
+        iter_progs,
+        sections,
+        types: printer.defs,
+        steps: blob
+            .plan
+            .steps
+            .iter()
+            .map(|s| names::c_string(&describe(s)))
+            .collect(),
+        insns: bytes(&blob.insns, false),
+        data: bytes(&blob.data, false),
+        kconfig,
+    })
+}
+
+/// Identifiers already handed out, so two things never share one.
+#[derive(Default)]
+struct Idents(BTreeMap<String, String>);
+
+impl Idents {
+    fn claim(&mut self, owner: &str, key: &str) -> Result<(), BackendError> {
+        if let Some(first) = self.0.insert(key.to_string(), owner.to_string()) {
+            return Err(BackendError::NameCollision {
+                first,
+                second: owner.to_string(),
+                ident: key.split_once(' ').map_or(key, |k| k.1).to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn map_view(m: &MapSpec, idents: &mut Idents) -> Result<MapView, BackendError> {
+    let ident = match &m.data {
+        Some(_) => names::section_ident(&m.name),
+        None => names::ident("map", &m.name)?,
+    };
+    idents.claim(&format!("map {}", m.name), &format!("map {ident}"))?;
+    Ok(MapView {
+        comment: attach::comment(&format!(
+            "{}: {}, key {}, value {}, max_entries {}",
+            m.name,
+            m.map_type.c_name(),
+            m.key_size,
+            m.value_size,
+            m.max_entries
+        )),
+        per_cpu_entries: m.map_type == MapType::PerfEventArray && m.max_entries == 0,
+        ident,
+    })
+}
+
+fn sections(
+    spec: &ObjectSpec,
+    maps: &[MapView],
+    object: &str,
+    printer: &mut TypePrinter<'_>,
+    idents: &mut Idents,
+) -> Result<Vec<SectionView>, BackendError> {
+    let mut out = Vec::new();
+    for (m, view) in spec.maps.iter().zip(maps) {
+        let Some(d) = m.data.as_ref().filter(|d| d.mmapable) else {
+            continue;
+        };
+        let ident = names::section_ident(&m.name);
+        idents.claim(&format!("section {}", m.name), &format!("view {ident}"))?;
+        let globals: Vec<&str> = d
+            .variables
+            .iter()
+            .filter(|v| v.global)
+            .map(|v| v.name.as_str())
+            .collect();
+        for v in &globals {
+            names::ident(&format!("variable in {}", m.name), v)?;
+        }
+        let keep = |n: &str| globals.contains(&n);
+        printer.define_as(d.layout, &format!("{object}__{ident}"), &keep)?;
+        out.push(SectionView {
+            map_ident: view.ident.clone(),
+            section: attach::comment(&d.section),
+            size: m.value_size,
+            frozen: d.frozen || matches!(d.kind, GlobalKind::Rodata | GlobalKind::Kconfig),
+            image: bytes(&d.initial.0, true),
+            ident,
+        });
+    }
+    Ok(out)
+}
+
+fn kconfig_view(spec: &ObjectSpec) -> Option<KconfigView> {
+    let map = spec.maps.iter().find(|m| {
+        m.data
+            .as_ref()
+            .is_some_and(|d| d.kind == GlobalKind::Kconfig && d.mmapable)
+    })?;
+    let externs = spec
+        .externs
+        .iter()
+        .filter_map(|e| match &e.kind {
+            ExternKind::Kconfig {
+                offset,
+                size,
+                value,
+            } => Some(KconfigExtern {
+                name: names::c_string(&e.name),
+                offset: *offset,
+                size: *size,
+                kind: kconfig_kind(*value),
+                weak: u32::from(e.weak),
+            }),
+            _ => None,
+        })
+        .collect();
+    Some(KconfigView {
+        section: names::section_ident(&map.name),
+        externs,
+    })
+}
+
+fn kconfig_kind(k: KconfigKind) -> &'static str {
+    match k {
+        KconfigKind::Bool => "SKELGEN_KCFG_BOOL",
+        KconfigKind::Tristate => "SKELGEN_KCFG_TRISTATE",
+        KconfigKind::Char => "SKELGEN_KCFG_CHAR",
+        KconfigKind::CharArray => "SKELGEN_KCFG_CHAR_ARRAY",
+        KconfigKind::Int { signed: true } => "SKELGEN_KCFG_INT",
+        KconfigKind::Int { signed: false } => "SKELGEN_KCFG_UINT",
+        KconfigKind::KernelVersion => "SKELGEN_KCFG_KERNEL_VERSION",
+        KconfigKind::LibbpfFeature => "SKELGEN_KCFG_FEATURE",
+    }
+}
+
+/// What a plan step does, for the error a failed load reports.
+fn describe(step: &Step) -> String {
+    match step {
+        Step::CheckContext => "check the loader context".into(),
+        Step::LoadBtf => "BTF_LOAD of the object's BTF".into(),
+        Step::CreateInnerMap { name, .. } => format!("MAP_CREATE of the inner map of {name}"),
+        Step::CreateMap { name, .. } => format!("MAP_CREATE {name}"),
+        Step::UpdateElem { name, .. } => format!("MAP_UPDATE_ELEM {name} (initial value)"),
+        Step::Freeze { name, .. } => format!("MAP_FREEZE {name}"),
+        Step::FillSlot { text, .. } => format!("MAP_UPDATE_ELEM {text}"),
+        Step::LoadProgram { name, resolve, .. } => {
+            let looked_up: Vec<&str> = resolve
+                .iter()
+                .map(|r| match r {
+                    Resolution::AttachTarget { name, .. }
+                    | Resolution::Btf { name, .. }
+                    | Resolution::Kallsyms { name, .. } => name.as_str(),
+                })
+                .collect();
+            if looked_up.is_empty() {
+                format!("PROG_LOAD {name}")
+            } else {
+                format!(
+                    "PROG_LOAD {name} (after looking up {})",
+                    looked_up.join(", ")
+                )
+            }
+        }
+        Step::Finish => "finish: copy the fds into the context".into(),
+    }
+}
+
+/// `data` as C initialiser lines; with `skip_zero`, nothing when every byte is zero.
+fn bytes(data: &[u8], skip_zero: bool) -> ByteArray {
+    let lines = if skip_zero && data.iter().all(|&b| b == 0) {
+        Vec::new()
+    } else {
+        data.chunks(BYTES_PER_LINE)
+            .map(|c| {
+                let items: Vec<String> = c.iter().map(|b| format!("0x{b:02x}")).collect();
+                format!("{},", items.join(", "))
+            })
+            .collect()
+    };
+    ByteArray {
+        len: data.len(),
+        lines,
+    }
+}

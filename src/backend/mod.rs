@@ -1,0 +1,80 @@
+//! Backends: each turns an [`ObjectSpec`] and its compiled loader [`Blob`] into a light
+//! skeleton for one language.
+//!
+//! A backend builds a serialisable view model in Rust (every name, type string and escape
+//! is computed there) and renders it with logic-free tera templates embedded from
+//! `templates/<lang>/`.
+
+pub mod c;
+
+use crate::ir::ObjectSpec;
+use crate::loader::Blob;
+use crate::Lang;
+use thiserror::Error;
+
+/// Why a backend cannot write a skeleton for an object.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum BackendError {
+    /// A name from the object cannot be used as an identifier in the target language.
+    #[error("{what} {name:?}: {reason}")]
+    InvalidName {
+        /// What carries the name (`map`, `program`, `variable`, `field of struct foo`, ...).
+        what: String,
+        /// The name as found in the object.
+        name: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// Two things would get the same identifier in the generated code.
+    #[error("{first} and {second} would both be called {ident:?} in the skeleton")]
+    NameCollision {
+        /// The first thing.
+        first: String,
+        /// The second thing.
+        second: String,
+        /// The identifier both would get.
+        ident: String,
+    },
+    /// Something in the object the backend cannot express.
+    #[error("{what}: {reason}")]
+    Unsupported {
+        /// The object part.
+        what: String,
+        /// Why.
+        reason: String,
+    },
+    /// A template failed to render (a bug in skelgen).
+    #[error("template {template}: {message}")]
+    Template {
+        /// The template.
+        template: String,
+        /// The template engine's message, with its causes.
+        message: String,
+    },
+}
+
+/// Renders the skeleton of `spec` in `lang`; `blob` is `loader::compile(spec)`.
+///
+/// # Errors
+/// When a name cannot be used in `lang`, or the object holds something `lang` cannot express.
+pub fn render(lang: Lang, spec: &ObjectSpec, blob: &Blob) -> Result<String, BackendError> {
+    match lang {
+        Lang::C => c::render(spec, blob),
+    }
+}
+
+/// The message of a tera error with every cause, since tera keeps the useful part in them.
+pub(crate) fn template_error(template: &str, err: &tera::Error) -> BackendError {
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    BackendError::Template {
+        template: template.to_string(),
+        message,
+    }
+}

@@ -1,0 +1,248 @@
+//! The C light skeleton: a snapshot of the minimal example's header, strict gcc and g++
+//! builds of every example's header, and end-to-end runs of the C examples on the host
+//! kernel (as root).
+//!
+//! Bless the snapshot after a deliberate change with
+//! `INSTA_UPDATE=always cargo test --test c_skeleton` and read the diff.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn examples() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(Path::new(ROOT).join("examples/bpf"))
+        .expect("examples/bpf exists")
+        .map(|e| {
+            e.expect("readable directory")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter_map(|f| f.strip_suffix(".bpf.o").map(str::to_string))
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "no example objects");
+    names
+}
+
+fn header(name: &str) -> String {
+    let path = Path::new(ROOT).join(format!("examples/bpf/{name}.bpf.o"));
+    let data = std::fs::read(&path).unwrap();
+    let options = skelgen::Options {
+        lang: Some(skelgen::Lang::C),
+        ..Default::default()
+    };
+    let out = skelgen::generate(&data, &format!("{name}.bpf.o"), &options)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    String::from_utf8(out).unwrap()
+}
+
+/// A scratch directory of this test binary under target/.
+fn scratch(what: &str) -> PathBuf {
+    let dir = Path::new(ROOT).join("target/c-skeleton-tests").join(what);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn have(tool: &str) -> bool {
+    let ok = Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("skipping: {tool} is not installed");
+    }
+    ok
+}
+
+fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{cmd:?} failed:\n{text}");
+    text
+}
+
+#[test]
+fn minimal_header_snapshot() {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("../snapshots");
+    s.set_prepend_module_to_snapshot(false);
+    s.set_omit_expression(true);
+    s.bind(|| insta::assert_snapshot!("minimal.lskel.h", header("minimal")));
+}
+
+#[test]
+fn output_is_deterministic() {
+    for name in examples() {
+        assert_eq!(header(&name), header(&name), "{name}");
+    }
+}
+
+#[test]
+fn every_header_compiles_as_strict_c_and_cpp() {
+    if !have("gcc") || !have("g++") {
+        return;
+    }
+    let dir = scratch("compile");
+    for name in examples() {
+        std::fs::write(dir.join(format!("{name}.lskel.h")), header(&name)).unwrap();
+        let main = dir.join(format!("use_{name}.c"));
+        std::fs::write(
+            &main,
+            format!(
+                "#include <stdio.h>\n#include \"{name}.lskel.h\"\n#include \"{name}.lskel.h\"\n\
+                 int main(void)\n{{\n\tstruct {name} *skel = {name}__open();\n\n\
+                 \t{name}__destroy(skel);\n\treturn 0;\n}}\n"
+            ),
+        )
+        .unwrap();
+        run_ok(
+            Command::new("gcc")
+                .args([
+                    "-std=c11",
+                    "-Wall",
+                    "-Wextra",
+                    "-Werror",
+                    "-pedantic",
+                    "-c",
+                    "-o",
+                ])
+                .arg(dir.join(format!("{name}.o")))
+                .arg(&main),
+        );
+        run_ok(
+            Command::new("g++")
+                .args([
+                    "-std=c++17",
+                    "-Wall",
+                    "-Wextra",
+                    "-Werror",
+                    "-x",
+                    "c++",
+                    "-c",
+                    "-o",
+                ])
+                .arg(dir.join(format!("{name}.cpp.o")))
+                .arg(&main),
+        );
+    }
+}
+
+/// Two skeletons in one translation unit share the runtime.
+#[test]
+fn two_headers_in_one_unit() {
+    if !have("gcc") {
+        return;
+    }
+    let dir = scratch("two");
+    for name in ["minimal", "ksyms"] {
+        std::fs::write(dir.join(format!("{name}.lskel.h")), header(name)).unwrap();
+    }
+    let main = dir.join("two.c");
+    std::fs::write(
+        &main,
+        "#include \"minimal.lskel.h\"\n#include \"ksyms.lskel.h\"\n\
+         int main(void)\n{\n\tminimal__destroy(minimal__open());\n\tksyms__destroy(ksyms__open());\n\treturn 0;\n}\n",
+    )
+    .unwrap();
+    run_ok(
+        Command::new("gcc")
+            .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-o"])
+            .arg(dir.join("two"))
+            .arg(&main),
+    );
+}
+
+fn root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    let euid = unsafe { libc::geteuid() };
+    if euid != 0 {
+        eprintln!("skipping: loading BPF programs needs root (euid {euid})");
+    }
+    euid == 0
+}
+
+/// Generates the header of `name`, builds examples/c/`name`.c against it and runs it.
+fn build_and_run(name: &str) -> String {
+    let dir = scratch(name);
+    std::fs::write(dir.join(format!("{name}.lskel.h")), header(name)).unwrap();
+    let exe = dir.join(name);
+    run_ok(
+        Command::new("gcc")
+            .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I"])
+            .arg(&dir)
+            .arg("-o")
+            .arg(&exe)
+            .arg(Path::new(ROOT).join(format!("examples/c/{name}.c"))),
+    );
+    run_ok(&mut Command::new(&exe))
+}
+
+fn has_line(out: &str, line: &str) -> bool {
+    out.lines().any(|l| l == line)
+}
+
+#[test]
+fn minimal_end_to_end() {
+    if !root() || !have("gcc") {
+        return;
+    }
+    let out = build_and_run("minimal");
+    for line in [
+        "failed_load -22",
+        "failed_step MAP_CREATE .rodata",
+        "failed_step_index_valid 1",
+        "fds_after_failure 0",
+        "initial_int 42",
+        "initial_tag skel",
+        "initial_level 9",
+        "load 0",
+        "attach 0",
+        "linked 1",
+        "lookup 0",
+        "count 15",
+        "counter 5",
+        "last_pid_matches 1",
+        "sample_kind 2",
+        "sample_flags 5",
+        "sample_level 9",
+        "sample_lo_matches 1",
+        "sample_tail 68",
+        "data_int 47",
+        "custom_val 12",
+        "sample_tail_after_write 1019",
+        "counter_after 10",
+        "detached 1",
+        "counter_detached 10",
+        "fds_leaked 0",
+        "ok",
+    ] {
+        assert!(has_line(&out, line), "missing {line:?} in:\n{out}");
+    }
+}
+
+#[test]
+fn iterators_end_to_end() {
+    if !root() || !have("gcc") {
+        return;
+    }
+    let out = build_and_run("iterators");
+    for line in [
+        "load 0",
+        "attach 0",
+        "map_lines_ok 1",
+        "lists_own_bss 1",
+        "prog_lines_ok 1",
+        "lists_itself 1",
+        "maps_listed_ok 1",
+        "progs_listed_ok 1",
+        "ok",
+    ] {
+        assert!(has_line(&out, line), "missing {line:?} in:\n{out}");
+    }
+}
