@@ -246,3 +246,64 @@ fn iterators_end_to_end() {
         assert!(has_line(&out, line), "missing {line:?} in:\n{out}");
     }
 }
+
+#[test]
+fn many_attach_kinds_end_to_end() {
+    if !root() || !have("gcc") {
+        return;
+    }
+    let out = build_and_run("many");
+    for line in [
+        "open_and_load 1",
+        "failing_attach -22",
+        "links_after_failing_attach 0",
+        "attach 0",
+        "auto_links 14",
+        "raw_tp_by_name 0",
+        "xdp 0",
+        "tcx_ingress 0",
+        "tcx_egress 0",
+        "cgroup_skb 0",
+        "cgroup_sock 0",
+        "cgroup_sock_addr 0",
+        "cgroup_sockopt 0",
+        "cgroup_sysctl 0",
+        "cgroup_dev 0",
+        "sock_ops 0",
+        "sk_lookup 0",
+        "flow_dissector 0",
+        "perf_event 0",
+        "twice -16",
+        "links 14",
+        "iter_read_ok 1",
+        "links_after_detach 0",
+        "fds_leaked 0",
+        "ok",
+    ] {
+        assert!(has_line(&out, line), "missing {line:?} in:\n{out}");
+    }
+}
+
+#[test]
+fn uprobes_end_to_end() {
+    if !root() || !have("gcc") {
+        return;
+    }
+    let out = build_and_run("probes");
+    for line in [
+        "load 0",
+        "skipped_not_loaded 1",
+        "attach 0",
+        "fentry_not_attached 1",
+        "uprobe 0",
+        "uretprobe 0",
+        "result 83",
+        "uprobe_hits 1",
+        "uprobe_last_arg 41",
+        "uretprobe_hits 1",
+        "uretprobe_last_ret 83",
+        "ok",
+    ] {
+        assert!(has_line(&out, line), "missing {line:?} in:\n{out}");
+    }
+}

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * many: the C light skeleton of examples/bpf/many.bpf.o (52 programs, 80 maps), and every
+ * kind of attach function the C skeleton offers.
+ *
+ *   skelgen --lang c examples/bpf/many.bpf.o -o many.lskel.h
+ *   cc -std=c11 -Wall -Wextra -Werror -pedantic -I. examples/c/many.c -o many
+ *   sudo ./many
+ *
+ * Runs in a new network namespace (its loopback takes the XDP and tcx programs) and
+ * attaches the cgroup programs to a new, empty cgroup, so the host is not affected. Each
+ * line is "<what> <result>"; the last is "ok" when every check passed.
+ */
+#define _GNU_SOURCE
+#include "many.lskel.h"
+
+#include <dirent.h>
+#include <sched.h>
+#include <sys/stat.h>
+
+static int failures;
+
+#define CHECK(cond)                                                           \
+	do {                                                                  \
+		if (!(cond)) {                                                \
+			printf("check failed: %s (line %d)\n", #cond, __LINE__); \
+			failures++;                                           \
+		}                                                             \
+	} while (0)
+
+#define ATTACH(what, call)                                   \
+	do {                                                 \
+		int err_ = (call);                           \
+		printf("%s %d\n", what, err_);               \
+		CHECK(err_ == 0);                            \
+	} while (0)
+
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static int count_links(const struct many__links *l)
+{
+	const int *fd = (const int *)l;
+	size_t i, n = sizeof(*l) / sizeof(int);
+	int linked = 0;
+
+	for (i = 0; i < n; i++)
+		linked += fd[i] > 0;
+	return linked;
+}
+
+static void attach_all(struct many *skel, int cgroup_fd, int netns_fd)
+{
+	struct skelgen_perf_attr attr;
+	int pfd, itfd, auto_links;
+	char buf[256];
+	ssize_t n;
+
+	/* A failure in __attach undoes what that call attached: give tp_fork a map fd. */
+	pfd = skel->progs.tp_fork.prog_fd;
+	skel->progs.tp_fork.prog_fd = skel->maps.cnt00.map_fd;
+	printf("failing_attach %d\n", many__attach(skel));
+	printf("links_after_failing_attach %d\n", count_links(&skel->links));
+	skel->progs.tp_fork.prog_fd = pfd;
+
+	ATTACH("attach", many__attach(skel));
+	auto_links = count_links(&skel->links);
+	printf("auto_links %d\n", auto_links);
+	ATTACH("raw_tp_by_name", many__tail_raw__attach_raw_tp(skel, "sys_enter"));
+	ATTACH("xdp", many__xdp_to_dev__attach_xdp(skel, 1, 0));
+	ATTACH("tcx_ingress", many__tcx_in__attach_tcx(skel, 1));
+	ATTACH("tcx_egress", many__tcx_out__attach_tcx(skel, 1));
+	ATTACH("cgroup_skb", many__cg_skb_in__attach_cgroup(skel, cgroup_fd));
+	ATTACH("cgroup_sock", many__cg_sock_create__attach_cgroup(skel, cgroup_fd));
+	ATTACH("cgroup_sock_addr", many__cg_connect4__attach_cgroup(skel, cgroup_fd));
+	ATTACH("cgroup_sockopt", many__cg_getsockopt__attach_cgroup(skel, cgroup_fd));
+	ATTACH("cgroup_sysctl", many__cg_sysctl__attach_cgroup(skel, cgroup_fd));
+	ATTACH("cgroup_dev", many__cg_dev__attach_cgroup(skel, cgroup_fd));
+	ATTACH("sock_ops", many__sock_ops__attach_cgroup(skel, cgroup_fd));
+	ATTACH("sk_lookup", many__lookup__attach_netns(skel, netns_fd));
+	ATTACH("flow_dissector", many__dissect__attach_netns(skel, netns_fd));
+
+	memset(&attr, 0, sizeof(attr));
+	attr.type = 1;			/* PERF_TYPE_SOFTWARE */
+	attr.size = sizeof(attr);
+	attr.config = 0;		/* PERF_COUNT_SW_CPU_CLOCK */
+	attr.sample_period = 1000000;
+	pfd = skelgen_perf_event_open(&attr, 0, -1);
+	CHECK(pfd >= 0);
+	ATTACH("perf_event", many__on_perf_event__attach_perf_event(skel, pfd));
+	if (pfd >= 0)
+		close(pfd);	/* the link keeps the event */
+	printf("twice %d\n", many__xdp_to_dev__attach_xdp(skel, 1, 0));
+	printf("links %d\n", count_links(&skel->links) - auto_links);
+
+	itfd = many__iter_tasks__iter_create(skel);
+	CHECK(itfd >= 0);
+	n = itfd >= 0 ? read(itfd, buf, sizeof(buf) - 1) : -1;
+	printf("iter_read_ok %d\n", n > 0);
+	if (itfd >= 0)
+		close(itfd);
+}
+
+/* Where cgroup v2 is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified in hybrid setups). */
+static int cgroup2_root(char *out, size_t size)
+{
+	char dev[256], dir[256], type[64];
+	FILE *f = fopen("/proc/self/mounts", "r");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fscanf(f, "%255s %255s %63s %*[^\n]", dev, dir, type) == 3)
+		found = strcmp(type, "cgroup2") == 0;
+	fclose(f);
+	if (found)
+		snprintf(out, size, "%s", dir);
+	return found;
+}
+
+int main(void)
+{
+	char root[256];
+	char cgroup[300];
+	int before, cgroup_fd, netns_fd;
+	struct many *skel;
+
+	if (syscall(__NR_unshare, CLONE_NEWNET) != 0) {
+		printf("unshare failed: %s\n", strerror(errno));
+		return 1;
+	}
+	if (!cgroup2_root(root, sizeof(root))) {
+		printf("no cgroup2 mount\n");
+		return 1;
+	}
+	snprintf(cgroup, sizeof(cgroup), "%s/skelgen-many-%d", root, (int)getpid());
+	if (mkdir(cgroup, 0755) != 0) {
+		printf("mkdir %s failed: %s\n", cgroup, strerror(errno));
+		return 1;
+	}
+	cgroup_fd = open(cgroup, O_RDONLY);
+	netns_fd = open("/proc/self/ns/net", O_RDONLY);
+	CHECK(cgroup_fd >= 0 && netns_fd >= 0);
+	before = open_fds();
+
+	skel = many__open_and_load();
+	printf("open_and_load %d\n", skel != NULL);
+	if (skel) {
+		attach_all(skel, cgroup_fd, netns_fd);
+		many__detach(skel);
+		printf("links_after_detach %d\n", count_links(&skel->links));
+		many__destroy(skel);
+	} else {
+		failures++;
+	}
+	printf("fds_leaked %d\n", open_fds() - before);
+	close(cgroup_fd);
+	close(netns_fd);
+	rmdir(cgroup);
+	if (failures)
+		printf("failures %d\n", failures);
+	else
+		printf("ok\n");
+	return failures ? 1 : 0;
+}
