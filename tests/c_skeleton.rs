@@ -307,3 +307,61 @@ fn uprobes_end_to_end() {
         assert!(has_line(&out, line), "missing {line:?} in:\n{out}");
     }
 }
+
+/// `CONFIG_HZ` of the running kernel, as `zcat /proc/config.gz` shows it.
+fn config_hz() -> Option<String> {
+    let out = Command::new("sh")
+        .args([
+            "-c",
+            "zcat /proc/config.gz 2>/dev/null || cat /boot/config-$(uname -r)",
+        ])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.lines()
+        .find_map(|l| l.strip_prefix("CONFIG_HZ="))
+        .map(str::to_string)
+}
+
+/// `KERNEL_VERSION(a, b, c)` of the running kernel.
+fn kernel_version() -> u32 {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
+    let nums: Vec<u32> = release
+        .split(|c: char| !c.is_ascii_digit())
+        .take(3)
+        .map(|n| n.parse().unwrap_or(0))
+        .collect();
+    (nums[0] << 16) | (nums[1] << 8) | nums[2].min(255)
+}
+
+#[test]
+fn kconfig_and_ksyms_end_to_end() {
+    if !root() || !have("gcc") {
+        return;
+    }
+    let Some(hz) = config_hz() else {
+        eprintln!("skipping: the kernel configuration is not readable here");
+        return;
+    };
+    let out = build_and_run("ksyms");
+    let version = kernel_version();
+    for line in [
+        format!("open_hz {hz}"),
+        format!("open_kernel_version {version}"),
+        "open_bpf_syscall 1".into(),
+        "open_absent_option 0".into(),
+        "load 0".into(),
+        "attach 0".into(),
+        "hz 1234".into(),
+        format!("kernel_version {version}"),
+        "has_bpf_syscall 1".into(),
+        "has_absent_option 0".into(),
+        "vfs_read_found 1".into(),
+        "absent_ksym_addr 0".into(),
+        "iter_sum 10".into(),
+        "kfunc_ran 1".into(),
+        "ok".into(),
+    ] {
+        assert!(has_line(&out, &line), "missing {line:?} in:\n{out}");
+    }
+}

@@ -26,6 +26,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/c/kconfig.h.tera"),
     ),
     (
+        "c/inflate.h.tera",
+        include_str!("../../../templates/c/inflate.h.tera"),
+    ),
+    (
         "c/load.h.tera",
         include_str!("../../../templates/c/load.h.tera"),
     ),
