@@ -365,3 +365,103 @@ fn kconfig_and_ksyms_end_to_end() {
         assert!(has_line(&out, &line), "missing {line:?} in:\n{out}");
     }
 }
+
+/// The directory holding the real `vng` (its virtualenv's bin/, where `virtme-run` lives).
+fn vng_dir() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    let vng = std::env::split_paths(&path)
+        .map(|d| d.join("vng"))
+        .find(|p| p.exists())?;
+    std::fs::canonicalize(vng)
+        .ok()?
+        .parent()
+        .map(Path::to_path_buf)
+}
+
+/// The newest kernel image in /boot.
+fn vm_kernel() -> Option<PathBuf> {
+    let mut images: Vec<PathBuf> = std::fs::read_dir("/boot")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("vmlinuz-"))
+        })
+        .collect();
+    images.sort();
+    images.pop()
+}
+
+/// In one VM boot of the Debian kernel: kprobe, kretprobe, fentry, fexit, fmod_ret and LSM
+/// attach (the host refuses them), the tracepoint and iterator examples, and `.kconfig`
+/// from /boot/config-$(uname -r).
+#[test]
+fn vm_kernel_probes_end_to_end() {
+    if !root() || !have("gcc") {
+        return;
+    }
+    let (Some(vng), Some(kernel)) = (vng_dir(), vm_kernel()) else {
+        eprintln!("skipping: needs vng and a kernel image in /boot");
+        return;
+    };
+    let dir = scratch("vm");
+    for name in ["probes", "minimal", "iterators"] {
+        std::fs::write(dir.join(format!("{name}.lskel.h")), header(name)).unwrap();
+        run_ok(
+            Command::new("gcc")
+                .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I"])
+                .arg(&dir)
+                .arg("-o")
+                .arg(dir.join(name))
+                .arg(Path::new(ROOT).join(format!("examples/c/{name}.c"))),
+        );
+    }
+    let script = dir.join("run.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nmountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing\n\
+             cd {}\necho \"== probes\"; ./probes kernel\necho \"== minimal\"; ./minimal\n\
+             echo \"== iterators\"; ./iterators\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    run_ok(Command::new("chmod").arg("+x").arg(&script));
+    let path = format!(
+        "{}:{}",
+        vng.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = run_ok(
+        Command::new("timeout")
+            .arg("600")
+            .arg(vng.join("vng"))
+            .arg("--run")
+            .arg(&kernel)
+            .args(["--disable-kvm", "--user", "root", "--"])
+            .arg(&script)
+            .env("PATH", path),
+    );
+    for line in [
+        "kprobe_hits_ok 1",
+        "kretprobe_hits_ok 1",
+        "kretprobe_last_ret 0",
+        "fentry_hits_ok 1",
+        "fexit_hits_ok 1",
+        "fexit_last_ret 0",
+        "fmod_ret_hits_ok 1",
+        "uprobe_hits 1",
+        "uretprobe_last_ret 83",
+        "count 15",
+        "fds_leaked 0",
+        "lists_itself 1",
+    ] {
+        assert!(has_line(&out, line), "missing {line:?} in:\n{out}");
+    }
+    assert!(
+        !out.contains("check failed") && !out.contains("_ok 0"),
+        "{out}"
+    );
+    assert_eq!(out.lines().filter(|l| *l == "ok").count(), 3, "{out}");
+}

@@ -89,6 +89,9 @@ pub fn attach_fn(p: &ProgramSpec) -> Option<AttachFn> {
             PERF_EVENT,
             "0",
         ),
+        ProgType::Kprobe if p.section.starts_with("kprobe") || p.section.starts_with("kretprobe") => {
+            Some(kprobe(target, p.section.starts_with("kretprobe")))
+        }
         ProgType::Kprobe if p.section.starts_with("uprobe") || p.section.starts_with("uretprobe") => {
             let ret = u8::from(p.section.starts_with("uretprobe"));
             Some(AttachFn {
@@ -128,6 +131,38 @@ fn tracepoint(target: Option<&str>) -> AttachFn {
             helper: "skelgen_attach_tracepoint".into(),
             args: ", category, name".into(),
         },
+    }
+}
+
+fn kprobe(target: Option<&str>, ret: bool) -> AttachFn {
+    let ret = u8::from(ret);
+    let named = target.and_then(|t| match t.split_once('+') {
+        None => Some((t, 0)),
+        Some((func, off)) => parse_offset(off).map(|o| (func, o)),
+    });
+    match named {
+        Some((func, offset)) => AttachFn {
+            suffix: String::new(),
+            params: String::new(),
+            doc: format!("attaches to the kernel function {}", comment(func)),
+            helper: "skelgen_attach_kprobe".into(),
+            args: format!(", {ret}, \"{}\", {offset}", names::c_string(func)),
+        },
+        None => AttachFn {
+            suffix: "_kprobe".into(),
+            params: ", const char *func, uint64_t offset".into(),
+            doc: "attaches to the kernel function `func` at `offset` bytes".into(),
+            helper: "skelgen_attach_kprobe".into(),
+            args: format!(", {ret}, func, offset"),
+        },
+    }
+}
+
+/// A `kprobe/func+off` offset: decimal or `0x` hexadecimal.
+fn parse_offset(text: &str) -> Option<u64> {
+    match text.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => text.parse().ok(),
     }
 }
 
