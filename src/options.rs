@@ -70,8 +70,8 @@ pub struct Options {
     #[cfg_attr(feature = "cli", arg(long, value_enum, default_value_t = Emit::Summary))]
     pub emit: Emit,
 
-    /// Write a light skeleton in this language (implies `--emit skeleton` unless `--emit`
-    /// names another output)
+    /// Write a light skeleton in this language (with `--emit` left at summary, writes the
+    /// skeleton; `--emit plan|asm|blob|ir` still write those)
     #[cfg_attr(feature = "cli", arg(long, value_enum, value_name = "LANG"))]
     pub lang: Option<Lang>,
 }

@@ -187,43 +187,27 @@ fn has_line(out: &str, line: &str) -> bool {
     out.lines().any(|l| l == line)
 }
 
+/// Checks that `out` has every line of examples/c/`name`.expected, with each `{key}`
+/// replaced by its value from `vars`.
+fn expect_lines(out: &str, name: &str, vars: &[(&str, String)]) {
+    let path = Path::new(ROOT).join(format!("examples/c/{name}.expected"));
+    let expected = std::fs::read_to_string(&path).unwrap();
+    for line in expected.lines() {
+        let mut line = line.to_string();
+        for (key, value) in vars {
+            line = line.replace(&format!("{{{key}}}"), value);
+        }
+        assert!(has_line(out, &line), "missing {line:?} in:\n{out}");
+    }
+}
+
 #[test]
 fn minimal_end_to_end() {
     if !root() || !have("gcc") {
         return;
     }
     let out = build_and_run("minimal");
-    for line in [
-        "failed_load -22",
-        "failed_step MAP_CREATE .rodata",
-        "failed_step_index_valid 1",
-        "fds_after_failure 0",
-        "initial_int 42",
-        "initial_tag skel",
-        "initial_level 9",
-        "load 0",
-        "attach 0",
-        "linked 1",
-        "lookup 0",
-        "count 15",
-        "counter 5",
-        "last_pid_matches 1",
-        "sample_kind 2",
-        "sample_flags 5",
-        "sample_level 9",
-        "sample_lo_matches 1",
-        "sample_tail 68",
-        "data_int 47",
-        "custom_val 12",
-        "sample_tail_after_write 1019",
-        "counter_after 10",
-        "detached 1",
-        "counter_detached 10",
-        "fds_leaked 0",
-        "ok",
-    ] {
-        assert!(has_line(&out, line), "missing {line:?} in:\n{out}");
-    }
+    expect_lines(&out, "minimal", &[]);
 }
 
 #[test]
@@ -232,19 +216,7 @@ fn iterators_end_to_end() {
         return;
     }
     let out = build_and_run("iterators");
-    for line in [
-        "load 0",
-        "attach 0",
-        "map_lines_ok 1",
-        "lists_own_bss 1",
-        "prog_lines_ok 1",
-        "lists_itself 1",
-        "maps_listed_ok 1",
-        "progs_listed_ok 1",
-        "ok",
-    ] {
-        assert!(has_line(&out, line), "missing {line:?} in:\n{out}");
-    }
+    expect_lines(&out, "iterators", &[]);
 }
 
 #[test]
@@ -253,35 +225,7 @@ fn many_attach_kinds_end_to_end() {
         return;
     }
     let out = build_and_run("many");
-    for line in [
-        "open_and_load 1",
-        "failing_attach -22",
-        "links_after_failing_attach 0",
-        "attach 0",
-        "auto_links 14",
-        "raw_tp_by_name 0",
-        "xdp 0",
-        "tcx_ingress 0",
-        "tcx_egress 0",
-        "cgroup_skb 0",
-        "cgroup_sock 0",
-        "cgroup_sock_addr 0",
-        "cgroup_sockopt 0",
-        "cgroup_sysctl 0",
-        "cgroup_dev 0",
-        "sock_ops 0",
-        "sk_lookup 0",
-        "flow_dissector 0",
-        "perf_event 0",
-        "twice -16",
-        "links 14",
-        "iter_read_ok 1",
-        "links_after_detach 0",
-        "fds_leaked 0",
-        "ok",
-    ] {
-        assert!(has_line(&out, line), "missing {line:?} in:\n{out}");
-    }
+    expect_lines(&out, "many", &[]);
 }
 
 #[test]
@@ -290,22 +234,7 @@ fn uprobes_end_to_end() {
         return;
     }
     let out = build_and_run("probes");
-    for line in [
-        "load 0",
-        "skipped_not_loaded 1",
-        "attach 0",
-        "fentry_not_attached 1",
-        "uprobe 0",
-        "uretprobe 0",
-        "result 83",
-        "uprobe_hits 1",
-        "uprobe_last_arg 41",
-        "uretprobe_hits 1",
-        "uretprobe_last_ret 83",
-        "ok",
-    ] {
-        assert!(has_line(&out, line), "missing {line:?} in:\n{out}");
-    }
+    expect_lines(&out, "probes", &[]);
 }
 
 /// `CONFIG_HZ` of the running kernel, as `zcat /proc/config.gz` shows it.
@@ -325,7 +254,11 @@ fn config_hz() -> Option<String> {
 
 /// `KERNEL_VERSION(a, b, c)` of the running kernel.
 fn kernel_version() -> u32 {
-    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
+    version_code(&std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap())
+}
+
+/// `KERNEL_VERSION(a, b, c)` of a release string (`6.1.0-56-amd64`).
+fn version_code(release: &str) -> u32 {
     let nums: Vec<u32> = release
         .split(|c: char| !c.is_ascii_digit())
         .take(3)
@@ -344,26 +277,8 @@ fn kconfig_and_ksyms_end_to_end() {
         return;
     };
     let out = build_and_run("ksyms");
-    let version = kernel_version();
-    for line in [
-        format!("open_hz {hz}"),
-        format!("open_kernel_version {version}"),
-        "open_bpf_syscall 1".into(),
-        "open_absent_option 0".into(),
-        "load 0".into(),
-        "attach 0".into(),
-        "hz 1234".into(),
-        format!("kernel_version {version}"),
-        "has_bpf_syscall 1".into(),
-        "has_absent_option 0".into(),
-        "vfs_read_found 1".into(),
-        "absent_ksym_addr 0".into(),
-        "iter_sum 10".into(),
-        "kfunc_ran 1".into(),
-        "ok".into(),
-    ] {
-        assert!(has_line(&out, &line), "missing {line:?} in:\n{out}");
-    }
+    let vars = [("hz", hz), ("version", kernel_version().to_string())];
+    expect_lines(&out, "ksyms", &vars);
 }
 
 /// The directory holding the real `vng` (its virtualenv's bin/, where `virtme-run` lives).
@@ -405,7 +320,7 @@ fn vm_kernel_probes_end_to_end() {
         return;
     };
     let dir = scratch("vm");
-    for name in ["probes", "minimal", "iterators"] {
+    for name in ["probes", "minimal", "iterators", "ksyms"] {
         std::fs::write(dir.join(format!("{name}.lskel.h")), header(name)).unwrap();
         run_ok(
             Command::new("gcc")
@@ -422,7 +337,7 @@ fn vm_kernel_probes_end_to_end() {
         format!(
             "#!/bin/sh\nmountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing\n\
              cd {}\necho \"== probes\"; ./probes kernel\necho \"== minimal\"; ./minimal\n\
-             echo \"== iterators\"; ./iterators\n",
+             echo \"== iterators\"; ./iterators\necho \"== ksyms\"; ./ksyms nokfuncs\n",
             dir.display()
         ),
     )
@@ -443,25 +358,78 @@ fn vm_kernel_probes_end_to_end() {
             .arg(&script)
             .env("PATH", path),
     );
-    for line in [
-        "kprobe_hits_ok 1",
-        "kretprobe_hits_ok 1",
-        "kretprobe_last_ret 0",
-        "fentry_hits_ok 1",
-        "fexit_hits_ok 1",
-        "fexit_last_ret 0",
-        "fmod_ret_hits_ok 1",
-        "uprobe_hits 1",
-        "uretprobe_last_ret 83",
-        "count 15",
-        "fds_leaked 0",
-        "lists_itself 1",
-    ] {
-        assert!(has_line(&out, line), "missing {line:?} in:\n{out}");
+    for name in ["probes_kernel", "minimal", "iterators"] {
+        expect_lines(&out, name, &[]);
     }
+    // .kconfig in the VM comes from /boot/config-$(uname -r).
+    let release = kernel
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .replace("vmlinuz-", "");
+    let config = std::fs::read_to_string(format!("/boot/config-{release}")).unwrap_or_default();
+    let hz = config.lines().find_map(|l| l.strip_prefix("CONFIG_HZ="));
+    let vars = [
+        ("hz", hz.unwrap_or("?").to_string()),
+        ("version", version_code(&release).to_string()),
+    ];
+    expect_lines(&out, "ksyms_nokfuncs", &vars);
     assert!(
         !out.contains("check failed") && !out.contains("_ok 0"),
         "{out}"
     );
-    assert_eq!(out.lines().filter(|l| *l == "ok").count(), 3, "{out}");
+    assert_eq!(out.lines().filter(|l| *l == "ok").count(), 4, "{out}");
+}
+
+#[test]
+fn names_that_cannot_be_c_identifiers_are_refused_by_owner() {
+    let data = std::fs::read(Path::new(ROOT).join("examples/bpf/minimal.bpf.o")).unwrap();
+    let spec = skelgen::parse_object(&data, "minimal.bpf.o").unwrap();
+    let blob = skelgen::loader::compile(&spec).unwrap();
+    let mut bad = spec.clone();
+    bad.maps[0].name = "bad-name".into();
+    let err = skelgen::backend::render(skelgen::Lang::C, &bad, &blob).unwrap_err();
+    assert!(err.to_string().starts_with("map \"bad-name\""), "{err}");
+    let mut bad = spec.clone();
+    bad.programs[0].name = "9lives".into();
+    let err = skelgen::backend::render(skelgen::Lang::C, &bad, &blob).unwrap_err();
+    assert!(err.to_string().starts_with("program \"9lives\""), "{err}");
+    let mut bad = spec.clone();
+    let bss = bad.maps.iter_mut().find(|m| m.name == ".bss").unwrap();
+    bss.data.as_mut().unwrap().variables[0].name = "a.b".into();
+    let err = skelgen::backend::render(skelgen::Lang::C, &bad, &blob).unwrap_err();
+    assert!(
+        err.to_string().starts_with("variable in .bss \"a.b\""),
+        "{err}"
+    );
+    let mut bad = spec;
+    bad.name = "my-prog".into();
+    let err = skelgen::backend::render(skelgen::Lang::C, &bad, &blob).unwrap_err();
+    assert!(err.to_string().contains("--name"), "{err}");
+}
+
+#[test]
+fn cli_lang_c_writes_the_header() {
+    let exe = Path::new(env!("CARGO_BIN_EXE_skelgen"));
+    let obj = Path::new(ROOT).join("examples/bpf/minimal.bpf.o");
+    let out = Command::new(exe)
+        .args(["--lang", "c"])
+        .arg(&obj)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), header("minimal"));
+    let out = Command::new(exe)
+        .args(["--emit", "skeleton"])
+        .arg(&obj)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--lang"));
+    let options = skelgen::Options {
+        lang: Some(skelgen::Lang::C),
+        ..Default::default()
+    };
+    assert_eq!(options.effective_emit(), skelgen::Emit::Skeleton);
+    assert_eq!(options.to_args(), ["--emit", "summary", "--lang", "c"]);
 }

@@ -10,7 +10,8 @@
  *
  * Prints the kconfig values found at open, overrides CONFIG_HZ before load (the view is
  * writable until then), loads, attaches, calls getgid() and getegid() and prints what the
- * programs saw. The last line is "ok" when every check passed.
+ * programs saw. With the argument "nokfuncs" the kfunc program is not loaded (kernels
+ * before 6.4 lack the number iterator). The last line is "ok" when every check passed.
  */
 #include "ksyms.lskel.h"
 
@@ -24,8 +25,9 @@ static int failures;
 		}                                                             \
 	} while (0)
 
-int main(void)
+int main(int argc, char **argv)
 {
+	int kfuncs = !(argc > 1 && strcmp(argv[1], "nokfuncs") == 0);
 	struct ksyms *skel = ksyms__open();
 	int err;
 
@@ -37,6 +39,7 @@ int main(void)
 	printf("open_bpf_syscall %d\n", (int)skel->kconfig->CONFIG_BPF_SYSCALL);
 	printf("open_absent_option %d\n", (int)skel->kconfig->CONFIG_SKELGEN_ABSENT_OPTION);
 	skel->kconfig->CONFIG_HZ = 1234;
+	skel->progs.use_kfuncs.autoload = (uint32_t)kfuncs;
 
 	err = ksyms__load(skel);
 	printf("load %d\n", err);
@@ -54,8 +57,10 @@ int main(void)
 	printf("has_absent_option %u\n", (unsigned)skel->bss->has_absent_option);
 	printf("vfs_read_found %d\n", skel->bss->vfs_read_addr != 0);
 	printf("absent_ksym_addr %llu\n", (unsigned long long)skel->bss->absent_ksym_addr);
-	printf("iter_sum %d\n", skel->bss->iter_sum);
-	printf("kfunc_ran %d\n", skel->bss->kfunc_runs > 0);
+	if (kfuncs) {
+		printf("iter_sum %d\n", skel->bss->iter_sum);
+		printf("kfunc_ran %d\n", skel->bss->kfunc_runs > 0);
+	}
 	ksyms__destroy(skel);
 	if (failures)
 		printf("failures %d\n", failures);

@@ -22,6 +22,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/c/runtime.h.tera"),
     ),
     (
+        "c/runtime_attach.h.tera",
+        include_str!("../../../templates/c/runtime_attach.h.tera"),
+    ),
+    (
         "c/kconfig.h.tera",
         include_str!("../../../templates/c/kconfig.h.tera"),
     ),
@@ -62,9 +66,10 @@ pub fn render(spec: &ObjectSpec, blob: &Blob) -> Result<String, BackendError> {
 }
 
 #[cfg(test)]
-mod tests {
-    #[test]
-    fn templates_parse() {
-        super::tera().unwrap();
-    }
+mod tests;
+
+#[cfg(test)]
+#[test]
+fn templates_parse() {
+    tera().unwrap();
 }

@@ -1,0 +1,327 @@
+//! Type printing on a hand-built type table with every shape C must reproduce, checked by
+//! compiling the definitions (their static assertions compare C's layout with the IR's).
+
+use super::types::TypePrinter;
+use crate::ir::types::{Bitfield, EnumValue, Member, MemberKind, TypeDef, TypeKind};
+use crate::ir::{TypeId, TypeTable};
+use std::process::Command;
+
+fn int(name: &str, size: u32, signed: bool) -> TypeDef {
+    let kind = TypeKind::Int {
+        signed,
+        is_bool: name == "_Bool",
+        is_char: name == "char",
+    };
+    TypeDef::new(Some(name.into()), size, size.min(16), kind)
+}
+
+fn field(offset: u32, size: u32, name: Option<&str>, ty: u32) -> Member {
+    let kind = MemberKind::Field {
+        name: name.map(str::to_string),
+        ty: TypeId(ty),
+    };
+    Member { offset, size, kind }
+}
+
+fn pad(offset: u32, size: u32) -> Member {
+    Member {
+        offset,
+        size,
+        kind: MemberKind::Padding,
+    }
+}
+
+fn bits(offset: u32, size: u32, fields: &[(&str, u32, u32, u32)]) -> Member {
+    let fields = fields
+        .iter()
+        .map(|&(name, ty, bit_offset, bits)| Bitfield {
+            name: Some(name.into()),
+            ty: TypeId(ty),
+            bit_offset,
+            bits,
+        })
+        .collect();
+    Member {
+        offset,
+        size,
+        kind: MemberKind::Bitfields { fields },
+    }
+}
+
+fn aggregate(
+    name: Option<&str>,
+    hint: &[&str],
+    size: u32,
+    align: u32,
+    union: bool,
+    members: Vec<Member>,
+) -> TypeDef {
+    let kind = if union {
+        TypeKind::Union { members }
+    } else {
+        TypeKind::Struct { members }
+    };
+    let mut t = TypeDef::new(name.map(str::to_string), size, align, kind);
+    t.name_hint = hint.iter().map(|h| h.to_string()).collect();
+    t
+}
+
+fn enumeration(name: &str, size: u32) -> TypeDef {
+    let values = vec![EnumValue {
+        name: "FIRST".into(),
+        value: 1,
+    }];
+    TypeDef::new(
+        Some(name.into()),
+        size,
+        size,
+        TypeKind::Enum {
+            signed: false,
+            values,
+        },
+    )
+}
+
+fn array(elem: u32, len: u32, size: u32, align: u32) -> TypeDef {
+    TypeDef::new(
+        None,
+        size,
+        align,
+        TypeKind::Array {
+            elem: TypeId(elem),
+            len,
+        },
+    )
+}
+
+/// Types 0..=24; 24 is the section.
+fn table() -> TypeTable {
+    let types = vec![
+        int("int", 4, true),                                                // 0
+        int("unsigned char", 1, false),                                     // 1
+        int("unsigned int", 4, false),                                      // 2
+        int("long long", 8, true),                                          // 3
+        int("_Bool", 1, false),                                             // 4
+        TypeDef::new(Some("float".into()), 4, 4, TypeKind::Float),          // 5
+        TypeDef::new(Some("double".into()), 8, 8, TypeKind::Float),         // 6
+        TypeDef::new(None, 8, 8, TypeKind::Pointer { pointee: TypeId(0) }), // 7
+        enumeration("tiny", 1),                                             // 8
+        enumeration("color", 4),                                            // 9
+        array(11, 3, 3, 1),                                                 // 10: char[3]
+        int("char", 1, true),                                               // 11
+        array(13, 2, 24, 4),                                                // 12: int[2][3]
+        array(0, 3, 12, 4),                                                 // 13: int[3]
+        TypeDef::new(
+            Some("triple_t".into()),
+            12,
+            4,
+            TypeKind::Typedef { target: TypeId(13) },
+        ), // 14
+        aggregate(
+            Some("packed_s"),
+            &[],
+            5,
+            1,
+            false,
+            vec![field(0, 1, Some("a"), 1), field(1, 4, Some("b"), 2)],
+        ), // 15
+        aggregate(
+            Some("new"),
+            &[],
+            8,
+            4,
+            false,
+            vec![
+                field(0, 4, Some("delete"), 0),
+                field(4, 1, Some("this"), 1),
+                pad(5, 3),
+            ],
+        ), // 16
+        aggregate(
+            Some("u"),
+            &[],
+            8,
+            4,
+            true,
+            vec![
+                field(0, 4, Some("x"), 0),
+                field(0, 3, Some("c"), 10),
+                pad(0, 8),
+            ],
+        ), // 17
+        aggregate(
+            None,
+            &["outer", "inner"],
+            8,
+            4,
+            false,
+            vec![field(0, 4, Some("p"), 0), field(4, 4, Some("q"), 0)],
+        ), // 18
+        aggregate(
+            Some("outer"),
+            &[],
+            12,
+            4,
+            false,
+            vec![field(0, 8, Some("inner"), 18), field(8, 4, None, 20)],
+        ), // 19
+        aggregate(
+            None,
+            &["outer", "anon1"],
+            4,
+            4,
+            true,
+            vec![field(0, 4, Some("y"), 0), field(0, 4, Some("f"), 5)],
+        ), // 20
+        aggregate(
+            Some("bits"),
+            &[],
+            8,
+            4,
+            false,
+            vec![
+                bits(0, 2, &[("a", 2, 0, 3), ("b", 2, 5, 4)]),
+                field(2, 1, Some("c"), 1),
+                pad(3, 1),
+                bits(4, 3, &[("d", 2, 0, 20), ("e", 1, 20, 4)]),
+                pad(7, 1),
+            ],
+        ), // 21
+        aggregate(
+            Some("aligned16"),
+            &[],
+            16,
+            16,
+            false,
+            vec![field(0, 4, Some("x"), 0), pad(4, 12)],
+        ), // 22
+        int("__int128", 16, true),                                          // 23
+        aggregate(
+            Some(".bss"),
+            &[],
+            160,
+            16,
+            false,
+            vec![
+                field(0, 4, Some("class"), 0),
+                field(4, 1, Some("v_bool"), 4),
+                field(5, 1, Some("v_tiny"), 8),
+                field(6, 3, Some("v_chars"), 10),
+                pad(9, 3),
+                field(12, 4, Some("v_color"), 9),
+                field(16, 8, Some("v_ptr"), 7),
+                field(24, 4, Some("v_float"), 5),
+                field(28, 4, Some("dropped.static"), 0),
+                field(32, 8, Some("v_double"), 6),
+                field(40, 8, Some("v_ll"), 3),
+                field(48, 24, Some("v_grid"), 12),
+                field(72, 12, Some("v_triple"), 14),
+                field(84, 5, Some("v_packed"), 15),
+                pad(89, 3),
+                field(92, 8, Some("v_new"), 16),
+                field(100, 8, Some("v_union"), 17),
+                field(108, 12, Some("v_outer"), 19),
+                field(120, 8, Some("v_bits"), 21),
+                field(128, 16, Some("v_aligned"), 22),
+                field(144, 16, Some("v_i128"), 23),
+            ],
+        ), // 24
+    ];
+    TypeTable { types }
+}
+
+fn render() -> String {
+    let table = table();
+    let mut p = TypePrinter::new(&table, "t");
+    p.define_as(TypeId(24), "t__bss", &|n| n != "dropped.static")
+        .unwrap();
+    let mut out = String::from(
+        "#include <stddef.h>\n#include <stdint.h>\n#ifdef __cplusplus\n\
+         #define SKELGEN_STATIC_ASSERT(c, m) static_assert(c, m)\n#define SKELGEN_BOOL bool\n\
+         #else\n#define SKELGEN_STATIC_ASSERT(c, m) _Static_assert(c, m)\n#define SKELGEN_BOOL _Bool\n#endif\n",
+    );
+    for def in &p.defs {
+        for l in &def.lines {
+            out.push_str(l);
+            out.push('\n');
+        }
+        for a in &def.asserts {
+            out.push_str(&format!(
+                "SKELGEN_STATIC_ASSERT({}, \"{}\");\n",
+                a.cond, a.msg
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_shape_is_printed() {
+    let text = render();
+    for want in [
+        "struct __attribute__((__packed__)) packed_s {",
+        "struct new_ {",
+        "\tint delete_;",
+        "\tunsigned char this_;",
+        "struct t__outer__inner {",
+        "\tstruct t__outer__inner inner;",
+        "\tunion {",
+        "\tunsigned int : 2;",
+        "\t__extension__ unsigned char e : 4;",
+        "struct __attribute__((__aligned__(16))) aligned16 {",
+        "\t__extension__ __int128 v_i128;",
+        "\tuint8_t v_tiny;",
+        "\tuint32_t v_color;",
+        "\tuint64_t v_ptr;",
+        "typedef int triple_t[3];",
+        "\tint v_grid[2][3];",
+        "\tint class_;",
+        "\tSKELGEN_BOOL v_bool;",
+        "sizeof(struct t__bss) == 160",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    assert!(!text.contains("dropped"), "{text}");
+}
+
+#[test]
+fn printed_layouts_match_the_ir_in_c_and_cpp() {
+    let ok = |c: &str| {
+        Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !ok("gcc") || !ok("g++") {
+        eprintln!("skipping: gcc and g++ are needed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("skelgen-c-types-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("types.c");
+    std::fs::write(&src, render()).unwrap();
+    for (cc, args) in [
+        (
+            "gcc",
+            &["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic"][..],
+        ),
+        (
+            "g++",
+            &["-std=c++17", "-Wall", "-Wextra", "-Werror", "-x", "c++"][..],
+        ),
+    ] {
+        let out = Command::new(cc)
+            .args(args)
+            .args(["-fsyntax-only"])
+            .arg(&src)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{cc}: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            render()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
