@@ -83,12 +83,37 @@ fn output_is_deterministic() {
     }
 }
 
+/// The strict builds every header must pass: C11 and C++17, with gcc and (when installed)
+/// clang.
+const STRICT_BUILDS: &[(&str, &[&str])] = &[
+    (
+        "gcc",
+        &["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic"],
+    ),
+    (
+        "g++",
+        &["-std=c++17", "-Wall", "-Wextra", "-Werror", "-x", "c++"],
+    ),
+    (
+        "clang-19",
+        &["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic"],
+    ),
+    (
+        "clang-19",
+        &["-std=c++17", "-Wall", "-Wextra", "-Werror", "-x", "c++"],
+    ),
+];
+
 #[test]
 fn every_header_compiles_as_strict_c_and_cpp() {
     if !have("gcc") || !have("g++") {
         return;
     }
     let dir = scratch("compile");
+    let builds: Vec<_> = STRICT_BUILDS
+        .iter()
+        .filter(|(cc, _)| cc.starts_with('g') || have(cc))
+        .collect();
     for name in examples() {
         std::fs::write(dir.join(format!("{name}.lskel.h")), header(&name)).unwrap();
         let main = dir.join(format!("use_{name}.c"));
@@ -101,35 +126,16 @@ fn every_header_compiles_as_strict_c_and_cpp() {
             ),
         )
         .unwrap();
-        run_ok(
-            Command::new("gcc")
-                .args([
-                    "-std=c11",
-                    "-Wall",
-                    "-Wextra",
-                    "-Werror",
-                    "-pedantic",
-                    "-c",
-                    "-o",
-                ])
-                .arg(dir.join(format!("{name}.o")))
-                .arg(&main),
-        );
-        run_ok(
-            Command::new("g++")
-                .args([
-                    "-std=c++17",
-                    "-Wall",
-                    "-Wextra",
-                    "-Werror",
-                    "-x",
-                    "c++",
-                    "-c",
-                    "-o",
-                ])
-                .arg(dir.join(format!("{name}.cpp.o")))
-                .arg(&main),
-        );
+        for (i, (cc, args)) in builds.iter().enumerate() {
+            run_ok(
+                Command::new(cc)
+                    .args(*args)
+                    .arg("-c")
+                    .arg("-o")
+                    .arg(dir.join(format!("{name}.{i}.o")))
+                    .arg(&main),
+            );
+        }
     }
 }
 

@@ -62,7 +62,7 @@ static int count_links(const struct many__links *l)
 static void attach_all(struct many *skel, int cgroup_fd, int netns_fd)
 {
 	struct skelgen_perf_attr attr;
-	int pfd, itfd, auto_links;
+	int pfd, itfd, auto_links, ret = -1;
 	char buf[256];
 	ssize_t n;
 
@@ -87,6 +87,9 @@ static void attach_all(struct many *skel, int cgroup_fd, int netns_fd)
 	ATTACH("cgroup_sysctl", many__cg_sysctl__attach_cgroup(skel, cgroup_fd));
 	ATTACH("cgroup_dev", many__cg_dev__attach_cgroup(skel, cgroup_fd));
 	ATTACH("sock_ops", many__sock_ops__attach_cgroup(skel, cgroup_fd));
+	ATTACH("sk_skb_parser", many__skb_parser__attach_sockmap(skel, skel->maps.socks.map_fd));
+	ATTACH("sk_skb_verdict", many__skb_verdict__attach_sockmap(skel, skel->maps.socks.map_fd));
+	ATTACH("sk_msg", many__msg_verdict__attach_sockmap(skel, skel->maps.socks_hash.map_fd));
 	ATTACH("sk_lookup", many__lookup__attach_netns(skel, netns_fd));
 	ATTACH("flow_dissector", many__dissect__attach_netns(skel, netns_fd));
 
@@ -103,12 +106,38 @@ static void attach_all(struct many *skel, int cgroup_fd, int netns_fd)
 	printf("twice %d\n", many__xdp_to_dev__attach_xdp(skel, 1, 0));
 	printf("links %d\n", count_links(&skel->links) - auto_links);
 
+	n = many__run_syscall__run(skel, NULL, 0, &ret);
+	printf("syscall_run %d %d\n", (int)n, ret);
+
 	itfd = many__iter_tasks__iter_create(skel);
 	CHECK(itfd >= 0);
 	n = itfd >= 0 ? read(itfd, buf, sizeof(buf) - 1) : -1;
 	printf("iter_read_ok %d\n", n > 0);
 	if (itfd >= 0)
 		close(itfd);
+}
+
+/* A load the verifier refuses (the queue's values made larger than what the program
+ * pushes), with a log buffer: the failing step and the verifier's words come back. */
+static void verifier_log(void)
+{
+	static char log[1 << 22];
+	struct many *skel = many__open();
+	int err;
+
+	CHECK(skel != NULL);
+	if (!skel)
+		return;
+	skel->maps.fifo.value_size = 64;
+	skel->log_buf = log;
+	skel->log_size = sizeof(log);
+	skel->log_level = 1;
+	err = many__load(skel);
+	printf("verifier_load %d\n", err);
+	printf("verifier_step %s\n", skel->err_step ? skel->err_step : "(none)");
+	printf("verifier_log_has_reason %d\n", strstr(log, "invalid read from stack") != NULL);
+	printf("verifier_no_fds %d\n", skel->maps.fifo.map_fd == 0 && skel->progs.tp_read.prog_fd == 0);
+	many__destroy(skel);
 }
 
 /* Where cgroup v2 is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified in hybrid setups). */
@@ -152,6 +181,8 @@ int main(void)
 	netns_fd = open("/proc/self/ns/net", O_RDONLY);
 	CHECK(cgroup_fd >= 0 && netns_fd >= 0);
 	before = open_fds();
+	verifier_log();
+	printf("fds_after_failure %d\n", open_fds() - before);
 
 	skel = many__open_and_load();
 	printf("open_and_load %d\n", skel != NULL);

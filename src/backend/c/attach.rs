@@ -81,6 +81,11 @@ pub fn attach_fn(p: &ProgramSpec) -> Option<AttachFn> {
             let doc = "attaches to the network namespace open at `netns_fd` (/proc/self/ns/net)";
             link("_netns", ", int netns_fd", doc, "netns_fd", at, "0")
         }
+        ProgType::SkSkb | ProgType::SkMsg => {
+            let at = at? as u32;
+            let doc = "attaches to the sockmap or sockhash whose fd is `map_fd` (a BPF link, Linux 6.10)";
+            link("_sockmap", ", int map_fd", doc, "map_fd", at, "0")
+        }
         ProgType::PerfEvent => link(
             "_perf_event",
             ", int perf_fd",

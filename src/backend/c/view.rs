@@ -37,6 +37,8 @@ pub struct SkelView {
     pub auto_progs: Vec<String>,
     /// Programs with an iterator link.
     pub iter_progs: Vec<String>,
+    /// Syscall programs, run with `BPF_PROG_TEST_RUN`.
+    pub run_progs: Vec<String>,
     /// Mapped global-data sections with a typed view.
     pub sections: Vec<SectionView>,
     /// Type definitions the views need, in order.
@@ -157,6 +159,13 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
         .filter(|(p, _)| p.expected_attach_type == Some(crate::uapi::AttachType::TraceIter))
         .map(|(_, v)| v.ident.clone())
         .collect();
+    let run_progs = spec
+        .programs
+        .iter()
+        .zip(&progs)
+        .filter(|(p, _)| p.prog_type == crate::uapi::ProgType::Syscall)
+        .map(|(_, v)| v.ident.clone())
+        .collect();
     let mut printer = TypePrinter::new(&spec.types, &name);
     let sections = sections(spec, &maps, &name, &mut printer, &mut idents)?;
     let kconfig = kconfig_view(spec);
@@ -171,6 +180,7 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
         progs,
         auto_progs,
         iter_progs,
+        run_progs,
         sections,
         types: printer.defs,
         steps: blob
