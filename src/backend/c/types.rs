@@ -19,6 +19,9 @@ mod layout;
 /// One top-level definition: its lines, then the assertions that check its layout.
 #[derive(Debug, Clone, Serialize)]
 pub struct TypeDefView {
+    /// For a struct or union under its own name from the object: the macro that guards its
+    /// definition, so headers (or the user) sharing the type define it once.
+    pub guard: Option<String>,
     /// The definition, one C line each, indented with tabs.
     pub lines: Vec<String>,
     /// `SKELGEN_STATIC_ASSERT(...)` conditions and messages.
@@ -268,6 +271,7 @@ impl<'a> TypePrinter<'a> {
         let (base, suffix) = self.spell(target)?;
         self.spelled.insert(id, ident.clone());
         self.defs.push(TypeDefView {
+            guard: None,
             lines: vec![format!("typedef {base} {ident}{suffix};")],
             asserts: vec![size_assert(&ident, def.size)],
         });

@@ -43,7 +43,10 @@ impl TypePrinter<'_> {
         // A data section's size need not be a multiple of its alignment; C rounds it up.
         body.asserts
             .insert(0, size_assert(spelled, def.size.next_multiple_of(align)));
+        let own = tag.starts_with(&format!("{}__", self.object));
+        let guard = (!own).then(|| format!("SKELGEN_DEFINED_{keyword}_{tag}"));
         self.defs.push(TypeDefView {
+            guard,
             lines: body.lines,
             asserts: body.asserts,
         });
