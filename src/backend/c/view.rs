@@ -86,6 +86,8 @@ pub struct SectionView {
     pub map_ident: String,
     /// ELF section, for a comment.
     pub section: String,
+    /// ELF section, escaped for a string literal.
+    pub section_lit: String,
     /// Size of the section in bytes.
     pub size: u32,
     /// Frozen before programs load: mapped read-only after load.
@@ -260,6 +262,7 @@ fn sections(
         out.push(SectionView {
             map_ident: view.ident.clone(),
             section: attach::comment(&d.section),
+            section_lit: names::c_string(&d.section),
             size: m.value_size,
             frozen: d.frozen || matches!(d.kind, GlobalKind::Rodata | GlobalKind::Kconfig),
             image: bytes(&d.initial.0, true),
