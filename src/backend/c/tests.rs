@@ -325,3 +325,43 @@ fn printed_layouts_match_the_ir_in_c_and_cpp() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The C runtime's structs and constants are written out in templates/c/runtime.h.tera;
+/// this fails when the loader ABI they follow changes, so the runtime is updated with it.
+#[test]
+fn runtime_follows_the_loader_abi() {
+    use crate::loader::{compile, ctx, plan};
+    assert_eq!(
+        plan::LOADER_ABI_VERSION,
+        1,
+        "rename SKELGEN_C_RUNTIME_ABI1 and update the runtime"
+    );
+    assert_eq!(ctx::HEADER_SIZE, 48);
+    let header = [
+        (ctx::SZ, 0),
+        (ctx::ABI_VERSION, 4),
+        (ctx::FLAGS, 8),
+        (ctx::NR_MAPS, 12),
+        (ctx::NR_PROGS, 16),
+        (ctx::LOG_LEVEL, 20),
+        (ctx::LOG_SIZE, 24),
+        (ctx::LOG_BUF, 32),
+        (ctx::FAILED_STEP, 40),
+        (ctx::ERROR, 44),
+    ];
+    for (have, want) in header {
+        assert_eq!(have, want);
+    }
+    assert_eq!(
+        (ctx::MAP_DESC_SIZE, ctx::MAP_FD, ctx::MAP_MAX_ENTRIES),
+        (24, 0, 4)
+    );
+    assert_eq!((ctx::MAP_VALUE_SIZE, ctx::MAP_INITIAL_VALUE), (8, 16));
+    assert_eq!(
+        (ctx::PROG_DESC_SIZE, ctx::PROG_FD, ctx::PROG_AUTOLOAD),
+        (8, 0, 4)
+    );
+    assert_eq!(ctx::NO_STEP, 0xffff_ffff);
+    assert_eq!(compile::LOADER_LICENSE, "Dual BSD/GPL");
+    assert_eq!(compile::LOADER_PROG_FLAGS, 16);
+}
