@@ -125,6 +125,20 @@ static void real_run(void)
 	minimal__destroy(skel);
 }
 
+/* With stdin closed, fd 0 must not end up holding a map: 0 means "no fd". */
+static void stdin_closed(void)
+{
+	struct minimal *skel;
+
+	close(0);
+	skel = minimal__open_and_load();
+	CHECK(skel != NULL);
+	if (!skel)
+		return;
+	printf("stdin_closed_fds_ok %d\n", skel->maps.counts.map_fd > 0 && skel->progs.handle_getpid.prog_fd > 0);
+	minimal__destroy(skel);
+}
+
 int main(void)
 {
 	int before = open_fds();
@@ -134,6 +148,7 @@ int main(void)
 	printf("fds_after_failure %d\n", open_fds() - before);
 	real_run();
 	printf("fds_leaked %d\n", open_fds() - before);
+	stdin_closed();
 	if (failures)
 		printf("failures %d\n", failures);
 	else
