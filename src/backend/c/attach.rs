@@ -28,20 +28,12 @@ const PERF_EVENT: u32 = AttachType::PerfEvent as u32;
 pub fn attach_fn(p: &ProgramSpec) -> Option<AttachFn> {
     let at = p.expected_attach_type;
     let target = p.attach_to.as_deref().filter(|t| !t.is_empty());
-    let link = |suffix: &str, params: &str, doc: &str, target: &str, at: u32, flags: &str| {
-        Some(AttachFn {
-            suffix: suffix.into(),
-            params: params.into(),
-            doc: doc.into(),
-            helper: "skelgen_link_create".into(),
-            args: format!(", {target}, {at}, {flags}"),
-        })
-    };
     match p.prog_type {
         ProgType::Tracepoint => Some(tracepoint(target)),
         ProgType::RawTracepoint | ProgType::RawTracepointWritable => Some(raw_tp(target)),
         ProgType::Tracing if at == Some(AttachType::TraceIter) => {
-            link("", "", "creates a BPF iterator link", "0", AttachType::TraceIter as u32, "0")
+            let doc = "creates a BPF iterator link";
+            Some(link("", "", doc, "0", AttachType::TraceIter as u32, "0"))
         }
         ProgType::Tracing | ProgType::Lsm if p.btf_target.is_some() => Some(AttachFn {
             suffix: String::new(),
@@ -50,20 +42,52 @@ pub fn attach_fn(p: &ProgramSpec) -> Option<AttachFn> {
             helper: "skelgen_attach_raw_tp".into(),
             args: ", NULL".into(),
         }),
-        ProgType::Xdp => link(
-            "_xdp",
-            ", int ifindex, uint32_t xdp_flags",
-            "attaches to the network interface `ifindex` (xdp_flags: 0, or XDP_FLAGS_SKB_MODE 2, DRV_MODE 4, HW_MODE 8)",
-            "ifindex",
-            AttachType::Xdp as u32,
-            "xdp_flags",
-        ),
+        ProgType::Kprobe => probe(&p.section, target),
+        other => target_link(other, at),
+    }
+}
+
+/// A `BPF_LINK_CREATE` attach function.
+fn link(suffix: &str, params: &str, doc: &str, target: &str, at: u32, flags: &str) -> AttachFn {
+    AttachFn {
+        suffix: suffix.into(),
+        params: params.into(),
+        doc: doc.into(),
+        helper: "skelgen_link_create".into(),
+        args: format!(", {target}, {at}, {flags}"),
+    }
+}
+
+/// Programs linked to a target the caller names: an interface, a cgroup, a namespace, a
+/// sockmap or a perf event.
+fn target_link(t: ProgType, at: Option<AttachType>) -> Option<AttachFn> {
+    let at = at.map(|a| a as u32);
+    let (suffix, param, doc) = match t {
+        ProgType::Xdp => {
+            let doc = "attaches to the network interface `ifindex` (xdp_flags: 0, or \
+                       XDP_FLAGS_SKB_MODE 2, DRV_MODE 4, HW_MODE 8)";
+            let at = AttachType::Xdp as u32;
+            let params = ", int ifindex, uint32_t xdp_flags";
+            return Some(link("_xdp", params, doc, "ifindex", at, "xdp_flags"));
+        }
+        ProgType::PerfEvent => {
+            let doc = "attaches to the perf event open at `perf_fd` (perf_event_open(2)); the \
+                       link keeps the event alive";
+            return Some(link(
+                "_perf_event",
+                ", int perf_fd",
+                doc,
+                "perf_fd",
+                PERF_EVENT,
+                "0",
+            ));
+        }
         ProgType::SchedCls
-            if matches!(at, Some(AttachType::TcxIngress | AttachType::TcxEgress)) =>
+            if at == Some(AttachType::TcxIngress as u32)
+                || at == Some(AttachType::TcxEgress as u32) =>
         {
-            let at = at.map_or(0, |a| a as u32);
             let doc = "attaches with tcx to the network interface `ifindex` (Linux 6.6)";
-            link("_tcx", ", int ifindex", doc, "ifindex", at, "0")
+            ("_tcx", "ifindex", doc)
         }
         ProgType::CgroupSkb
         | ProgType::CgroupSock
@@ -72,43 +96,48 @@ pub fn attach_fn(p: &ProgramSpec) -> Option<AttachFn> {
         | ProgType::CgroupSysctl
         | ProgType::CgroupDevice
         | ProgType::SockOps => {
-            let at = at? as u32;
             let doc = "attaches to the cgroup open at `cgroup_fd` (a cgroup v2 directory)";
-            link("_cgroup", ", int cgroup_fd", doc, "cgroup_fd", at, "0")
+            ("_cgroup", "cgroup_fd", doc)
         }
         ProgType::SkLookup | ProgType::FlowDissector => {
-            let at = at? as u32;
             let doc = "attaches to the network namespace open at `netns_fd` (/proc/self/ns/net)";
-            link("_netns", ", int netns_fd", doc, "netns_fd", at, "0")
+            ("_netns", "netns_fd", doc)
         }
         ProgType::SkSkb | ProgType::SkMsg => {
-            let at = at? as u32;
-            let doc = "attaches to the sockmap or sockhash whose fd is `map_fd` (a BPF link, Linux 6.10)";
-            link("_sockmap", ", int map_fd", doc, "map_fd", at, "0")
+            let doc = "attaches to the sockmap or sockhash whose fd is `map_fd` (a BPF link, \
+                       Linux 6.10)";
+            ("_sockmap", "map_fd", doc)
         }
-        ProgType::PerfEvent => link(
-            "_perf_event",
-            ", int perf_fd",
-            "attaches to the perf event open at `perf_fd` (perf_event_open(2)); the link keeps the event alive",
-            "perf_fd",
-            PERF_EVENT,
-            "0",
-        ),
-        ProgType::Kprobe if p.section.starts_with("kprobe") || p.section.starts_with("kretprobe") => {
-            Some(kprobe(target, p.section.starts_with("kretprobe")))
-        }
-        ProgType::Kprobe if p.section.starts_with("uprobe") || p.section.starts_with("uretprobe") => {
-            let ret = u8::from(p.section.starts_with("uretprobe"));
-            Some(AttachFn {
-                suffix: "_uprobe".into(),
-                params: ", int pid, const char *binary_path, uint64_t file_offset".into(),
-                doc: "attaches to the instruction at `file_offset` in the file `binary_path`, in process `pid` (-1: every process)".into(),
-                helper: "skelgen_attach_uprobe".into(),
-                args: format!(", {ret}, pid, binary_path, file_offset"),
-            })
-        }
-        _ => None,
+        _ => return None,
+    };
+    Some(link(
+        suffix,
+        &format!(", int {param}"),
+        doc,
+        param,
+        at?,
+        "0",
+    ))
+}
+
+/// kprobes and uprobes, told apart by their section.
+fn probe(section: &str, target: Option<&str>) -> Option<AttachFn> {
+    if section.starts_with("kprobe") || section.starts_with("kretprobe") {
+        return Some(kprobe(target, section.starts_with("kretprobe")));
     }
+    if !(section.starts_with("uprobe") || section.starts_with("uretprobe")) {
+        return None;
+    }
+    let ret = u8::from(section.starts_with("uretprobe"));
+    Some(AttachFn {
+        suffix: "_uprobe".into(),
+        params: ", int pid, const char *binary_path, uint64_t file_offset".into(),
+        doc: "attaches to the instruction at `file_offset` in the file `binary_path`, in \
+              process `pid` (-1: every process)"
+            .into(),
+        helper: "skelgen_attach_uprobe".into(),
+        args: format!(", {ret}, pid, binary_path, file_offset"),
+    })
 }
 
 fn tracepoint(target: Option<&str>) -> AttachFn {

@@ -22,8 +22,8 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/c/runtime.h.tera"),
     ),
     (
-        "c/runtime_attach.h.tera",
-        include_str!("../../../templates/c/runtime_attach.h.tera"),
+        "c/runtime_helpers.h.tera",
+        include_str!("../../../templates/c/runtime_helpers.h.tera"),
     ),
     (
         "c/kconfig.h.tera",
@@ -65,6 +65,8 @@ pub fn render(spec: &ObjectSpec, blob: &Blob) -> Result<String, BackendError> {
         .map_err(|e| template_error("c/skel.h.tera", &e))
 }
 
+#[cfg(test)]
+mod render_tests;
 #[cfg(test)]
 mod tests;
 

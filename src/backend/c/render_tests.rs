@@ -1,0 +1,108 @@
+//! Rendering whole skeletons: names refused by their owner, and objects without maps or
+//! programs still giving headers that build.
+
+use std::path::Path;
+use std::process::Command;
+
+#[test]
+fn names_that_cannot_be_c_identifiers_are_refused_by_owner() {
+    let data =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bpf/minimal.bpf.o"))
+            .unwrap();
+    let spec = crate::parse_object(&data, "minimal.bpf.o").unwrap();
+    let blob = crate::loader::compile(&spec).unwrap();
+    let mut bad = spec.clone();
+    bad.maps[0].name = "bad-name".into();
+    let err = crate::backend::render(crate::Lang::C, &bad, &blob).unwrap_err();
+    assert!(err.to_string().starts_with("map \"bad-name\""), "{err}");
+    let mut bad = spec.clone();
+    bad.programs[0].name = "9lives".into();
+    let err = crate::backend::render(crate::Lang::C, &bad, &blob).unwrap_err();
+    assert!(err.to_string().starts_with("program \"9lives\""), "{err}");
+    let mut bad = spec.clone();
+    let bss = bad.maps.iter_mut().find(|m| m.name == ".bss").unwrap();
+    bss.data.as_mut().unwrap().variables[0].name = "a.b".into();
+    let err = crate::backend::render(crate::Lang::C, &bad, &blob).unwrap_err();
+    assert!(
+        err.to_string().starts_with("variable in .bss \"a.b\""),
+        "{err}"
+    );
+    let mut bad = spec;
+    bad.name = "my-prog".into();
+    let err = crate::backend::render(crate::Lang::C, &bad, &blob).unwrap_err();
+    assert!(err.to_string().contains("--name"), "{err}");
+}
+
+/// Objects without maps, without programs, or without either still give headers that
+/// build strictly (empty structs are not valid C, so those parts disappear).
+#[test]
+fn degenerate_objects_build() {
+    let have = |c: &str| {
+        Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("gcc") || !have("g++") {
+        eprintln!("skipping: gcc and g++ are needed");
+        return;
+    }
+    let data =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bpf/minimal.bpf.o"))
+            .unwrap();
+    let spec = crate::parse_object(&data, "minimal.bpf.o").unwrap();
+    let dir = std::env::temp_dir().join(format!("skelgen-c-degenerate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, maps, progs) in [
+        ("nomaps", false, true),
+        ("noprogs", true, false),
+        ("empty", false, false),
+    ] {
+        let mut s = spec.clone();
+        s.name = name.into();
+        if !maps {
+            s.maps.clear();
+            for p in &mut s.programs {
+                p.relocations.clear();
+            }
+        }
+        if !progs {
+            s.programs.clear();
+        }
+        let blob = crate::loader::compile(&s).unwrap();
+        let text = crate::backend::render(crate::Lang::C, &s, &blob).unwrap();
+        std::fs::write(dir.join(format!("{name}.lskel.h")), text).unwrap();
+        let main = dir.join(format!("{name}.c"));
+        std::fs::write(
+            &main,
+            format!(
+                "#include \"{name}.lskel.h\"\nint main(void)\n{{\n\tstruct {name} *skel = {name}__open();\n\n\
+                 \tif (skel && {name}__load(skel) == 0)\n\t\t(void){name}__attach(skel);\n\
+                 \t{name}__destroy(skel);\n\treturn 0;\n}}\n"
+            ),
+        )
+        .unwrap();
+        for (cc, args) in [
+            (
+                "gcc",
+                &["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic"][..],
+            ),
+            (
+                "g++",
+                &["-std=c++17", "-Wall", "-Wextra", "-Werror", "-x", "c++"][..],
+            ),
+        ] {
+            let out = Command::new(cc)
+                .args(args)
+                .arg("-fsyntax-only")
+                .arg(&main)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{cc} {name}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
