@@ -192,7 +192,15 @@ fn headers_share_a_unit_and_user_types() {
          \tif (a)\n\t\ta->data->init_sample = s;\n\tfirst__destroy(a);\n\treturn 0;\n}\n",
     )
     .unwrap();
-    for src in [&two, &own] {
+    // Scalar typedefs are not defined, so a user's differing ones do not clash.
+    let foreign = dir.join("foreign.c");
+    std::fs::write(
+        &foreign,
+        "#include <stdint.h>\ntypedef unsigned long __u64;\ntypedef uint64_t u64;\n\
+         #include \"first.lskel.h\"\nint main(void)\n{\n\tfirst__destroy(first__open());\n\treturn 0;\n}\n",
+    )
+    .unwrap();
+    for src in [&two, &own, &foreign] {
         for (cc, args) in &STRICT_BUILDS[..2] {
             run_ok(Command::new(cc).args(*args).arg("-fsyntax-only").arg(src));
         }

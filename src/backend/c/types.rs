@@ -256,12 +256,17 @@ impl<'a> TypePrinter<'a> {
         let Some(name) = &def.name else {
             return Ok(());
         };
-        let target_def = self.get(target)?;
-        // Enums and pointers are printed as integers: their typedefs would clash with the
-        // user's own definitions, so the target's spelling is used directly.
-        let plain = matches!(
-            target_def.kind,
-            TypeKind::Enum { .. } | TypeKind::Pointer { .. } | TypeKind::FuncProto | TypeKind::Void
+        // Typedefs of scalars (`__u64`, `u32`, `pid_t`) are not defined: the user's headers
+        // may define the same names as other types of the same size (`__u64` is `unsigned
+        // long` on some targets, a user's `u64` often `uint64_t`), which C refuses. The
+        // scalar's own spelling is printed instead.
+        let mut resolved = self.get(target)?;
+        while let TypeKind::Typedef { target } = resolved.kind {
+            resolved = self.get(target)?;
+        }
+        let plain = !matches!(
+            resolved.kind,
+            TypeKind::Struct { .. } | TypeKind::Union { .. } | TypeKind::Array { .. }
         );
         if FOREIGN_TYPEDEFS.contains(&name.as_str()) || plain || names::escape(name) != *name {
             return Ok(());
