@@ -1,9 +1,12 @@
 //! C definitions of the types the typed data views use, printed from the [`TypeTable`].
 //!
-//! Named structs, unions and typedefs keep their names (as bpftool's headers do); anonymous
-//! ones reached through a named member get a tag built from the object name and their
-//! `name_hint`; anonymous members are printed inline. Enums are printed as integers of their
-//! size, pointers as `uint64_t` (a BPF pointer is 8 bytes whatever the host). Every layout
+//! Named structs and unions keep their names (as bpftool's headers do), each definition
+//! guarded so headers sharing it define it once; anonymous ones reached through a named
+//! member get a tag built from the object name and their `name_hint`; anonymous members are
+//! printed inline. Typedefs of structs, unions and arrays are defined; typedefs of scalars
+//! are printed as the scalar, since users' headers often define the same names otherwise.
+//! Enums are printed as integers of their size, pointers as `uint64_t` (a BPF pointer is 8
+//! bytes whatever the host). Every layout
 //! is spelled out: explicit padding arrays, real bitfields, `packed`/`aligned` attributes
 //! where C's own rules would differ, and static assertions on sizes and offsets.
 
