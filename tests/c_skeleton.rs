@@ -218,7 +218,13 @@ fn root() -> bool {
 
 /// Generates the header of `name`, builds examples/c/`name`.c against it and runs it.
 fn build_and_run(name: &str) -> String {
-    let dir = scratch(name);
+    run_ok(&mut Command::new(build(name, name)))
+}
+
+/// Generates the header of `name`, builds examples/c/`name`.c against it in scratch
+/// directory `dir`; returns the executable.
+fn build(name: &str, dir: &str) -> PathBuf {
+    let dir = scratch(dir);
     std::fs::write(dir.join(format!("{name}.lskel.h")), header(name)).unwrap();
     let exe = dir.join(name);
     run_ok(
@@ -229,7 +235,7 @@ fn build_and_run(name: &str) -> String {
             .arg(&exe)
             .arg(Path::new(ROOT).join(format!("examples/c/{name}.c"))),
     );
-    run_ok(&mut Command::new(&exe))
+    exe
 }
 
 fn has_line(out: &str, line: &str) -> bool {
@@ -303,7 +309,7 @@ fn config_hz() -> Option<String> {
 
 /// `KERNEL_VERSION(a, b, c)` of the running kernel.
 fn kernel_version() -> u32 {
-    version_code(&std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap())
+    version_code(&release())
 }
 
 /// `KERNEL_VERSION(a, b, c)` of a release string (`6.1.0-56-amd64`).
@@ -328,6 +334,46 @@ fn kconfig_and_ksyms_end_to_end() {
     let out = build_and_run("ksyms");
     let vars = [("hz", hz), ("version", kernel_version().to_string())];
     expect_lines(&out, "ksyms", &vars);
+}
+
+/// Without a readable kernel configuration, a strong kconfig extern fails the load with
+/// ESRCH and names itself; weak ones stay 0.
+#[test]
+fn missing_kconfig_fails_the_load_by_name() {
+    if !root() || !have("gcc") || !have("unshare") {
+        return;
+    }
+    if Path::new(&format!("/boot/config-{}", release())).exists() {
+        eprintln!("skipping: /boot holds the configuration, hiding /proc/config.gz is not enough");
+        return;
+    }
+    let exe = build("ksyms", "ksyms-noconfig");
+    // A private mount namespace where /proc/config.gz reads as empty.
+    let script = format!(
+        "mount --bind /dev/null /proc/config.gz && exec {}",
+        exe.display()
+    );
+    let out = Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    for line in [
+        "open_hz 0",
+        "open_bpf_syscall 0",
+        "load -3",
+        "load_error kconfig: CONFIG_HZ needs /boot/config-$(uname -r) or /proc/config.gz, and neither can be read",
+    ] {
+        assert!(has_line(&text, line), "missing {line:?} in:\n{text}");
+    }
+}
+
+fn release() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .unwrap()
+        .trim()
+        .to_string()
 }
 
 /// The directory holding the real `vng` (its virtualenv's bin/, where `virtme-run` lives).
