@@ -73,7 +73,28 @@ fn minimal_header_snapshot() {
     s.set_snapshot_path("../snapshots");
     s.set_prepend_module_to_snapshot(false);
     s.set_omit_expression(true);
-    s.bind(|| insta::assert_snapshot!("minimal.lskel.h", header("minimal")));
+    let text = without_loader_bytes(&header("minimal"));
+    s.bind(|| insta::assert_snapshot!("minimal.lskel.h", text));
+}
+
+/// The header with the embedded loader's bytes (the two arrays in `__load`) replaced by a
+/// count: the loader compiler has its own snapshots, this one is about the C around them.
+fn without_loader_bytes(text: &str) -> String {
+    let mut out = String::new();
+    let mut run = 0;
+    for line in text.lines() {
+        if line.starts_with("\t\t0x") {
+            run += 1;
+            continue;
+        }
+        if run > 0 {
+            out.push_str(&format!("\t\t/* {run} lines of loader bytes */\n"));
+            run = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 #[test]
