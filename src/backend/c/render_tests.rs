@@ -106,3 +106,75 @@ fn degenerate_objects_build() {
         }
     }
 }
+
+/// Oracle: bpftool's C dump of each example's BTF (libbpf's btf_dump) replaces the header's
+/// own struct and union definitions (through the SKELGEN_DEFINED_* guards), and the header's
+/// static assertions, computed from our type table, must hold for them.
+#[test]
+fn layouts_match_bpftool_btf_dump() {
+    let have = |c: &str| {
+        Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("gcc") || !have("bpftool") {
+        eprintln!("skipping: gcc and bpftool are needed");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::temp_dir().join(format!("skelgen-c-oracle-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut objects: Vec<_> = std::fs::read_dir(root.join("examples/bpf"))
+        .unwrap()
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .strip_suffix(".bpf.o")
+                .map(String::from)
+        })
+        .collect();
+    objects.sort();
+    for name in objects {
+        let obj = root.join(format!("examples/bpf/{name}.bpf.o"));
+        let dump = Command::new("bpftool")
+            .args(["btf", "dump", "file"])
+            .arg(&obj)
+            .args(["format", "c"])
+            .output()
+            .unwrap();
+        assert!(dump.status.success(), "bpftool on {name}");
+        let dump = String::from_utf8(dump.stdout).unwrap();
+        let data = std::fs::read(&obj).unwrap();
+        let spec = crate::parse_object(&data, &format!("{name}.bpf.o")).unwrap();
+        let blob = crate::loader::compile(&spec).unwrap();
+        let header = super::render(&spec, &blob).unwrap();
+        let mut unit = String::from("#define BPF_NO_PRESERVE_ACCESS_INDEX\n#include \"dump.h\"\n");
+        for line in dump.lines() {
+            for keyword in ["struct", "union"] {
+                let tag = line
+                    .strip_prefix(keyword)
+                    .and_then(|l| l.strip_suffix(" {"));
+                if let Some(tag) = tag.map(str::trim).filter(|t| !t.contains(' ')) {
+                    unit.push_str(&format!("#define SKELGEN_DEFINED_{keyword}_{tag}\n"));
+                }
+            }
+        }
+        unit.push_str("#include \"skel.h\"\nint main(void)\n{\n\treturn 0;\n}\n");
+        std::fs::write(dir.join("dump.h"), &dump).unwrap();
+        std::fs::write(dir.join("skel.h"), &header).unwrap();
+        std::fs::write(dir.join("unit.c"), &unit).unwrap();
+        let out = Command::new("gcc")
+            .args(["-std=gnu11", "-Wall", "-fsyntax-only"])
+            .arg(dir.join("unit.c"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
