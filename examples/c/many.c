@@ -11,7 +11,9 @@
  * attaches the cgroup programs to a new, empty cgroup, so the host is not affected. Each
  * line is "<what> <result>"; the last is "ok" when every check passed.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "many.lskel.h"
 
 #include <dirent.h>
@@ -59,6 +61,41 @@ static int count_links(const struct many__links *l)
 	return linked;
 }
 
+static int match_pid(void *ctx, const void *data, uint32_t size)
+{
+	uint64_t v, me = ((uint64_t)getpid() << 32) | (uint64_t)getpid();
+
+	if (size == sizeof(v)) {
+		memcpy(&v, data, sizeof(v));
+		*(int *)ctx += v == me;
+	}
+	return 0;
+}
+
+/* tp_read writes the pid_tgid of every read(2) into the ring buffer rb. */
+static void ring_buffer(struct many *skel)
+{
+	struct skelgen_ringbuf rb;
+	char c;
+	int fd, err, n, i, mine = 0;
+
+	err = many__rb__ringbuf_open(skel, &rb);
+	printf("ringbuf_open %d\n", err);
+	if (err)
+		return;
+	fd = open("/dev/null", O_RDONLY);
+	CHECK(fd >= 0);
+	for (i = 0; i < 3; i++)
+		CHECK(read(fd, &c, 1) == 0);
+	close(fd);
+	for (i = 0; i < 10 && mine < 3; i++) {
+		n = skelgen_ringbuf_poll(&rb, 100, match_pid, &mine);
+		CHECK(n >= 0);
+	}
+	printf("ringbuf_mine_ok %d\n", mine >= 3);
+	skelgen_ringbuf_close(&rb);
+}
+
 static void attach_all(struct many *skel, int cgroup_fd, int netns_fd)
 {
 	struct skelgen_perf_attr attr;
@@ -76,6 +113,7 @@ static void attach_all(struct many *skel, int cgroup_fd, int netns_fd)
 	ATTACH("attach", many__attach(skel));
 	auto_links = count_links(&skel->links);
 	printf("auto_links %d\n", auto_links);
+	ring_buffer(skel);
 	ATTACH("raw_tp_by_name", many__tail_raw__attach_raw_tp(skel, "sys_enter"));
 	ATTACH("xdp", many__xdp_to_dev__attach_xdp(skel, 1, 0));
 	ATTACH("tcx_ingress", many__tcx_in__attach_tcx(skel, 1));

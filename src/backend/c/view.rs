@@ -39,6 +39,8 @@ pub struct SkelView {
     pub iter_progs: Vec<String>,
     /// Syscall programs, run with `BPF_PROG_TEST_RUN`.
     pub run_progs: Vec<String>,
+    /// Ring buffer maps, with a reader.
+    pub ringbufs: Vec<RingbufView>,
     /// Mapped global-data sections with a typed view.
     pub sections: Vec<SectionView>,
     /// Type definitions the views need, in order.
@@ -62,6 +64,15 @@ pub struct MapView {
     pub comment: String,
     /// A perf event array compiled with `max_entries = 0`: the runtime sets the CPU count.
     pub per_cpu_entries: bool,
+}
+
+/// A ring buffer map.
+#[derive(Debug, Serialize)]
+pub struct RingbufView {
+    /// Member name in `skel->maps`.
+    pub ident: String,
+    /// Compiled size in bytes.
+    pub max_entries: u32,
 }
 
 /// One program.
@@ -168,6 +179,16 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
         .filter(|(p, _)| p.prog_type == crate::uapi::ProgType::Syscall)
         .map(|(_, v)| v.ident.clone())
         .collect();
+    let ringbufs = spec
+        .maps
+        .iter()
+        .zip(&maps)
+        .filter(|(m, _)| m.map_type == MapType::Ringbuf)
+        .map(|(m, v)| RingbufView {
+            ident: v.ident.clone(),
+            max_entries: m.max_entries,
+        })
+        .collect();
     let mut printer = TypePrinter::new(&spec.types, &name);
     let sections = sections(spec, &maps, &name, &mut printer, &mut idents)?;
     let kconfig = kconfig_view(spec);
@@ -183,6 +204,7 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
         auto_progs,
         iter_progs,
         run_progs,
+        ringbufs,
         sections,
         types: printer.defs,
         steps: blob
