@@ -35,6 +35,20 @@ pub fn attach_fn(p: &ProgramSpec) -> Option<AttachFn> {
             let doc = "creates a BPF iterator link";
             Some(link("", "", doc, "0", AttachType::TraceIter as u32, "0"))
         }
+        ProgType::Lsm if at == Some(AttachType::LsmCgroup) => {
+            let doc = "attaches to the cgroup open at `cgroup_fd` (a cgroup v2 directory)";
+            let at = AttachType::LsmCgroup as u32;
+            Some(link(
+                "_cgroup",
+                ", int cgroup_fd",
+                doc,
+                "cgroup_fd",
+                at,
+                "0",
+            ))
+        }
+        // fsession (Linux 7.0) is attached differently; skelgen does not attach it.
+        ProgType::Tracing if at == Some(AttachType::TraceFsession) => None,
         ProgType::Tracing | ProgType::Lsm if p.btf_target.is_some() => Some(AttachFn {
             suffix: String::new(),
             params: String::new(),
@@ -42,6 +56,8 @@ pub fn attach_fn(p: &ProgramSpec) -> Option<AttachFn> {
             helper: "skelgen_attach_raw_tp".into(),
             args: ", NULL".into(),
         }),
+        // kprobe.multi, uprobe.multi and sessions need attach options skelgen does not write.
+        ProgType::Kprobe if at.is_some() => None,
         ProgType::Kprobe => probe(&p.section, target),
         other => target_link(other, at),
     }
@@ -63,6 +79,8 @@ fn link(suffix: &str, params: &str, doc: &str, target: &str, at: u32, flags: &st
 fn target_link(t: ProgType, at: Option<AttachType>) -> Option<AttachFn> {
     let at = at.map(|a| a as u32);
     let (suffix, param, doc) = match t {
+        // xdp/devmap and xdp/cpumap programs go into map entries, not onto interfaces.
+        ProgType::Xdp if at.is_some_and(|a| a != AttachType::Xdp as u32) => return None,
         ProgType::Xdp => {
             let doc = "attaches to the network interface `ifindex` (xdp_flags: 0, or \
                        XDP_FLAGS_SKB_MODE 2, DRV_MODE 4, HW_MODE 8)";

@@ -178,3 +178,59 @@ fn layouts_match_bpftool_btf_dump() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Which sections get which attach function (names from libbpf's section table).
+#[test]
+fn attach_functions_by_section() {
+    let data =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bpf/minimal.bpf.o"))
+            .unwrap();
+    let base = crate::parse_object(&data, "minimal.bpf.o")
+        .unwrap()
+        .programs[0]
+        .clone();
+    let cases: &[(&str, Option<&str>)] = &[
+        ("tp/syscalls/sys_enter_read", Some("")),
+        ("tp", Some("_tracepoint")),
+        ("raw_tp/sys_enter", Some("")),
+        ("raw_tp", Some("_raw_tp")),
+        ("kprobe/do_unlinkat", Some("")),
+        ("kprobe/do_unlinkat+0x10", Some("")),
+        ("kprobe", Some("_kprobe")),
+        ("kprobe.multi/do_*", None),
+        ("uprobe.multi/x", None),
+        ("ksyscall/openat", None),
+        ("usdt/x", None),
+        ("uprobe", Some("_uprobe")),
+        ("uretprobe//bin/sh:main", Some("_uprobe")),
+        ("fentry/do_unlinkat", Some("")),
+        ("lsm/file_open", Some("")),
+        ("lsm_cgroup/file_open", Some("_cgroup")),
+        ("fsession/do_unlinkat", None),
+        ("iter/task", Some("")),
+        ("xdp", Some("_xdp")),
+        ("xdp/devmap", None),
+        ("tcx/ingress", Some("_tcx")),
+        ("tc", None),
+        ("cgroup_skb/ingress", Some("_cgroup")),
+        ("cgroup/skb", None),
+        ("sockops", Some("_cgroup")),
+        ("sk_lookup", Some("_netns")),
+        ("sk_msg", Some("_sockmap")),
+        ("sk_skb", None),
+        ("perf_event", Some("_perf_event")),
+        ("socket", None),
+        ("syscall", None),
+    ];
+    for &(section, want) in cases {
+        let mut p = base.clone();
+        let def = crate::lower::sec_def::classify(section).expect(section);
+        p.section = section.to_string();
+        p.prog_type = def.prog_type;
+        p.expected_attach_type = def.expected_attach_type;
+        p.attach_to = def.attach_to;
+        p.btf_target = def.btf_target;
+        let got = super::attach::attach_fn(&p).map(|f| f.suffix);
+        assert_eq!(got.as_deref(), want, "{section}");
+    }
+}
