@@ -160,74 +160,6 @@ fn every_header_compiles_as_strict_c_and_cpp() {
     }
 }
 
-fn header_named(object: &str, name: &str) -> String {
-    let path = Path::new(ROOT).join(format!("examples/bpf/{object}.bpf.o"));
-    let data = std::fs::read(&path).unwrap();
-    let options = skelgen::Options {
-        lang: Some(skelgen::Lang::C),
-        name: Some(name.into()),
-        ..Default::default()
-    };
-    let out = skelgen::generate(&data, "x.bpf.o", &options).unwrap();
-    String::from_utf8(out).unwrap()
-}
-
-/// Several skeletons in one translation unit share the runtime and the types they have in
-/// common (two copies of minimal define struct sample once); a user's own definition of a
-/// type replaces the header's and is checked by its assertions.
-#[test]
-fn headers_share_a_unit_and_user_types() {
-    if !have("gcc") || !have("g++") {
-        return;
-    }
-    let dir = scratch("two");
-    for (object, name) in [
-        ("minimal", "first"),
-        ("minimal", "second"),
-        ("ksyms", "ksyms"),
-    ] {
-        std::fs::write(
-            dir.join(format!("{name}.lskel.h")),
-            header_named(object, name),
-        )
-        .unwrap();
-    }
-    let two = dir.join("two.c");
-    std::fs::write(
-        &two,
-        "#include \"first.lskel.h\"\n#include \"second.lskel.h\"\n#include \"ksyms.lskel.h\"\n\
-         int main(void)\n{\n\tstruct first *a = first__open();\n\tstruct second *b = second__open();\n\n\
-         \tif (a && b)\n\t\tb->data->init_sample = a->data->init_sample;\n\
-         \tfirst__destroy(a);\n\tsecond__destroy(b);\n\tksyms__destroy(ksyms__open());\n\treturn 0;\n}\n",
-    )
-    .unwrap();
-    let own = dir.join("own.c");
-    std::fs::write(
-        &own,
-        "#include <linux/types.h>\n\
-         struct sample {\n\t__u8 kind;\n\t__u32 flags : 3;\n\t__u32 level : 5;\n\
-         \tunion {\n\t\t__u64 as_u64;\n\t\tstruct {\n\t\t\t__u32 lo;\n\t\t\t__u32 hi;\n\t\t};\n\
-         \t\t__u8 bytes[8];\n\t};\n\t__u16 tail;\n};\n\
-         #define SKELGEN_DEFINED_struct_sample\n#include \"first.lskel.h\"\n\
-         int main(void)\n{\n\tstruct sample s;\n\tstruct first *a = first__open();\n\n\tmemset(&s, 0, sizeof(s));\n\
-         \tif (a)\n\t\ta->data->init_sample = s;\n\tfirst__destroy(a);\n\treturn 0;\n}\n",
-    )
-    .unwrap();
-    // Scalar typedefs are not defined, so a user's differing ones do not clash.
-    let foreign = dir.join("foreign.c");
-    std::fs::write(
-        &foreign,
-        "#include <stdint.h>\ntypedef unsigned long __u64;\ntypedef uint64_t u64;\n\
-         #include \"first.lskel.h\"\nint main(void)\n{\n\tfirst__destroy(first__open());\n\treturn 0;\n}\n",
-    )
-    .unwrap();
-    for src in [&two, &own, &foreign] {
-        for (cc, args) in &STRICT_BUILDS[..2] {
-            run_ok(Command::new(cc).args(*args).arg("-fsyntax-only").arg(src));
-        }
-    }
-}
-
 fn root() -> bool {
     // SAFETY: geteuid has no preconditions.
     let euid = unsafe { libc::geteuid() };
@@ -245,18 +177,52 @@ fn build_and_run(name: &str) -> String {
 /// Generates the header of `name`, builds examples/c/`name`.c against it in scratch
 /// directory `dir`; returns the executable.
 fn build(name: &str, dir: &str) -> PathBuf {
-    let dir = scratch(dir);
-    std::fs::write(dir.join(format!("{name}.lskel.h")), header(name)).unwrap();
+    build_with(&scratch(dir), name, &header(name))
+}
+
+/// Builds examples/c/`name`.c in `dir` against `header` (written as `name`.lskel.h).
+fn build_with(dir: &Path, name: &str, header: &str) -> PathBuf {
+    std::fs::write(dir.join(format!("{name}.lskel.h")), header).unwrap();
     let exe = dir.join(name);
     run_ok(
         Command::new("gcc")
             .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I"])
-            .arg(&dir)
+            .arg(dir)
             .arg("-o")
             .arg(&exe)
             .arg(Path::new(ROOT).join(format!("examples/c/{name}.c"))),
     );
     exe
+}
+
+/// The lsm_cgroup example's header: its BPF object is built here with clang (none is
+/// committed), `None` without clang.
+fn cgroup_lsm_header(dir: &Path) -> Option<String> {
+    if !have("clang-19") {
+        return None;
+    }
+    let obj = dir.join("cgroup_lsm.bpf.o");
+    run_ok(
+        Command::new("clang-19")
+            .args([
+                "-g",
+                "-O2",
+                "-target",
+                "bpf",
+                "-I/usr/include/x86_64-linux-gnu",
+                "-c",
+            ])
+            .arg(Path::new(ROOT).join("examples/c/cgroup_lsm.bpf.c"))
+            .arg("-o")
+            .arg(&obj),
+    );
+    let data = std::fs::read(&obj).unwrap();
+    let options = skelgen::Options {
+        lang: Some(skelgen::Lang::C),
+        ..Default::default()
+    };
+    let out = skelgen::generate(&data, "cgroup_lsm.bpf.o", &options).unwrap();
+    Some(String::from_utf8(out).unwrap())
 }
 
 fn has_line(out: &str, line: &str) -> bool {
@@ -423,9 +389,9 @@ fn vm_kernel() -> Option<PathBuf> {
     images.pop()
 }
 
-/// In one VM boot of the Debian kernel: kprobe, kretprobe, fentry, fexit, fmod_ret and LSM
-/// attach (the host refuses them), the tracepoint and iterator examples, and `.kconfig`
-/// from /boot/config-$(uname -r).
+/// In one VM boot of the Debian kernel: kprobe, kretprobe, fentry, fexit, fmod_ret, LSM
+/// and lsm_cgroup attach (the host refuses them), the tracepoint and iterator examples, and
+/// `.kconfig` from /boot/config-$(uname -r).
 #[test]
 fn vm_kernel_probes_end_to_end() {
     if !root() || !have("gcc") {
@@ -437,27 +403,22 @@ fn vm_kernel_probes_end_to_end() {
     };
     let dir = scratch("vm");
     for name in ["probes", "minimal", "iterators", "ksyms"] {
-        std::fs::write(dir.join(format!("{name}.lskel.h")), header(name)).unwrap();
-        run_ok(
-            Command::new("gcc")
-                .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I"])
-                .arg(&dir)
-                .arg("-o")
-                .arg(dir.join(name))
-                .arg(Path::new(ROOT).join(format!("examples/c/{name}.c"))),
-        );
+        build_with(&dir, name, &header(name));
     }
-    let script = dir.join("run.sh");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nmountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing\n\
-             cd {}\necho \"== probes\"; ./probes kernel\necho \"== minimal\"; ./minimal\n\
-             echo \"== iterators\"; ./iterators\necho \"== ksyms\"; ./ksyms nokfuncs\n",
-            dir.display()
-        ),
-    )
-    .unwrap();
+    let mut script = format!(
+        "#!/bin/sh\nmountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing\n\
+         cd {}\necho \"== probes\"; ./probes kernel\necho \"== minimal\"; ./minimal\n\
+         echo \"== iterators\"; ./iterators\necho \"== ksyms\"; ./ksyms nokfuncs\n",
+        dir.display()
+    );
+    let lsm = cgroup_lsm_header(&dir);
+    if let Some(h) = &lsm {
+        build_with(&dir, "cgroup_lsm", h);
+        script.push_str("echo \"== cgroup_lsm\"; ./cgroup_lsm\n");
+    }
+    let script_path = dir.join("run.sh");
+    std::fs::write(&script_path, script).unwrap();
+    let script = script_path;
     run_ok(Command::new("chmod").arg("+x").arg(&script));
     let path = format!(
         "{}:{}",
@@ -490,11 +451,15 @@ fn vm_kernel_probes_end_to_end() {
         ("version", version_code(&release).to_string()),
     ];
     expect_lines(&out, "ksyms_nokfuncs", &vars);
+    if lsm.is_some() {
+        expect_lines(&out, "cgroup_lsm", &[]);
+    }
     assert!(
         !out.contains("check failed") && !out.contains("_ok 0"),
         "{out}"
     );
-    assert_eq!(out.lines().filter(|l| *l == "ok").count(), 4, "{out}");
+    let oks = 4 + usize::from(lsm.is_some());
+    assert_eq!(out.lines().filter(|l| *l == "ok").count(), oks, "{out}");
 }
 
 #[test]

@@ -234,3 +234,100 @@ fn attach_functions_by_section() {
         assert_eq!(got.as_deref(), want, "{section}");
     }
 }
+
+fn header_named(object: &str, name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/bpf/{object}.bpf.o"));
+    let data = std::fs::read(&path).unwrap();
+    let options = crate::Options {
+        lang: Some(crate::Lang::C),
+        name: Some(name.into()),
+        ..Default::default()
+    };
+    let out = crate::generate(&data, "x.bpf.o", &options).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// Several skeletons in one translation unit share the runtime and the types they have in
+/// common (two copies of minimal define struct sample once); a user's own definition of a
+/// type replaces the header's and is checked by its assertions.
+#[test]
+fn headers_share_a_unit_and_user_types() {
+    let have = |c: &str| {
+        Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("gcc") || !have("g++") {
+        eprintln!("skipping: gcc and g++ are needed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("skelgen-c-share-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (object, name) in [
+        ("minimal", "first"),
+        ("minimal", "second"),
+        ("ksyms", "ksyms"),
+    ] {
+        std::fs::write(
+            dir.join(format!("{name}.lskel.h")),
+            header_named(object, name),
+        )
+        .unwrap();
+    }
+    let two = dir.join("two.c");
+    std::fs::write(
+        &two,
+        "#include \"first.lskel.h\"\n#include \"second.lskel.h\"\n#include \"ksyms.lskel.h\"\n\
+         int main(void)\n{\n\tstruct first *a = first__open();\n\tstruct second *b = second__open();\n\n\
+         \tif (a && b)\n\t\tb->data->init_sample = a->data->init_sample;\n\
+         \tfirst__destroy(a);\n\tsecond__destroy(b);\n\tksyms__destroy(ksyms__open());\n\treturn 0;\n}\n",
+    )
+    .unwrap();
+    let own = dir.join("own.c");
+    std::fs::write(
+        &own,
+        "#include <linux/types.h>\n\
+         struct sample {\n\t__u8 kind;\n\t__u32 flags : 3;\n\t__u32 level : 5;\n\
+         \tunion {\n\t\t__u64 as_u64;\n\t\tstruct {\n\t\t\t__u32 lo;\n\t\t\t__u32 hi;\n\t\t};\n\
+         \t\t__u8 bytes[8];\n\t};\n\t__u16 tail;\n};\n\
+         #define SKELGEN_DEFINED_struct_sample\n#include \"first.lskel.h\"\n\
+         int main(void)\n{\n\tstruct sample s;\n\tstruct first *a = first__open();\n\n\tmemset(&s, 0, sizeof(s));\n\
+         \tif (a)\n\t\ta->data->init_sample = s;\n\tfirst__destroy(a);\n\treturn 0;\n}\n",
+    )
+    .unwrap();
+    // Scalar typedefs are not defined, so a user's differing ones do not clash.
+    let foreign = dir.join("foreign.c");
+    std::fs::write(
+        &foreign,
+        "#include <stdint.h>\ntypedef unsigned long __u64;\ntypedef uint64_t u64;\n\
+         #include \"first.lskel.h\"\nint main(void)\n{\n\tfirst__destroy(first__open());\n\treturn 0;\n}\n",
+    )
+    .unwrap();
+    for src in [&two, &own, &foreign] {
+        for (cc, args) in [
+            (
+                "gcc",
+                &["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic"][..],
+            ),
+            (
+                "g++",
+                &["-std=c++17", "-Wall", "-Wextra", "-Werror", "-x", "c++"][..],
+            ),
+        ] {
+            let out = Command::new(cc)
+                .args(args)
+                .arg("-fsyntax-only")
+                .arg(src)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{cc} {}: {}",
+                src.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
