@@ -331,3 +331,18 @@ fn headers_share_a_unit_and_user_types() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn colliding_names_are_refused_with_both_owners() {
+    let data =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bpf/minimal.bpf.o"))
+            .unwrap();
+    let mut spec = crate::parse_object(&data, "minimal.bpf.o").unwrap();
+    let blob = crate::loader::compile(&spec).unwrap();
+    spec.maps[0].name = "bss".into();
+    let err = super::render(&spec, &blob).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "map bss and map .bss would both be called \"bss\" in the skeleton"
+    );
+}
