@@ -4,7 +4,7 @@ use super::attach::{self, AttachFn};
 use super::names;
 use super::types::{TypeDefView, TypePrinter};
 use crate::backend::BackendError;
-use crate::ir::{ExternKind, GlobalKind, KconfigKind, MapSpec, ObjectSpec};
+use crate::ir::{ExternKind, GlobalKind, KconfigKind, MapSpec, ObjectSpec, ProgramSpec};
 use crate::loader::plan::{Resolution, Step};
 use crate::loader::Blob;
 use crate::uapi::MapType;
@@ -149,36 +149,18 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
         .iter()
         .map(|m| map_view(m, &mut idents))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut progs = Vec::new();
-    for p in &spec.programs {
-        let ident = names::ident("program", &p.name)?;
-        idents.claim(&format!("program {}", p.name), &format!("prog {ident}"))?;
-        progs.push(ProgView {
-            ident,
-            section: attach::comment(&p.section),
-            autoload: u32::from(p.autoload),
-            attach: attach::attach_fn(p),
-        });
-    }
+    let progs = program_views(spec, &mut idents)?;
     let auto_progs = progs
         .iter()
         .filter(|p| p.attach.as_ref().is_some_and(|a| a.suffix.is_empty()))
         .map(|p| p.ident.clone())
         .collect();
-    let iter_progs = spec
-        .programs
-        .iter()
-        .zip(&progs)
-        .filter(|(p, _)| p.expected_attach_type == Some(crate::uapi::AttachType::TraceIter))
-        .map(|(_, v)| v.ident.clone())
-        .collect();
-    let run_progs = spec
-        .programs
-        .iter()
-        .zip(&progs)
-        .filter(|(p, _)| p.prog_type == crate::uapi::ProgType::Syscall)
-        .map(|(_, v)| v.ident.clone())
-        .collect();
+    let iter_progs = idents_where(spec, &progs, |p| {
+        p.expected_attach_type == Some(crate::uapi::AttachType::TraceIter)
+    });
+    let run_progs = idents_where(spec, &progs, |p| {
+        p.prog_type == crate::uapi::ProgType::Syscall
+    });
     let ringbufs = spec
         .maps
         .iter()
@@ -217,6 +199,35 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
         data: bytes(&blob.data, false),
         kconfig,
     })
+}
+
+fn program_views(spec: &ObjectSpec, idents: &mut Idents) -> Result<Vec<ProgView>, BackendError> {
+    let mut progs = Vec::new();
+    for p in &spec.programs {
+        let ident = names::ident("program", &p.name)?;
+        idents.claim(&format!("program {}", p.name), &format!("prog {ident}"))?;
+        progs.push(ProgView {
+            ident,
+            section: attach::comment(&p.section),
+            autoload: u32::from(p.autoload),
+            attach: attach::attach_fn(p),
+        });
+    }
+    Ok(progs)
+}
+
+/// The identifiers of the programs `keep` accepts.
+fn idents_where(
+    spec: &ObjectSpec,
+    progs: &[ProgView],
+    keep: impl Fn(&ProgramSpec) -> bool,
+) -> Vec<String> {
+    spec.programs
+        .iter()
+        .zip(progs)
+        .filter(|(p, _)| keep(p))
+        .map(|(_, v)| v.ident.clone())
+        .collect()
 }
 
 /// Identifiers already handed out, so two things never share one.
