@@ -96,6 +96,35 @@ static void ring_buffer(struct many *skel)
 	skelgen_ringbuf_close(&rb);
 }
 
+/* Perf samples carry the raw data padded to 8 bytes after its u32 size: 12 here. */
+static int match_pid_cpu(void *ctx, int cpu, const void *data, uint32_t size)
+{
+	(void)cpu;
+	return size >= 8 ? match_pid(ctx, data, 8) : 0;
+}
+
+/* tp_read also writes them into the perf event array events. */
+static void perf_buffer(struct many *skel)
+{
+	struct skelgen_perfbuf pb;
+	char c;
+	int fd, err, i, mine = 0;
+
+	err = many__events__perfbuf_open(skel, &pb, 8);
+	printf("perfbuf_open %d\n", err);
+	if (err)
+		return;
+	fd = open("/dev/null", O_RDONLY);
+	CHECK(fd >= 0);
+	for (i = 0; i < 3; i++)
+		CHECK(read(fd, &c, 1) == 0);
+	close(fd);
+	for (i = 0; i < 10 && mine < 3; i++)
+		CHECK(skelgen_perfbuf_poll(&pb, 100, match_pid_cpu, &mine) >= 0);
+	printf("perfbuf_mine_ok %d\n", mine >= 3);
+	skelgen_perfbuf_close(&pb);
+}
+
 static void attach_all(struct many *skel, int cgroup_fd, int netns_fd)
 {
 	struct skelgen_perf_attr attr;
@@ -114,6 +143,7 @@ static void attach_all(struct many *skel, int cgroup_fd, int netns_fd)
 	auto_links = count_links(&skel->links);
 	printf("auto_links %d\n", auto_links);
 	ring_buffer(skel);
+	perf_buffer(skel);
 	ATTACH("raw_tp_by_name", many__tail_raw__attach_raw_tp(skel, "sys_enter"));
 	ATTACH("xdp", many__xdp_to_dev__attach_xdp(skel, 1, 0));
 	ATTACH("tcx_ingress", many__tcx_in__attach_tcx(skel, 1));

@@ -41,6 +41,8 @@ pub struct SkelView {
     pub run_progs: Vec<String>,
     /// Ring buffer maps, with a reader.
     pub ringbufs: Vec<RingbufView>,
+    /// Perf event array maps, with a reader.
+    pub perfbufs: Vec<String>,
     /// Mapped global-data sections with a typed view.
     pub sections: Vec<SectionView>,
     /// Type definitions the views need, in order.
@@ -171,6 +173,13 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
             max_entries: m.max_entries,
         })
         .collect();
+    let perfbufs = spec
+        .maps
+        .iter()
+        .zip(&maps)
+        .filter(|(m, _)| m.map_type == MapType::PerfEventArray)
+        .map(|(_, v)| v.ident.clone())
+        .collect();
     let mut printer = TypePrinter::new(&spec.types, &name);
     let sections = sections(spec, &maps, &name, &mut printer, &mut idents)?;
     let kconfig = kconfig_view(spec);
@@ -187,6 +196,7 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
         iter_progs,
         run_progs,
         ringbufs,
+        perfbufs,
         sections,
         types: printer.defs,
         steps: blob
