@@ -26,6 +26,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/c/runtime_helpers.h.tera"),
     ),
     (
+        "c/runtime_buffers.h.tera",
+        include_str!("../../../templates/c/runtime_buffers.h.tera"),
+    ),
+    (
         "c/kconfig.h.tera",
         include_str!("../../../templates/c/kconfig.h.tera"),
     ),
