@@ -365,3 +365,23 @@ fn runtime_follows_the_loader_abi() {
     assert_eq!(compile::LOADER_LICENSE, "Dual BSD/GPL");
     assert_eq!(compile::LOADER_PROG_FLAGS, 16);
 }
+
+#[test]
+fn unusual_floats_become_bytes() {
+    let mut t = table();
+    t.types
+        .push(TypeDef::new(Some("_Float16".into()), 2, 2, TypeKind::Float));
+    let bss = TypeId(24);
+    if let TypeKind::Struct { members } = &mut t.types[24].kind {
+        members[8] = field(28, 2, Some("half"), 25);
+        members.insert(9, pad(30, 2));
+    }
+    let mut p = TypePrinter::new(&t, "t");
+    p.define_as(bss, "t__bss", &|_| true).unwrap();
+    let text: Vec<&String> = p.defs.iter().flat_map(|d| &d.lines).collect();
+    assert!(
+        text.iter()
+            .any(|l| l.as_str() == "\tunsigned char half[2];"),
+        "{text:?}"
+    );
+}

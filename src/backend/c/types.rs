@@ -295,7 +295,11 @@ impl<'a> TypePrinter<'a> {
             TypeKind::Int { signed, .. } | TypeKind::Enum { signed, .. } => {
                 (scalar(def, *signed)?, String::new())
             }
-            TypeKind::Float => (float(def)?, String::new()),
+            TypeKind::Float => match float(def) {
+                Some(name) => (name, String::new()),
+                // `_Float16` and other widths C11 lacks: opaque bytes of the same size.
+                None => ("unsigned char".into(), format!("[{}]", def.size)),
+            },
             TypeKind::Pointer { .. } => ("uint64_t".into(), String::new()),
             TypeKind::Array { elem, len } => {
                 let (base, suffix) = self.spell(*elem)?;
@@ -340,6 +344,7 @@ impl<'a> TypePrinter<'a> {
             TypeKind::Typedef { target } => self.c_align(*target)?,
             TypeKind::Struct { .. } | TypeKind::Union { .. } => def.align,
             TypeKind::Pointer { .. } => 8,
+            TypeKind::Float if float(def).is_none() => 1,
             _ => def.size.clamp(1, 16),
         })
     }
@@ -360,13 +365,13 @@ fn scalar(def: &TypeDef, signed: bool) -> Result<String, BackendError> {
     })
 }
 
-fn float(def: &TypeDef) -> Result<String, BackendError> {
+fn float(def: &TypeDef) -> Option<String> {
     match (def.name.as_deref(), def.size) {
-        (Some(n), _) if C_SCALARS.contains(&n) => Ok(n.to_string()),
-        (_, 4) => Ok("float".into()),
-        (_, 8) => Ok("double".into()),
-        (_, 16) => Ok("long double".into()),
-        _ => Err(unsupported(def, "floating-point type of an unusual size")),
+        (Some(n), _) if C_SCALARS.contains(&n) => Some(n.to_string()),
+        (_, 4) => Some("float".into()),
+        (_, 8) => Some("double".into()),
+        (_, 16) => Some("long double".into()),
+        _ => None,
     }
 }
 
