@@ -3,7 +3,7 @@
 
 mod attach;
 pub mod names;
-mod types;
+pub mod types;
 pub mod view;
 
 use crate::backend::{template_error, BackendError};
