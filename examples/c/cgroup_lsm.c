@@ -11,20 +11,11 @@
  * detaches, binds again. The last line is "ok" when every check passed.
  */
 #include "cgroup_lsm.lskel.h"
+#include "check.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-
-static int failures;
-
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			printf("check failed: %s (line %d)\n", #cond, __LINE__); \
-			failures++;                                           \
-		}                                                             \
-	} while (0)
 
 /* This process's cgroup v2 directory: the cgroup2 mount plus the path in /proc/self/cgroup. */
 static int own_cgroup(char *out, size_t size)

@@ -11,16 +11,7 @@
  * is "ok" when every check passed.
  */
 #include "iterators.lskel.h"
-
-static int failures;
-
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			printf("check failed: %s (line %d)\n", #cond, __LINE__); \
-			failures++;                                           \
-		}                                                             \
-	} while (0)
+#include "check.h"
 
 /* Reads an iterator fd to the end; returns the number of lines, prints them indented. */
 static int drain(int fd, const char *what, const char *needle, int *found)

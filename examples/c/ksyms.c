@@ -14,16 +14,7 @@
  * before 6.4 lack the number iterator). The last line is "ok" when every check passed.
  */
 #include "ksyms.lskel.h"
-
-static int failures;
-
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			printf("check failed: %s (line %d)\n", #cond, __LINE__); \
-			failures++;                                           \
-		}                                                             \
-	} while (0)
+#include "check.h"
 
 int main(int argc, char **argv)
 {

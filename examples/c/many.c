@@ -15,20 +15,11 @@
 #define _GNU_SOURCE
 #endif
 #include "many.lskel.h"
+#include "check.h"
 
 #include <dirent.h>
 #include <sched.h>
 #include <sys/stat.h>
-
-static int failures;
-
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			printf("check failed: %s (line %d)\n", #cond, __LINE__); \
-			failures++;                                           \
-		}                                                             \
-	} while (0)
 
 #define ATTACH(what, call)                                   \
 	do {                                                 \
@@ -36,19 +27,6 @@ static int failures;
 		printf("%s %d\n", what, err_);               \
 		CHECK(err_ == 0);                            \
 	} while (0)
-
-static int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 
 static int count_links(const struct many__links *l)
 {

@@ -12,33 +12,11 @@
  * "key value"; the last is "ok" and the exit status is 0 when every check passed.
  */
 #include "minimal.lskel.h"
+#include "check.h"
 
 #include <dirent.h>
 
 #define CALLS 5
-
-static int failures;
-
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			printf("check failed: %s (line %d)\n", #cond, __LINE__); \
-			failures++;                                           \
-		}                                                             \
-	} while (0)
-
-static int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 
 static void failing_load(void)
 {

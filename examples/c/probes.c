@@ -14,16 +14,7 @@
  * and unlinking a file. The last line is "ok" when every check passed.
  */
 #include "probes.lskel.h"
-
-static int failures;
-
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			printf("check failed: %s (line %d)\n", #cond, __LINE__); \
-			failures++;                                           \
-		}                                                             \
-	} while (0)
+#include "check.h"
 
 __attribute__((noinline)) unsigned long probe_target(unsigned long x)
 {
