@@ -5,7 +5,9 @@
 //! is computed there) and renders it with logic-free tera templates embedded from
 //! `templates/<lang>/`.
 
+pub mod attach;
 pub mod c;
+pub mod matrix;
 
 use crate::ir::ObjectSpec;
 use crate::loader::Blob;
