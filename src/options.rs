@@ -46,6 +46,12 @@ impl Emit {
 pub enum Lang {
     /// One self-contained userspace C header (also valid C++).
     C,
+    /// One Rust module, depending on `libc` at most.
+    Rust,
+    /// One Go file, standard library only.
+    Go,
+    /// One header for an out-of-tree kernel module.
+    Kernel,
 }
 
 impl Lang {
@@ -53,6 +59,22 @@ impl Lang {
     pub fn as_str(self) -> &'static str {
         match self {
             Lang::C => "c",
+            Lang::Rust => "rust",
+            Lang::Go => "go",
+            Lang::Kernel => "kernel",
+        }
+    }
+
+    /// Every language, in the order `--lang all` writes them.
+    pub const ALL: [Lang; 4] = [Lang::C, Lang::Rust, Lang::Go, Lang::Kernel];
+
+    /// The conventional file name of the skeleton of object `name` in this language.
+    pub fn file_name(self, name: &str) -> String {
+        match self {
+            Lang::C => format!("{name}.lskel.h"),
+            Lang::Rust => format!("{name}.skel.rs"),
+            Lang::Go => format!("{name}_skel.go"),
+            Lang::Kernel => format!("{name}.kern.lskel.h"),
         }
     }
 }

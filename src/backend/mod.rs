@@ -63,6 +63,10 @@ pub enum BackendError {
 pub fn render(lang: Lang, spec: &ObjectSpec, blob: &Blob) -> Result<String, BackendError> {
     match lang {
         Lang::C => c::render(spec, blob),
+        Lang::Rust | Lang::Go | Lang::Kernel => Err(BackendError::Unsupported {
+            what: format!("--lang {}", lang.as_str()),
+            reason: "this backend is not available yet; use --lang c".into(),
+        }),
     }
 }
 
