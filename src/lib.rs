@@ -17,7 +17,7 @@ mod summary;
 
 pub use error::Error;
 pub use ir::ObjectSpec;
-pub use options::{default_object_name, Emit, Lang, Options};
+pub use options::{default_object_name, Emit, Lang, LangChoice, Options};
 
 use std::path::Path;
 
@@ -90,20 +90,82 @@ pub fn generate(data: &[u8], source: &str, options: &Options) -> Result<Vec<u8>,
         Emit::Asm => compile()?.listing().into_bytes(),
         Emit::Blob => compile()?.data,
         Emit::Skeleton => {
-            let Some(lang) = options.lang else {
-                return Err(Error::BadOption {
-                    option: "--emit",
-                    reason: "a skeleton needs --lang to say which language".into(),
-                });
+            let lang = match options.langs()[..] {
+                [lang] => lang,
+                [] => {
+                    return Err(Error::BadOption {
+                        option: "--emit",
+                        reason: "a skeleton needs --lang to say which language".into(),
+                    })
+                }
+                _ => {
+                    return Err(Error::BadOption {
+                        option: "--lang",
+                        reason: "several languages make several files: use generate_outputs \
+                                 (on the command line, -o DIR)"
+                            .into(),
+                    })
+                }
             };
-            let blob = compile()?;
-            backend::render(lang, &spec, &blob)
-                .map_err(|e| Error::Backend {
-                    object: source.to_string(),
-                    source: e,
-                })?
-                .into_bytes()
+            render_skeleton(lang, &spec, &compile()?, source)?.into_bytes()
         }
+    })
+}
+
+/// One generated file: its conventional name and its contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// The language it is written in.
+    pub lang: Lang,
+    /// The conventional file name ([`Lang::file_name`] of the object name).
+    pub file_name: String,
+    /// The file's contents.
+    pub contents: Vec<u8>,
+}
+
+/// The skeleton of every language `options.lang` names, each with its conventional file
+/// name, all produced before any is returned, from one parse and one loader compile.
+///
+/// # Errors
+/// As [`generate`]; when no language is named; when any one backend fails.
+pub fn generate_outputs(
+    data: &[u8],
+    source: &str,
+    options: &Options,
+) -> Result<Vec<Output>, Error> {
+    let langs = options.langs();
+    if langs.is_empty() {
+        return Err(Error::BadOption {
+            option: "--lang",
+            reason: "name at least one language (c, rust, go, kernel or all)".into(),
+        });
+    }
+    let spec = parse_object_with(data, source, options)?;
+    let blob = loader::compile(&spec).map_err(|e| Error::Compile {
+        object: source.to_string(),
+        source: e,
+    })?;
+    langs
+        .into_iter()
+        .map(|lang| {
+            Ok(Output {
+                lang,
+                file_name: lang.file_name(&spec.name),
+                contents: render_skeleton(lang, &spec, &blob, source)?.into_bytes(),
+            })
+        })
+        .collect()
+}
+
+fn render_skeleton(
+    lang: Lang,
+    spec: &ObjectSpec,
+    blob: &loader::Blob,
+    source: &str,
+) -> Result<String, Error> {
+    backend::render(lang, spec, blob).map_err(|e| Error::Backend {
+        object: source.to_string(),
+        source: e,
     })
 }
 

@@ -79,6 +79,47 @@ impl Lang {
     }
 }
 
+/// A `--lang` value: one language, or `all` of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "snake_case")]
+pub enum LangChoice {
+    /// `--lang c`.
+    C,
+    /// `--lang rust`.
+    Rust,
+    /// `--lang go`.
+    Go,
+    /// `--lang kernel`.
+    Kernel,
+    /// Every language, each to its conventional file name.
+    All,
+}
+
+impl From<Lang> for LangChoice {
+    fn from(lang: Lang) -> Self {
+        match lang {
+            Lang::C => LangChoice::C,
+            Lang::Rust => LangChoice::Rust,
+            Lang::Go => LangChoice::Go,
+            Lang::Kernel => LangChoice::Kernel,
+        }
+    }
+}
+
+impl LangChoice {
+    /// The languages this choice stands for.
+    pub fn langs(self) -> &'static [Lang] {
+        match self {
+            LangChoice::C => &[Lang::C],
+            LangChoice::Rust => &[Lang::Rust],
+            LangChoice::Go => &[Lang::Go],
+            LangChoice::Kernel => &[Lang::Kernel],
+            LangChoice::All => &Lang::ALL,
+        }
+    }
+}
+
 /// Options for reading an object and producing output.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "cli", derive(clap::Args))]
@@ -92,20 +133,37 @@ pub struct Options {
     #[cfg_attr(feature = "cli", arg(long, value_enum, default_value_t = Emit::Summary))]
     pub emit: Emit,
 
-    /// Write a light skeleton in this language (with `--emit` left at summary, writes the
-    /// skeleton; `--emit plan|asm|blob|ir` still write those)
+    /// Write a light skeleton in this language; repeat it, or say `all`, for several (then
+    /// `-o` names a directory). With `--emit` left at summary this writes the skeleton;
+    /// `--emit plan|asm|blob|ir` still write those
     #[cfg_attr(feature = "cli", arg(long, value_enum, value_name = "LANG"))]
-    pub lang: Option<Lang>,
+    pub lang: Vec<LangChoice>,
 }
 
 impl Options {
     /// What to write once `--lang` is taken into account: a language given with the default
     /// `--emit summary` asks for its skeleton.
     pub fn effective_emit(&self) -> Emit {
-        match (self.emit, self.lang) {
-            (Emit::Summary, Some(_)) => Emit::Skeleton,
-            (emit, _) => emit,
+        match self.emit {
+            Emit::Summary if !self.lang.is_empty() => Emit::Skeleton,
+            emit => emit,
         }
+    }
+
+    /// Options asking for the skeleton in `lang`.
+    pub fn for_lang(lang: Lang) -> Self {
+        Options {
+            lang: vec![lang.into()],
+            ..Options::default()
+        }
+    }
+
+    /// The languages asked for, each once, in [`Lang::ALL`] order.
+    pub fn langs(&self) -> Vec<Lang> {
+        Lang::ALL
+            .into_iter()
+            .filter(|l| self.lang.iter().any(|c| c.langs().contains(l)))
+            .collect()
     }
 
     /// The command-line arguments that reproduce these options.
@@ -115,7 +173,7 @@ impl Options {
             args.extend(["--name".to_string(), name.clone()]);
         }
         args.extend(["--emit".to_string(), self.emit.as_str().to_string()]);
-        if let Some(lang) = self.lang {
+        for lang in self.langs() {
             args.extend(["--lang".to_string(), lang.as_str().to_string()]);
         }
         args

@@ -30,7 +30,7 @@ fn header(name: &str) -> String {
     let path = Path::new(ROOT).join(format!("examples/bpf/{name}.bpf.o"));
     let data = std::fs::read(&path).unwrap();
     let options = skelgen::Options {
-        lang: Some(skelgen::Lang::C),
+        lang: vec![skelgen::Lang::C.into()],
         ..Default::default()
     };
     let out = skelgen::generate(&data, &format!("{name}.bpf.o"), &options)
@@ -218,7 +218,7 @@ fn cgroup_lsm_header(dir: &Path) -> Option<String> {
     );
     let data = std::fs::read(&obj).unwrap();
     let options = skelgen::Options {
-        lang: Some(skelgen::Lang::C),
+        lang: vec![skelgen::Lang::C.into()],
         ..Default::default()
     };
     let out = skelgen::generate(&data, "cgroup_lsm.bpf.o", &options).unwrap();
@@ -481,7 +481,7 @@ fn cli_lang_c_writes_the_header() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--lang"));
     let options = skelgen::Options {
-        lang: Some(skelgen::Lang::C),
+        lang: vec![skelgen::Lang::C.into()],
         ..Default::default()
     };
     assert_eq!(options.effective_emit(), skelgen::Emit::Skeleton);

@@ -239,7 +239,7 @@ fn header_named(object: &str, name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/bpf/{object}.bpf.o"));
     let data = std::fs::read(&path).unwrap();
     let options = crate::Options {
-        lang: Some(crate::Lang::C),
+        lang: vec![crate::Lang::C.into()],
         name: Some(name.into()),
         ..Default::default()
     };
