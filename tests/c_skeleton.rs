@@ -252,6 +252,17 @@ fn minimal_end_to_end() {
     expect_lines(&out, "minimal", &[]);
 }
 
+/// Keyword-named maps, programs, globals and fields, and section names that try to break
+/// out of strings and comments.
+#[test]
+fn hostile_end_to_end() {
+    if !root() || !have("gcc") {
+        return;
+    }
+    let out = build_and_run("hostile");
+    expect_lines(&out, "hostile", &[]);
+}
+
 #[test]
 fn iterators_end_to_end() {
     if !root() || !have("gcc") {

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * hostile: the C light skeleton of examples/bpf/hostile.bpf.o, whose names are keywords in
+ * other languages and whose section names carry quotes, backslashes and comment terminators.
+ *
+ * Loads it, attaches the two tracepoint programs by name, calls getpid() and getppid(), and
+ * reads the keyword-named globals, the array map of `struct type` and the custom section
+ * `.data.my-sec$1` back. Every line it prints is "key value"; the last is "ok".
+ */
+#include "hostile.lskel.h"
+#include "check.h"
+
+#define CALLS 3
+
+int main(void)
+{
+	int fds_before = open_fds();
+	struct hostile *skel = hostile__open();
+	struct type value = { 0 };
+	uint32_t key = 0;
+	int err, i;
+
+	CHECK(skel != NULL);
+	if (!skel)
+		return 1;
+	printf("initial_loop %d\n", skel->data->loop);
+	printf("initial_weird %u\n", skel->data_my_sec_1->weird_counter);
+	skel->rodata->defer = 10;
+	/* The uprobe needs a real binary; leave it out of this run. */
+	skel->progs.range.autoload = 0;
+
+	err = hostile__load(skel);
+	printf("load %d\n", err);
+	CHECK(err == 0);
+	if (!err) {
+		CHECK(hostile__fn__attach(skel) == 0);
+		CHECK(hostile__func__attach(skel) == 0);
+		for (i = 0; i < CALLS; i++) {
+			syscall(__NR_getpid);
+			syscall(__NR_getppid);
+		}
+		printf("go %llu\n", (unsigned long long)skel->bss->go);
+		printf("nil %u\n", skel->bss->nil);
+		printf("weird %u\n", skel->data_my_sec_1->weird_counter);
+		err = skelgen_map_lookup_elem(skel->maps.map.map_fd, &key, &value);
+		printf("map_fn %u\n", err ? 0 : value.fn);
+		printf("range_unloaded %d\n", skel->progs.range.prog_fd == 0);
+	}
+	hostile__destroy(skel);
+	printf("fds_leaked %d\n", open_fds() - fds_before);
+	if (failures)
+		return 1;
+	printf("ok\n");
+	return 0;
+}
