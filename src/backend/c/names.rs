@@ -168,7 +168,8 @@ pub fn ident(what: &str, name: &str) -> Result<String, BackendError> {
         return Err(BackendError::InvalidName {
             what: what.to_string(),
             name: name.to_string(),
-            reason: "not a C identifier (letters, digits and '_', not starting with a digit)"
+            reason: "not a C identifier (letters, digits and '_', not starting with a digit); \
+                     rename it in the BPF source"
                 .into(),
         });
     }
