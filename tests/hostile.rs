@@ -90,8 +90,8 @@ fn available_langs() -> Vec<Lang> {
     let base = hostile_object();
     Lang::ALL
         .into_iter()
-        .filter(|&lang| {
-            match skelgen::generate(&base, "hostile.bpf.o", &Options::for_lang(lang)) {
+        .filter(
+            |&lang| match skelgen::generate(&base, "hostile.bpf.o", &Options::for_lang(lang)) {
                 Ok(_) => true,
                 Err(e) => {
                     eprintln!("hostile: skipping --lang {}: {e}", lang.as_str());
@@ -101,8 +101,8 @@ fn available_langs() -> Vec<Lang> {
                     );
                     false
                 }
-            }
-        })
+            },
+        )
         .collect()
 }
 
@@ -115,7 +115,8 @@ fn long_names_survive() {
         let out = skelgen::generate(&data, "hostile.bpf.o", &Options::for_lang(lang)).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(
-            text.to_lowercase().contains(&long.replace('_', "")[..40].to_lowercase())
+            text.to_lowercase()
+                .contains(&long.replace('_', "")[..40].to_lowercase())
                 || text.contains(long),
             "{}: the long name should appear",
             lang.as_str()

@@ -3,7 +3,8 @@
  * hostile: the C light skeleton of examples/bpf/hostile.bpf.o, whose names are keywords in
  * other languages and whose section names carry quotes, backslashes and comment terminators.
  *
- * Loads it, attaches the two tracepoint programs by name, calls getpid() and getppid(), and
+ * Loads it, checks that attaching all fails (one target does not exist) and undoes itself,
+ * attaches the two tracepoint programs by name, calls getpid() and getppid(), and
  * reads the keyword-named globals, the array map of `struct type` and the custom section
  * `.data.my-sec$1` back. Every line it prints is "key value"; the last is "ok".
  */
@@ -33,6 +34,11 @@ int main(void)
 	printf("load %d\n", err);
 	CHECK(err == 0);
 	if (!err) {
+		/* Attaching all fails at the raw tracepoint that does not exist, and detaches the
+		 * two tracepoints it had attached before it. */
+		err = hostile__attach(skel);
+		printf("attach_all_failed %d\n", err < 0);
+		printf("attach_all_left %d\n", skel->links.fn_fd != 0 || skel->links.func_fd != 0);
 		CHECK(hostile__fn__attach(skel) == 0);
 		CHECK(hostile__func__attach(skel) == 0);
 		for (i = 0; i < CALLS; i++) {
