@@ -263,6 +263,60 @@ fn hostile_end_to_end() {
     expect_lines(&out, "hostile", &[]);
 }
 
+/// xdp and tcx on the host end of a veth pair, with UDP datagrams sent from the other end
+/// in a network namespace of its own.
+#[test]
+fn net_end_to_end() {
+    let have_ip = Command::new("ip")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_ip {
+        eprintln!(
+            "skipping net_end_to_end: needs ip (iproute2; scripts/install-deps.sh installs it)"
+        );
+    }
+    if !root() || !have("gcc") || !have_ip {
+        return;
+    }
+    let exe = build("net", "net");
+    let ns = format!("skelgen-net-{}", std::process::id());
+    let veth = format!("sgv{}", std::process::id() % 100_000);
+    let peer = format!("{veth}p");
+    let ip = |args: &str| {
+        let ok = Command::new("ip")
+            .args(args.split_whitespace())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "ip {args}");
+    };
+    ip(&format!("netns add {ns}"));
+    let cleanup = Cleanup(format!("ip netns del {ns}; ip link del {veth}"));
+    ip(&format!(
+        "link add {veth} type veth peer name {peer} netns {ns}"
+    ));
+    ip(&format!("addr add 10.231.0.1/24 dev {veth}"));
+    ip(&format!("link set {veth} up"));
+    ip(&format!("-n {ns} addr add 10.231.0.2/24 dev {peer}"));
+    ip(&format!("-n {ns} link set {peer} up"));
+    ip(&format!("-n {ns} link set lo up"));
+    let out = run_ok(Command::new(exe).args([veth.as_str(), ns.as_str(), "10.231.0.1"]));
+    drop(cleanup);
+    expect_lines(&out, "net", &[]);
+}
+
+/// Runs a shell command when dropped, so a failed assertion still tears down what a test
+/// set up.
+struct Cleanup(String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = Command::new("sh")
+            .args(["-c", &format!("{{ {}; }} 2>/dev/null", self.0)])
+            .status();
+    }
+}
+
 #[test]
 fn iterators_end_to_end() {
     if !root() || !have("gcc") {
