@@ -46,11 +46,13 @@ pub enum Error {
         #[source]
         source: CompileError,
     },
-    /// The skeleton cannot be written for this object.
-    #[error("{object}: {source}")]
+    /// The skeleton cannot be written for this object in this language.
+    #[error("{object}: {} skeleton: {source}", .lang.as_str())]
     Backend {
         /// Name of the object, as given.
         object: String,
+        /// The language of the skeleton.
+        lang: crate::Lang,
         /// What the backend found.
         #[source]
         source: BackendError,

@@ -1,25 +1,35 @@
 //! The `skelgen` command: read a BPF object, write what `--emit` asks for.
 
-use anyhow::{Context, Result};
-use clap::Parser;
-use skelgen::{Emit, Options};
+use anyhow::{anyhow, Context, Result};
+use clap::{CommandFactory, Parser};
+use skelgen::{Emit, Options, Output};
+use std::fs;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Light BPF skeletons from a compiled BPF object.
 #[derive(Debug, Parser)]
 #[command(name = "skelgen", version, about)]
 struct Cli {
     /// Write output to this file instead of standard output; with several languages, the
-    /// directory to write each skeleton into under its conventional name
+    /// directory to write each skeleton into under its file name
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     output: Option<PathBuf>,
 
     #[command(flatten)]
     options: Options,
 
+    /// Print the completion script for SHELL and exit
+    #[arg(long, value_name = "SHELL", exclusive = true)]
+    completions: Option<clap_complete::Shell>,
+
+    /// Print the manual page (roff) and exit
+    #[arg(long, exclusive = true)]
+    man: bool,
+
     /// The compiled BPF object (`clang -g -O2 -target bpf -c foo.bpf.c -o foo.bpf.o`)
-    object: PathBuf,
+    #[arg(required_unless_present_any = ["completions", "man"])]
+    object: Option<PathBuf>,
 }
 
 fn main() {
@@ -31,35 +41,94 @@ fn main() {
 
 fn run() -> Result<()> {
     let cli = Cli::parse();
-    if cli.options.langs().len() > 1 && cli.options.effective_emit() == Emit::Skeleton {
-        return write_all_langs(&cli);
+    if let Some(shell) = cli.completions {
+        let mut text = Vec::new();
+        clap_complete::generate(shell, &mut Cli::command(), "skelgen", &mut text);
+        return write_stdout(&text);
     }
-    let text = skelgen::generate_file(&cli.object, &cli.options)?;
+    if cli.man {
+        let mut text = Vec::new();
+        clap_mangen::Man::new(Cli::command())
+            .render(&mut text)
+            .map_err(|e| anyhow!("rendering the manual page: {e}"))?;
+        return write_stdout(&text);
+    }
+    let object = cli.object.as_deref().context("no object given")?;
+    if cli.options.langs().len() > 1 && cli.options.effective_emit() == Emit::Skeleton {
+        return write_all_langs(object, cli.output.as_deref(), &cli.options);
+    }
+    if !cli.options.file_name.is_empty() {
+        anyhow::bail!(
+            "--file-name: names files in the -o directory of a run with several languages; \
+             with one, -o names the file"
+        );
+    }
+    if let Some(path) = &cli.output {
+        if path.is_dir() {
+            anyhow::bail!(
+                "-o {}: is a directory; with one language (or any --emit but skeleton) -o names \
+                 the file to write",
+                path.display()
+            );
+        }
+    }
+    let text = skelgen::generate_file(object, &cli.options)?;
     // Output is produced completely before anything is written, so a failure writes nothing.
     match &cli.output {
         Some(path) => {
             skelgen::write_if_changed(path, &text)?;
+            Ok(())
         }
-        None => std::io::stdout()
-            .write_all(&text)
-            .context("writing standard output")?,
+        None => write_stdout(&text),
     }
-    Ok(())
+}
+
+fn write_stdout(text: &[u8]) -> Result<()> {
+    std::io::stdout()
+        .write_all(text)
+        .map_err(|e| anyhow!("writing standard output: {e}"))
 }
 
 /// Several languages: every skeleton is produced before the first is written, so a failure
 /// in one backend writes nothing.
-fn write_all_langs(cli: &Cli) -> Result<()> {
-    let Some(dir) = &cli.output else {
+fn write_all_langs(object: &Path, dir: Option<&Path>, options: &Options) -> Result<()> {
+    let Some(dir) = dir else {
         anyhow::bail!("several languages make several files: name a directory with -o DIR");
     };
-    let data =
-        std::fs::read(&cli.object).with_context(|| format!("reading {}", cli.object.display()))?;
-    let outputs =
-        skelgen::generate_outputs(&data, &cli.object.display().to_string(), &cli.options)?;
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let data = fs::read(object).map_err(|e| anyhow!("{}: {e}", object.display()))?;
+    let outputs = skelgen::generate_outputs(&data, &object.display().to_string(), options)?;
+    fs::create_dir_all(dir).map_err(|e| anyhow!("creating directory {}: {e}", dir.display()))?;
+    write_outputs(dir, &outputs)
+}
+
+/// Writes each output that changed into `dir`. Every changed file is first staged next to
+/// its destination and only then are they all renamed into place, so a failure to write
+/// one (a full disk, a read-only file) leaves every file as it was.
+fn write_outputs(dir: &Path, outputs: &[Output]) -> Result<()> {
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let unstage = |staged: &[(PathBuf, PathBuf)]| {
+        for (tmp, _) in staged {
+            let _ = fs::remove_file(tmp);
+        }
+    };
     for out in outputs {
-        skelgen::write_if_changed(&dir.join(&out.file_name), &out.contents)?;
+        let path = dir.join(&out.file_name);
+        if fs::read(&path).is_ok_and(|old| old == out.contents) {
+            continue;
+        }
+        let tmp = dir.join(format!(".{}.skelgen-tmp", out.file_name));
+        if let Err(err) = fs::write(&tmp, &out.contents) {
+            let _ = fs::remove_file(&tmp);
+            unstage(&staged);
+            return Err(anyhow!("{}: {err}", path.display()));
+        }
+        staged.push((tmp, path));
+    }
+    for (i, (tmp, path)) in staged.iter().enumerate() {
+        if let Err(err) = fs::rename(tmp, path) {
+            unstage(&staged[i..]);
+            return Err(anyhow!("{}: {err}", path.display()));
+        }
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! side only.
 
 use serde::{Deserialize, Serialize};
+use std::str::FromStr;
 
 /// What skelgen writes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +69,11 @@ impl Lang {
     /// Every language, in the order `--lang all` writes them.
     pub const ALL: [Lang; 4] = [Lang::C, Lang::Rust, Lang::Go, Lang::Kernel];
 
+    /// The language spelled `name` on the command line.
+    pub fn from_name(name: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|l| l.as_str() == name)
+    }
+
     /// The conventional file name of the skeleton of object `name` in this language.
     pub fn file_name(self, name: &str) -> String {
         match self {
@@ -84,15 +90,15 @@ impl Lang {
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "snake_case")]
 pub enum LangChoice {
-    /// `--lang c`.
+    /// Userspace C: NAME.lskel.h.
     C,
-    /// `--lang rust`.
+    /// Rust: NAME.skel.rs.
     Rust,
-    /// `--lang go`.
+    /// Go: NAME_skel.go.
     Go,
-    /// `--lang kernel`.
+    /// Kernel-module C: NAME.kern.lskel.h.
     Kernel,
-    /// Every language, each to its conventional file name.
+    /// Every language, each to its file name in the -o directory.
     All,
 }
 
@@ -120,6 +126,55 @@ impl LangChoice {
     }
 }
 
+/// A `--file-name LANG=NAME` value: the file name of one language's skeleton when several
+/// languages are written to a directory. `{name}` in NAME stands for the object name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileName {
+    /// The language whose file is named.
+    pub lang: Lang,
+    /// The file name, perhaps with `{name}` in it.
+    pub pattern: String,
+}
+
+impl FileName {
+    /// The file name for object `name`.
+    pub fn expand(&self, name: &str) -> String {
+        self.pattern.replace("{name}", name)
+    }
+}
+
+impl FromStr for FileName {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        let (lang, pattern) = value
+            .split_once('=')
+            .ok_or_else(|| format!("{value:?} is not LANG=NAME (for example c={{name}}.skel.h)"))?;
+        let lang = Lang::from_name(lang).ok_or_else(|| {
+            let names: Vec<_> = Lang::ALL.iter().map(|l| l.as_str()).collect();
+            format!("{lang:?} is not a language (one of {})", names.join(", "))
+        })?;
+        check_file_name(pattern)?;
+        Ok(FileName {
+            lang,
+            pattern: pattern.to_string(),
+        })
+    }
+}
+
+/// Why `name` cannot be a file name inside the output directory, if it cannot.
+pub(crate) fn check_file_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name == "." || name == ".." {
+        return Err(format!("{name:?} is not a file name"));
+    }
+    if name.contains(['/', '\0']) {
+        return Err(format!(
+            "{name:?} is not a plain file name: files go into the -o directory"
+        ));
+    }
+    Ok(())
+}
+
 /// Options for reading an object and producing output.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "cli", derive(clap::Args))]
@@ -138,6 +193,11 @@ pub struct Options {
     /// `--emit plan|asm|blob|ir` still write those
     #[cfg_attr(feature = "cli", arg(long, value_enum, value_name = "LANG"))]
     pub lang: Vec<LangChoice>,
+
+    /// With several languages: the file name of LANG's skeleton in the -o directory instead of
+    /// its conventional one (`{name}` is the object name); repeat it for several languages
+    #[cfg_attr(feature = "cli", arg(long = "file-name", value_name = "LANG=NAME"))]
+    pub file_name: Vec<FileName>,
 }
 
 impl Options {
@@ -176,6 +236,12 @@ impl Options {
         for lang in self.langs() {
             args.extend(["--lang".to_string(), lang.as_str().to_string()]);
         }
+        for f in &self.file_name {
+            args.extend([
+                "--file-name".to_string(),
+                format!("{}={}", f.lang.as_str(), f.pattern),
+            ]);
+        }
         args
     }
 }
@@ -200,5 +266,29 @@ mod tests {
         assert_eq!(default_object_name("examples/bpf/minimal.bpf.o"), "minimal");
         assert_eq!(default_object_name("x.o"), "x");
         assert_eq!(default_object_name(".hidden.o"), "bpf");
+    }
+
+    #[test]
+    fn file_name_parses_lang_and_pattern() {
+        let f: FileName = "go={name}_bpf.go".parse().unwrap();
+        assert_eq!(f.lang, Lang::Go);
+        assert_eq!(f.expand("minimal"), "minimal_bpf.go");
+        let f: FileName = "kernel=loader.h".parse().unwrap();
+        assert_eq!(f.expand("minimal"), "loader.h");
+    }
+
+    #[test]
+    fn file_name_refuses_what_is_not_a_plain_name() {
+        for bad in ["c", "c=", "c=.", "c=..", "c=sub/x.h", "all=x.h", "cpp=x.h"] {
+            assert!(bad.parse::<FileName>().is_err(), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn every_lang_is_found_by_its_name() {
+        for lang in Lang::ALL {
+            assert_eq!(Lang::from_name(lang.as_str()), Some(lang));
+        }
+        assert_eq!(Lang::from_name("all"), None);
     }
 }

@@ -21,6 +21,8 @@ pub struct SkelView {
     pub name: String,
     /// Include guard.
     pub guard: String,
+    /// The skelgen version that generates the header.
+    pub skelgen_version: &'static str,
     /// Loader ABI version (`docs/loader-abi.md`).
     pub abi_version: u32,
     /// Number of map descriptors.
@@ -186,6 +188,7 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
     Ok(SkelView {
         guard: names::guard(&name),
         name,
+        skelgen_version: env!("CARGO_PKG_VERSION"),
         abi_version: blob.plan.abi_version,
         nr_maps: blob.plan.nr_maps,
         nr_progs: blob.plan.nr_progs,
