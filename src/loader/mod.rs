@@ -23,3 +23,5 @@ pub use plan::LoaderPlan;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_long;

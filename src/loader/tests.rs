@@ -6,7 +6,7 @@ use super::{compile, CompileError, LoaderPlan};
 use crate::ir::*;
 use crate::uapi::{AttachType, MapType, ProgType};
 
-fn map(name: &str, map_type: MapType) -> MapSpec {
+pub(super) fn map(name: &str, map_type: MapType) -> MapSpec {
     MapSpec {
         name: name.into(),
         kernel_name: name.into(),
@@ -28,7 +28,7 @@ fn map(name: &str, map_type: MapType) -> MapSpec {
     }
 }
 
-fn prog(name: &str, insns: Vec<Insn>, relocations: Vec<Relocation>) -> ProgramSpec {
+pub(super) fn prog(name: &str, insns: Vec<Insn>, relocations: Vec<Relocation>) -> ProgramSpec {
     ProgramSpec {
         name: name.into(),
         section: "tp/x".into(),
@@ -52,7 +52,7 @@ fn ld(src: u8) -> Vec<Insn> {
 
 /// Two maps of maps, a program array, global data, a kfunc, both ksym kinds and an
 /// attach target.
-fn object() -> ObjectSpec {
+pub(super) fn object() -> ObjectSpec {
     let mut rodata = map(".rodata", MapType::Array);
     rodata.max_entries = 1;
     rodata.data = Some(GlobalData {
