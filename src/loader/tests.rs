@@ -294,6 +294,16 @@ fn errors_not_panics() {
     ));
 
     let mut spec = object();
+    spec.maps[0].pinning = Pinning::ByName;
+    let err = compile(&spec).unwrap_err().to_string();
+    assert!(
+        err.starts_with("map h is not supported by the loader")
+            && err.contains("LIBBPF_PIN_BY_NAME")
+            && err.contains("after load"),
+        "{err}"
+    );
+
+    let mut spec = object();
     spec.maps[1].init_slots[0].target = SlotTarget::Map(50);
     assert!(matches!(compile(&spec), Err(CompileError::BadMap { .. })));
 
