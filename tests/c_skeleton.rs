@@ -421,6 +421,75 @@ fn missing_kconfig_fails_the_load_by_name() {
     }
 }
 
+/// A driver for many.lskel.h: the perf event array's `max_entries` after `__open`, then
+/// (optionally overridden) what the kernel created.
+const PERF_SIZE_DRIVER: &str = r#"#include "many.lskel.h"
+
+struct map_info { uint32_t type, id, key_size, value_size, max_entries, map_flags; };
+
+int main(int argc, char **argv)
+{
+	struct many *skel = many__open();
+	struct map_info info;
+	struct { uint32_t fd, len; uint64_t info; } attr;
+
+	if (!skel)
+		return 1;
+	printf("open %u\n", skel->maps.events.max_entries);
+	if (argc > 1)
+		skel->maps.events.max_entries = (uint32_t)atoi(argv[1]);
+	if (many__load(skel)) {
+		printf("load failed: %s\n", skel->err_step);
+		return 1;
+	}
+	memset(&info, 0, sizeof(info));
+	memset(&attr, 0, sizeof(attr));
+	attr.fd = (uint32_t)skel->maps.events.map_fd;
+	attr.len = sizeof(info);
+	attr.info = skelgen_ptr(&info);
+	if (syscall(__NR_bpf, 15 /* BPF_OBJ_GET_INFO_BY_FD */, &attr, sizeof(attr)))
+		return 1;
+	printf("kernel %u\n", info.max_entries);
+	many__destroy(skel);
+	return 0;
+}
+"#;
+
+/// A perf event array compiled with `max_entries` 0 gets the number of possible CPUs at
+/// `__open`, where the user can still change it before `__load`.
+#[test]
+fn perf_event_array_is_sized_at_open() {
+    if !root() || !have("gcc") {
+        return;
+    }
+    let text = std::fs::read_to_string("/sys/devices/system/cpu/possible").unwrap();
+    let cpus: u32 = text
+        .trim()
+        .split(',')
+        .map(|r| match r.split_once('-') {
+            Some((a, b)) => b.parse::<u32>().unwrap() - a.parse::<u32>().unwrap() + 1,
+            None => 1,
+        })
+        .sum();
+    let dir = scratch("perf-size");
+    std::fs::write(dir.join("many.lskel.h"), header("many")).unwrap();
+    std::fs::write(dir.join("perf_size.c"), PERF_SIZE_DRIVER).unwrap();
+    let exe = dir.join("perf_size");
+    run_ok(
+        Command::new("gcc")
+            .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-I"])
+            .arg(&dir)
+            .arg("-o")
+            .arg(&exe)
+            .arg(dir.join("perf_size.c")),
+    );
+    let out = run_ok(&mut Command::new(&exe));
+    assert!(has_line(&out, &format!("open {cpus}")), "{out}");
+    assert!(has_line(&out, &format!("kernel {cpus}")), "{out}");
+    let out = run_ok(Command::new(&exe).arg("3"));
+    assert!(has_line(&out, "kernel 3"), "{out}");
+}
+
 fn release() -> String {
     std::fs::read_to_string("/proc/sys/kernel/osrelease")
         .unwrap()

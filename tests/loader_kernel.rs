@@ -1,24 +1,17 @@
 //! Runs compiled loaders on the running kernel the way every runtime does: five `bpf()`
 //! calls (create the loader map, write the blob, freeze it, load the loader, run it), then
-//! checks what the kernel holds and that no fd leaked.
+//! checks what the kernel holds and that no fd leaked. The failure matrix breaks one step
+//! at a time (a program the verifier rejects first, in the middle and last; BTF the kernel
+//! rejects; an impossible map size; an unknown kfunc) and checks the reported step, the
+//! log, that no fd stays open and that no program of the object survives.
 //!
 //! Needs root (CAP_BPF and CAP_PERFMON); each test says why it skips otherwise.
 
-use skelgen::ir::{MapSpec, ObjectSpec};
-use skelgen::loader::{compile, ctx, insn, plan::Step, Blob};
-use skelgen::uapi::MapType;
-use std::sync::Mutex;
+mod loader_support;
 
-/// Kernel tests count the process's open fds, so they run one at a time.
-static KERNEL: Mutex<()> = Mutex::new(());
-
-const BPF_MAP_CREATE: u32 = 0;
-const BPF_MAP_LOOKUP_ELEM: u32 = 1;
-const BPF_MAP_UPDATE_ELEM: u32 = 2;
-const BPF_PROG_LOAD: u32 = 5;
-const BPF_OBJ_GET_INFO_BY_FD: u32 = 15;
-const BPF_PROG_TEST_RUN: u32 = 10;
-const BPF_MAP_FREEZE: u32 = 22;
+use loader_support::*;
+use skelgen::ir::{ExternKind, ExternSpec, ObjectSpec, ProgramSpec, RelocKind, Relocation};
+use skelgen::loader::{compile, ctx, insn, plan::Step};
 
 /// Objects that load on a 6.18 host; probes needs kprobes and trampolines.
 const LOADABLE: &[&str] = &[
@@ -31,215 +24,6 @@ const LOADABLE: &[&str] = &[
     "net",
     "many",
 ];
-
-fn root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    let euid = unsafe { libc::geteuid() };
-    if euid != 0 {
-        eprintln!("skipping: loading BPF programs needs root (euid {euid})");
-    }
-    euid == 0
-}
-
-fn bpf(cmd: u32, attr: &mut [u8]) -> Result<i64, i32> {
-    // SAFETY: attr is a live, writable buffer of the length passed; every pointer inside it
-    // was taken from a buffer the caller keeps alive for the call.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_bpf,
-            cmd as libc::c_long,
-            attr.as_mut_ptr(),
-            attr.len(),
-        )
-    };
-    if r < 0 {
-        Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
-    } else {
-        Ok(r)
-    }
-}
-
-fn put32(b: &mut [u8], off: usize, v: u32) {
-    b[off..off + 4].copy_from_slice(&v.to_le_bytes());
-}
-fn put64(b: &mut [u8], off: usize, v: u64) {
-    b[off..off + 8].copy_from_slice(&v.to_le_bytes());
-}
-fn get32(b: &[u8], off: usize) -> u32 {
-    u32::from_le_bytes(b[off..off + 4].try_into().unwrap())
-}
-
-fn close(fd: i32) {
-    // SAFETY: closing an fd this test owns.
-    unsafe { libc::close(fd) };
-}
-
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().count()
-}
-
-fn possible_cpus() -> u32 {
-    let text = std::fs::read_to_string("/sys/devices/system/cpu/possible").unwrap();
-    text.trim()
-        .split(',')
-        .map(|r| match r.split_once('-') {
-            Some((a, b)) => b.parse::<u32>().unwrap() - a.parse::<u32>().unwrap() + 1,
-            None => 1,
-        })
-        .sum()
-}
-
-fn spec(name: &str) -> ObjectSpec {
-    let path = format!("{}/examples/bpf/{name}.bpf.o", env!("CARGO_MANIFEST_DIR"));
-    let data = std::fs::read(&path).unwrap();
-    skelgen::parse_object(&data, name).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-/// A context with the defaults a skeleton fills at open time.
-fn default_ctx(spec: &ObjectSpec, blob: &Blob) -> Vec<u8> {
-    let (nm, np) = (blob.plan.nr_maps, blob.plan.nr_progs);
-    let mut c = vec![0u8; blob.ctx_size as usize];
-    put32(&mut c, ctx::SZ as usize, blob.ctx_size);
-    put32(&mut c, ctx::ABI_VERSION as usize, blob.plan.abi_version);
-    put32(&mut c, ctx::NR_MAPS as usize, nm);
-    put32(&mut c, ctx::NR_PROGS as usize, np);
-    for (i, m) in spec.maps.iter().enumerate() {
-        if m.map_type == MapType::PerfEventArray && m.max_entries == 0 {
-            put32(
-                &mut c,
-                ctx::map_field(i as u32, ctx::MAP_MAX_ENTRIES) as usize,
-                possible_cpus(),
-            );
-        }
-    }
-    for (j, p) in spec.programs.iter().enumerate() {
-        put32(
-            &mut c,
-            ctx::prog_field(nm, j as u32, ctx::PROG_AUTOLOAD) as usize,
-            p.autoload as u32,
-        );
-    }
-    c
-}
-
-/// The runtime's five syscalls. Returns the loader's return value.
-fn run_loader(blob: &Blob, ctx_buf: &mut [u8]) -> i32 {
-    let mut a = vec![0u8; 48];
-    put32(&mut a, 0, 2); // BPF_MAP_TYPE_ARRAY
-    put32(&mut a, 4, 4);
-    put32(&mut a, 8, blob.data.len() as u32);
-    put32(&mut a, 12, 1);
-    a[28..40].copy_from_slice(b"__loader.map");
-    let map_fd = bpf(BPF_MAP_CREATE, &mut a).expect("create loader map") as i32;
-
-    let key = 0u32.to_le_bytes();
-    let mut a = vec![0u8; 32];
-    put32(&mut a, 0, map_fd as u32);
-    put64(&mut a, 8, key.as_ptr() as u64);
-    put64(&mut a, 16, blob.data.as_ptr() as u64);
-    bpf(BPF_MAP_UPDATE_ELEM, &mut a).expect("write the blob");
-    let mut a = vec![0u8; 4];
-    put32(&mut a, 0, map_fd as u32);
-    bpf(BPF_MAP_FREEZE, &mut a).expect("freeze the blob");
-
-    let license = c"Dual BSD/GPL";
-    let fd_array = [map_fd];
-    let mut log = vec![0u8; 1 << 20];
-    let mut a = vec![0u8; 128];
-    put32(&mut a, 0, 31); // BPF_PROG_TYPE_SYSCALL
-    put32(&mut a, 4, blob.insn_count() as u32);
-    put64(&mut a, 8, blob.insns.as_ptr() as u64);
-    put64(&mut a, 16, license.as_ptr() as u64);
-    put32(&mut a, 24, 1);
-    put32(&mut a, 28, log.len() as u32);
-    put64(&mut a, 32, log.as_mut_ptr() as u64);
-    put32(&mut a, 44, skelgen::loader::compile::LOADER_PROG_FLAGS);
-    a[48..61].copy_from_slice(b"__loader.prog");
-    put64(&mut a, 120, fd_array.as_ptr() as u64);
-    let prog_fd = match bpf(BPF_PROG_LOAD, &mut a) {
-        Ok(fd) => fd as i32,
-        Err(e) => {
-            let end = log.iter().position(|b| *b == 0).unwrap_or(log.len());
-            let text = String::from_utf8_lossy(&log[..end]);
-            let tail: String = text
-                .lines()
-                .rev()
-                .take(40)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect::<Vec<_>>()
-                .join("\n");
-            panic!(
-                "loader refused by the verifier (errno {e}):\n{tail}\n\n{}",
-                blob.listing()
-            );
-        }
-    };
-
-    let mut a = vec![0u8; 80];
-    put32(&mut a, 0, prog_fd as u32);
-    put32(&mut a, 40, ctx_buf.len() as u32);
-    put64(&mut a, 48, ctx_buf.as_mut_ptr() as u64);
-    bpf(BPF_PROG_TEST_RUN, &mut a).expect("run the loader");
-    close(prog_fd);
-    close(map_fd);
-    get32(&a, 4) as i32
-}
-
-fn info(fd: i32) -> Vec<u8> {
-    let mut buf = vec![0u8; 256];
-    let mut a = vec![0u8; 16];
-    put32(&mut a, 0, fd as u32);
-    put32(&mut a, 4, buf.len() as u32);
-    put64(&mut a, 8, buf.as_mut_ptr() as u64);
-    bpf(BPF_OBJ_GET_INFO_BY_FD, &mut a).unwrap_or_else(|e| panic!("info of fd {fd}: errno {e}"));
-    buf
-}
-
-fn check_map(m: &MapSpec, fd: i32) {
-    let i = info(fd);
-    assert_eq!(get32(&i, 0), m.map_type.raw(), "{}: type", m.name);
-    assert_eq!(get32(&i, 8), m.key_size, "{}: key_size", m.name);
-    assert_eq!(get32(&i, 12), m.value_size, "{}: value_size", m.name);
-    let want = if m.map_type == MapType::PerfEventArray && m.max_entries == 0 {
-        possible_cpus()
-    } else {
-        m.max_entries
-    };
-    assert_eq!(get32(&i, 16), want, "{}: max_entries", m.name);
-}
-
-/// Checks and closes every fd the loader handed back; returns the number of programs loaded.
-fn check_and_close(spec: &ObjectSpec, blob: &Blob, c: &[u8]) -> usize {
-    let nm = blob.plan.nr_maps;
-    for (i, m) in spec.maps.iter().enumerate() {
-        let fd = get32(c, ctx::map_field(i as u32, ctx::MAP_FD) as usize) as i32;
-        assert!(fd > 0, "{}: map {} has no fd", spec.name, m.name);
-        check_map(m, fd);
-        close(fd);
-    }
-    let mut loaded = 0;
-    for (j, p) in spec.programs.iter().enumerate() {
-        let fd = get32(c, ctx::prog_field(nm, j as u32, ctx::PROG_FD) as usize) as i32;
-        if fd == 0 {
-            continue;
-        }
-        let i = info(fd);
-        assert_eq!(get32(&i, 0), p.prog_type.raw(), "{}: type", p.name);
-        assert!(get32(&i, 20) / 8 > 0, "{}: no xlated instructions", p.name);
-        loaded += 1;
-        close(fd);
-    }
-    loaded
-}
-
-fn step_of(c: &[u8]) -> (u32, i32) {
-    (
-        get32(c, ctx::FAILED_STEP as usize),
-        get32(c, ctx::ERROR as usize) as i32,
-    )
-}
 
 #[test]
 fn every_example_loads_and_nothing_leaks() {
@@ -279,48 +63,6 @@ fn every_example_loads_and_nothing_leaks() {
         );
     }
     assert!(failed.is_empty(), "{}", failed.join("\n"));
-}
-
-#[test]
-fn impossible_value_size_fails_at_its_step_without_leaks() {
-    let _g = KERNEL.lock().unwrap_or_else(|e| e.into_inner());
-    if !root() {
-        return;
-    }
-    let spec = spec("many");
-    let blob = compile(&spec).unwrap();
-    // A map late in the object, so earlier maps (and the BTF) were created and must be closed.
-    let victim = spec
-        .maps
-        .iter()
-        .rposition(|m| m.data.is_none() && m.inner.is_none() && m.map_type == MapType::Hash)
-        .unwrap();
-    let before = open_fds();
-    let mut c = default_ctx(&spec, &blob);
-    put32(
-        &mut c,
-        ctx::map_field(victim as u32, ctx::MAP_VALUE_SIZE) as usize,
-        0x7fff_ffff,
-    );
-    let ret = run_loader(&blob, &mut c);
-    assert!(ret < 0, "loader returned {ret}");
-    let (step, err) = step_of(&c);
-    assert_eq!(err, ret);
-    assert_eq!(
-        blob.plan.steps[step as usize],
-        Step::CreateMap {
-            map: victim,
-            name: spec.maps[victim].name.clone()
-        }
-    );
-    for i in 0..spec.maps.len() {
-        assert_eq!(
-            get32(&c, ctx::map_field(i as u32, ctx::MAP_FD) as usize),
-            0,
-            "no fd handed out on failure"
-        );
-    }
-    assert_eq!(open_fds(), before, "fds leaked");
 }
 
 #[test]
@@ -396,44 +138,6 @@ fn initial_value_knob_replaces_rodata() {
 }
 
 #[test]
-fn verifier_log_reaches_the_caller() {
-    let _g = KERNEL.lock().unwrap_or_else(|e| e.into_inner());
-    if !root() {
-        return;
-    }
-    let mut spec = spec("minimal");
-    let p = &mut spec.programs[0];
-    // r0 = 0; r0 = *(u64 *)(r0 + 0); exit: a load through a scalar.
-    p.insns = vec![
-        insn::mov64_imm(insn::Reg::R0, 0),
-        insn::ldx_mem(insn::Size::DW, insn::Reg::R0, insn::Reg::R0, 0),
-        insn::exit(),
-    ];
-    p.relocations.clear();
-    p.func_info.clear();
-    p.line_info.clear();
-    p.core_relos.clear();
-    let blob = compile(&spec).unwrap();
-    let before = open_fds();
-    let mut log = vec![0u8; 4 << 20];
-    let mut c = default_ctx(&spec, &blob);
-    put32(&mut c, ctx::LOG_LEVEL as usize, 1);
-    put32(&mut c, ctx::LOG_SIZE as usize, log.len() as u32);
-    put64(&mut c, ctx::LOG_BUF as usize, log.as_mut_ptr() as u64);
-    let ret = run_loader(&blob, &mut c);
-    assert_eq!(ret, -libc::EACCES);
-    let (step, _) = step_of(&c);
-    assert!(matches!(
-        blob.plan.steps[step as usize],
-        Step::LoadProgram { prog: 0, .. }
-    ));
-    let end = log.iter().position(|b| *b == 0).unwrap_or(log.len());
-    let text = String::from_utf8_lossy(&log[..end]);
-    assert!(text.contains("invalid mem access"), "log: {text}");
-    assert_eq!(open_fds(), before, "fds leaked");
-}
-
-#[test]
 fn ksymvar_loads_or_fails_cleanly() {
     let _g = KERNEL.lock().unwrap_or_else(|e| e.into_inner());
     if !root() {
@@ -461,4 +165,255 @@ fn ksymvar_loads_or_fails_cleanly() {
         );
     }
     assert_eq!(open_fds(), before, "fds leaked");
+}
+
+/// A name unique to this run, so programs of parallel runs cannot be mistaken for ours.
+fn unique(k: usize) -> String {
+    format!("sgfm{}_{k}", std::process::id() % 1_000_000)
+}
+
+/// minimal.bpf.o with its program three times over, under names unique to this run.
+fn three_programs() -> ObjectSpec {
+    let mut spec = spec("minimal");
+    let p = spec.programs[0].clone();
+    spec.programs = (0..3)
+        .map(|k| ProgramSpec {
+            name: unique(k),
+            ..p.clone()
+        })
+        .collect();
+    spec
+}
+
+/// Replaces program `k`'s code with `insns` and no relocations or BTF.ext records.
+fn replace_code(spec: &mut ObjectSpec, k: usize, insns: Vec<skelgen::ir::Insn>) {
+    let p = &mut spec.programs[k];
+    p.insns = insns;
+    p.relocations.clear();
+    p.func_info.clear();
+    p.line_info.clear();
+    p.core_relos.clear();
+}
+
+/// What one failure case breaks and what the loader must report.
+struct Failure {
+    what: String,
+    spec: ObjectSpec,
+    /// Knobs set before the run: (map index, max_entries).
+    max_entries: Option<(usize, u32)>,
+    step: Step,
+    errnos: &'static [i32],
+    /// Text the log must contain, or `None` when the failing step loads nothing (the log
+    /// then holds the last load that did run).
+    log: Option<&'static str>,
+}
+
+fn failures() -> Vec<Failure> {
+    let mut out = Vec::new();
+    // r0 = 0; r0 = *(u64 *)(r0 + 0); exit: a load through a scalar.
+    let bad = vec![
+        insn::mov64_imm(insn::Reg::R0, 0),
+        insn::ldx_mem(insn::Size::DW, insn::Reg::R0, insn::Reg::R0, 0),
+        insn::exit(),
+    ];
+    for (k, place) in ["first", "middle", "last"].into_iter().enumerate() {
+        let mut spec = three_programs();
+        replace_code(&mut spec, k, bad.clone());
+        out.push(Failure {
+            what: format!("verifier rejects the {place} program"),
+            step: load_step(&spec, k),
+            spec,
+            max_entries: None,
+            errnos: &[libc::EACCES],
+            log: Some("invalid mem access"),
+        });
+    }
+    let mut spec = three_programs();
+    // The string section must end with a NUL; the kernel refuses the BTF otherwise.
+    *spec.btf.0.last_mut().unwrap() = b'x';
+    out.push(Failure {
+        what: "the kernel rejects the BTF".into(),
+        spec,
+        max_entries: None,
+        step: Step::LoadBtf,
+        errnos: &[libc::EINVAL],
+        log: Some("string"),
+    });
+    let spec = three_programs();
+    let last = spec.maps.len() - 1;
+    out.push(Failure {
+        what: format!("max_entries 0xffffffff for {}", spec.maps[last].name),
+        step: Step::CreateMap {
+            map: last,
+            name: spec.maps[last].name.clone(),
+        },
+        spec,
+        max_entries: Some((last, u32::MAX)),
+        errnos: &[libc::E2BIG, libc::ENOMEM],
+        log: None,
+    });
+    let mut spec = three_programs();
+    spec.externs.push(ExternSpec {
+        name: "skelgen_no_such_kfunc".into(),
+        weak: false,
+        kind: ExternKind::Kfunc { proto_btf_id: 0 },
+    });
+    let call = insn::encode(
+        insn::BPF_JMP | insn::BPF_CALL,
+        0,
+        insn::BPF_PSEUDO_KFUNC_CALL,
+        0,
+        0,
+    );
+    replace_code(
+        &mut spec,
+        1,
+        vec![call, insn::mov64_imm(insn::Reg::R0, 0), insn::exit()],
+    );
+    spec.programs[1].relocations = vec![Relocation {
+        insn: 0,
+        kind: RelocKind::Kfunc {
+            ext: spec.externs.len() - 1,
+        },
+    }];
+    out.push(Failure {
+        what: "an unknown kfunc in the middle program".into(),
+        step: load_step(&spec, 1),
+        spec,
+        max_entries: None,
+        errnos: &[libc::ENOENT],
+        log: None,
+    });
+    out
+}
+
+fn load_step(spec: &ObjectSpec, k: usize) -> Step {
+    let plan = skelgen::loader::LoaderPlan::new(spec).unwrap();
+    plan.steps
+        .into_iter()
+        .find(|s| matches!(s, Step::LoadProgram { prog, .. } if *prog == k))
+        .unwrap()
+}
+
+#[test]
+fn failure_matrix() {
+    let _g = KERNEL.lock().unwrap_or_else(|e| e.into_inner());
+    if !root() {
+        return;
+    }
+    for f in failures() {
+        let blob = compile(&f.spec).unwrap_or_else(|e| panic!("{}: {e}", f.what));
+        let before = open_fds();
+        let mut c = default_ctx(&f.spec, &blob);
+        if let Some((map, n)) = f.max_entries {
+            let off = ctx::map_field(map as u32, ctx::MAP_MAX_ENTRIES) as usize;
+            put32(&mut c, off, n);
+        }
+        let mut log = vec![0u8; 4 << 20];
+        set_log(&mut c, &mut log);
+        let ret = run_loader(&blob, &mut c);
+        let (step, err) = step_of(&c);
+        let what = &f.what;
+        assert!(f.errnos.contains(&-ret), "{what}: returned {ret}");
+        assert_eq!(err, ret, "{what}: ctx error");
+        assert_eq!(
+            blob.plan.steps[step as usize], f.step,
+            "{what}: failed step"
+        );
+        let text = log_text(&log);
+        if let Some(needle) = f.log {
+            assert!(text.contains(needle), "{what}: log: {text}");
+        }
+        assert_eq!(open_fds(), before, "{what}: fds left open");
+        for i in 0..f.spec.maps.len() {
+            assert_eq!(map_fd(&blob, &c, i), 0, "{what}: map {i} handed out");
+        }
+        for j in 0..f.spec.programs.len() {
+            assert_eq!(prog_fd(&blob, &c, j), 0, "{what}: program {j} handed out");
+        }
+        let names = kernel_prog_names();
+        for p in &f.spec.programs {
+            assert!(!names.contains(&p.name), "{what}: {} survived", p.name);
+        }
+        let lines = blob.plan.describe(&f.spec);
+        let prefix = format!("{step:4}  ");
+        let line: Vec<&str> = lines
+            .iter()
+            .filter_map(|l| l.strip_prefix(&prefix))
+            .collect();
+        eprintln!("{what}: errno {} at step {step}: {}", -ret, line.join("; "));
+    }
+}
+
+/// minimal.bpf.o plus a program with `sites` loads of the typeless ksym `vfs_read`, whose
+/// loader patches two immediates per site.
+fn with_ksym_sites(sites: usize) -> ObjectSpec {
+    let mut spec = spec("minimal");
+    spec.externs.push(ExternSpec {
+        name: "vfs_read".into(),
+        weak: false,
+        kind: ExternKind::KsymTypeless,
+    });
+    let ext = spec.externs.len() - 1;
+    let mut insns = Vec::with_capacity(2 * sites + 2);
+    for _ in 0..sites {
+        insns.extend(insn::ld_imm64(insn::Reg::R1, 0));
+    }
+    insns.extend([insn::mov64_imm(insn::Reg::R0, 0), insn::exit()]);
+    spec.programs.push(ProgramSpec {
+        name: unique(9),
+        ..spec.programs[0].clone()
+    });
+    replace_code(&mut spec, 1, insns);
+    spec.programs[1].relocations = (0..sites)
+        .map(|i| Relocation {
+            insn: 2 * i as u32,
+            kind: RelocKind::Ksym { ext },
+        })
+        .collect();
+    spec
+}
+
+#[test]
+fn loader_longer_than_a_jump_loads_and_fails_cleanly() {
+    let _g = KERNEL.lock().unwrap_or_else(|e| e.into_inner());
+    if !root() {
+        return;
+    }
+    let spec = with_ksym_sites(17_000);
+    let blob = compile(&spec).unwrap();
+    assert!(blob.insn_count() > 34_000, "{}", blob.insn_count());
+    assert!(blob.listing().contains("; relays"), "no relay island");
+    let before = open_fds();
+    let mut c = default_ctx(&spec, &blob);
+    assert_eq!(run_loader(&blob, &mut c), 0, "{:?}", step_of(&c));
+    assert_eq!(check_and_close(&spec, &blob, &c), 2);
+    assert_eq!(open_fds(), before, "fds leaked");
+
+    // The first map's step fails: its error check is 34000 instructions before the exit.
+    let mut c = default_ctx(&spec, &blob);
+    put32(
+        &mut c,
+        ctx::map_field(0, ctx::MAP_MAX_ENTRIES) as usize,
+        u32::MAX,
+    );
+    let ret = run_loader(&blob, &mut c);
+    assert!(
+        ret == -libc::E2BIG || ret == -libc::ENOMEM,
+        "returned {ret}"
+    );
+    let (step, _) = step_of(&c);
+    assert!(matches!(
+        blob.plan.steps[step as usize],
+        Step::CreateMap { map: 0, .. }
+    ));
+    assert_eq!(open_fds(), before, "fds leaked after the failure");
+    eprintln!(
+        "{} loader instructions, {} relay islands",
+        blob.insn_count(),
+        blob.annotations
+            .iter()
+            .filter(|(_, n)| n.starts_with("relays"))
+            .count()
+    );
 }

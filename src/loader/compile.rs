@@ -1,18 +1,18 @@
 //! Compiles a [`LoaderPlan`] into the loader program and its data blob.
 //!
-//! Machine model: `r6` holds the context for the whole run; `r7` the result of the last
-//! command (an fd or a negative errno); `r8` the index of the plan step being performed, so
-//! the cleanup block can report it; `r9` is scratch that survives helper calls. Every fd the
-//! loader creates lives in a slot of the blob's fd region (see [`Slots`]), so the cleanup
-//! block can close all of them whatever step failed, and no count is fixed in advance.
+//! Machine model: `r6` holds the context for the whole run and `r9` the blob (see
+//! [`super::emit`]); `r7` holds the index of the plan step being performed, so the shared
+//! error exit can report it; `r8` is the second blob base. A failing command leaves its
+//! negative errno in `r0` and jumps to the error exit, which records step and errno in the
+//! context and closes every fd slot of the blob's fd region (see [`super::slots`]), so
+//! whatever step failed nothing stays open and no count is fixed in advance.
 
-use super::attr::{self, Attr};
 use super::ctx;
-use super::emit::{Data, Emitter, Label};
+use super::emit::{Emitter, Label, AUX, BLOB};
 use super::error::CompileError;
 use super::insn::{self, AluOp, JmpOp, Reg, Size};
+use super::layout::{Layout, StepData};
 use super::plan::{LoaderPlan, Step};
-use super::slots::Slots;
 use crate::ir::ObjectSpec;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -37,8 +37,8 @@ pub struct Blob {
     pub plan: LoaderPlan,
     /// Size in bytes of the context the runtime passes (`ctx.sz`).
     pub ctx_size: u32,
-    /// For each instruction index where a plan step begins, the step's description
-    /// (used by [`Blob::listing`]).
+    /// For each instruction index where a plan step (or a part of one) begins, its
+    /// description (used by [`Blob::listing`]).
     pub annotations: Vec<(usize, String)>,
 }
 
@@ -81,21 +81,34 @@ pub fn compile(spec: &ObjectSpec) -> Result<Blob, CompileError> {
             limit: ctx::MAX_CTX_SIZE,
         });
     }
-    let mut c = Compiler::new(spec, &plan)?;
+    let layout = Layout::new(spec, &plan)?;
+    let mut c = Compiler::new(spec, &plan, layout);
     c.e.push(&[insn::mov64_reg(Reg::R6, Reg::R1)]);
+    c.e.blob_addr(BLOB, 0);
     for (i, step) in plan.steps.iter().enumerate() {
+        c.e.safe_point();
         c.e.note(format!("step {i}: {}", step_title(step)));
-        c.e.push(&[insn::mov64_imm(Reg::R8, i as i32)]);
-        c.step(step)?;
+        if !matches!(step, Step::Finish) {
+            c.e.push(&[insn::mov64_imm(Reg::R7, step_index(i)?)]);
+        }
+        c.step(i, step)?;
     }
-    c.cleanup_block()?;
+    c.error_exit();
     let (insns, annotations) = c.e.finish()?;
     Ok(Blob {
         insns: insns.iter().flat_map(|i| i.0).collect(),
-        data: c.d.finish(),
+        data: c.l.data.finish(),
         plan: plan.clone(),
         ctx_size: ctx_size as u32,
         annotations,
+    })
+}
+
+fn step_index(i: usize) -> Result<i32, CompileError> {
+    i32::try_from(i).map_err(|_| CompileError::TooLarge {
+        what: "plan steps",
+        size: i as u64,
+        limit: i32::MAX as u64,
     })
 }
 
@@ -118,117 +131,94 @@ pub(super) struct Compiler<'a> {
     pub(super) spec: &'a ObjectSpec,
     pub(super) plan: &'a LoaderPlan,
     pub(super) e: Emitter,
-    pub(super) d: Data,
-    pub(super) slots: Slots,
+    pub(super) l: Layout,
+    /// The error exit: `r0` holds the negative errno, `r7` the step.
     pub(super) cleanup: Label,
-    /// Blob offset of the license string.
-    pub(super) license: Option<u32>,
+    /// `r0 = -EINVAL`, then the error exit.
+    pub(super) einval: Label,
 }
 
 impl<'a> Compiler<'a> {
-    fn new(spec: &'a ObjectSpec, plan: &'a LoaderPlan) -> Result<Self, CompileError> {
-        let mut d = Data::default();
-        let slots = Slots::new(spec, plan)?;
-        // The fd region comes first: its start doubles as the fd_array of every PROG_LOAD.
-        let fd_off = d.zeros(slots.total_bytes())?;
-        debug_assert_eq!(fd_off, 0);
+    fn new(spec: &'a ObjectSpec, plan: &'a LoaderPlan, l: Layout) -> Self {
         let mut e = Emitter::default();
         let cleanup = e.label();
-        Ok(Compiler {
+        let einval = e.label();
+        Compiler {
             spec,
             plan,
             e,
-            d,
-            slots,
+            l,
             cleanup,
-            license: None,
-        })
-    }
-
-    fn step(&mut self, step: &Step) -> Result<(), CompileError> {
-        let spec = self.spec;
-        match step {
-            Step::CheckContext => self.check_context(),
-            Step::LoadBtf => self.load_btf(),
-            Step::CreateInnerMap { outer, .. } => {
-                let m = spec.maps[*outer]
-                    .inner
-                    .as_deref()
-                    .ok_or_else(|| CompileError::BadMap {
-                        map: spec.maps[*outer].name.clone(),
-                        reason: "no inner map definition".into(),
-                    })?;
-                self.create_map(m, None)
-            }
-            Step::CreateMap { map, .. } => self.create_map(&spec.maps[*map], Some(*map)),
-            Step::UpdateElem { map, .. } => self.update_elem(*map),
-            Step::Freeze { map, .. } => self.freeze(*map),
-            Step::FillSlot {
-                outer,
-                index,
-                target,
-                ..
-            } => self.fill_slot(*outer, *index, *target),
-            Step::LoadProgram { prog, resolve, .. } => self.load_program(*prog, resolve),
-            Step::Finish => self.finish(),
+            einval,
         }
     }
 
-    /// `r1 = cmd; r2 = &attr; r3 = size; r7 = bpf_sys_bpf(...)`, then the error check.
-    pub(super) fn sys_bpf(&mut self, cmd: i32, attr_off: u32, size: usize) {
+    fn step(&mut self, i: usize, step: &Step) -> Result<(), CompileError> {
+        let data = self.l.steps[i].clone();
+        match (step, data) {
+            (Step::CheckContext, _) => self.check_context(),
+            (Step::LoadBtf, StepData::Attr { attr, len }) => {
+                self.sys_bpf(super::attr::BPF_BTF_LOAD, attr, len);
+                self.check();
+                self.e.store(Size::W, self.l.slots.btf(), Reg::R0);
+                for at in self.l.btf_fd_users.clone() {
+                    self.e.safe_point();
+                    self.e.store(Size::W, at, Reg::R0);
+                }
+                Ok(())
+            }
+            (Step::CreateInnerMap { outer, .. }, StepData::Attr { attr, len }) => {
+                self.create_inner_map(*outer, attr, len)
+            }
+            (Step::CreateMap { map, .. }, StepData::Attr { attr, len }) => {
+                self.create_map(*map, attr, len)
+            }
+            (Step::UpdateElem { map, .. }, StepData::Update { attr, image, len }) => {
+                self.update_elem(*map, attr, image, len)
+            }
+            (Step::Freeze { .. }, StepData::Attr { attr, len }) => {
+                self.sys_bpf(super::attr::BPF_MAP_FREEZE, attr, len);
+                self.check();
+                Ok(())
+            }
+            (Step::FillSlot { target, .. }, StepData::Attr { attr, len }) => {
+                self.fill_slot(*target, attr, len);
+                Ok(())
+            }
+            (Step::LoadProgram { prog, resolve, .. }, StepData::Prog(pd)) => {
+                self.load_program(step_index(i)?, *prog, resolve, &pd)
+            }
+            (Step::Finish, _) => self.finish(),
+            _ => Err(CompileError::Unsupported {
+                what: format!("plan step {i}"),
+                reason: "its blob layout does not match the step".into(),
+            }),
+        }
+    }
+
+    /// `r1 = cmd; r2 = &attr; r3 = size; r0 = bpf_sys_bpf(...)`.
+    pub(super) fn sys_bpf(&mut self, cmd: i32, attr: u32, size: usize) {
         self.e.push(&[insn::mov64_imm(Reg::R1, cmd)]);
-        self.e.blob_addr(Reg::R2, attr_off);
+        self.e.blob_addr(Reg::R2, attr);
         self.e.push(&[
             insn::mov64_imm(Reg::R3, size as i32),
             insn::call_helper(insn::BPF_FUNC_SYS_BPF),
-            insn::mov64_reg(Reg::R7, Reg::R0),
         ]);
-        self.check_r7();
     }
 
-    /// `if r7 s< 0 goto cleanup`.
-    pub(super) fn check_r7(&mut self) {
+    /// `if r0 s< 0 goto cleanup`.
+    pub(super) fn check(&mut self) {
         let l = self.cleanup;
-        self.e.jmp_imm(JmpOp::Jslt, Reg::R7, 0, l);
+        self.e.jmp_imm(JmpOp::Jslt, Reg::R0, 0, l);
     }
 
-    /// Copies a context field into the blob.
-    pub(super) fn ctx_to_blob(
-        &mut self,
-        size: Size,
-        ctx_off: u64,
-        blob_off: u32,
-    ) -> Result<(), CompileError> {
-        let off = ctx_off16(ctx_off)?;
-        self.e.push(&[insn::ldx_mem(size, Reg::R1, Reg::R6, off)]);
-        self.e.store_blob(size, blob_off, Reg::R1, Reg::R2);
-        Ok(())
+    /// A context field at the 16-bit offset loads and stores from `r6` can reach.
+    pub(super) fn ctx_field(&self, off: u64) -> Result<i16, CompileError> {
+        ctx_off16(off)
     }
 
-    /// Copies a 32-bit blob value (an fd slot) into an attr field.
-    pub(super) fn blob_to_blob32(&mut self, from: u32, to: u32) {
-        self.e.load_blob(Size::W, Reg::R1, from);
-        self.e.store_blob(Size::W, to, Reg::R1, Reg::R2);
-    }
-
-    /// Closes the fd in blob slot `off` if it is set, and clears the slot.
-    pub(super) fn close_slot(&mut self, off: u32) {
-        let skip = self.e.label();
-        self.e.load_blob(Size::W, Reg::R1, off);
-        self.e.jmp_imm(JmpOp::Jeq, Reg::R1, 0, skip);
-        self.e.push(&[insn::call_helper(insn::BPF_FUNC_SYS_CLOSE)]);
-        self.e.blob_addr(Reg::R1, off);
-        self.e.push(&[insn::st_mem(Size::W, Reg::R1, 0, 0)]);
-        self.e.bind(skip);
-    }
-
-    /// Copies `log_level`, `log_size` and `log_buf` from the context into an attr.
-    pub(super) fn copy_log(&mut self, level: u32, size: u32, buf: u32) -> Result<(), CompileError> {
-        self.ctx_to_blob(Size::W, ctx::LOG_LEVEL as u64, level)?;
-        self.ctx_to_blob(Size::W, ctx::LOG_SIZE as u64, size)?;
-        self.ctx_to_blob(Size::DW, ctx::LOG_BUF as u64, buf)
-    }
-
+    /// Checks the context, then stores the blob's own addresses and the context's log
+    /// settings into every attr that carries them.
     fn check_context(&mut self) -> Result<(), CompileError> {
         let checks = [
             (
@@ -239,7 +229,6 @@ impl<'a> Compiler<'a> {
             (ctx::NR_MAPS, u64::from(self.plan.nr_maps)),
             (ctx::NR_PROGS, u64::from(self.plan.nr_progs)),
         ];
-        self.e.push(&[insn::mov64_imm(Reg::R7, -EINVAL)]);
         for (off, want) in checks {
             // Every expected value is at most the 32 KiB context limit or a u32 count that
             // the context limit already bounds.
@@ -250,93 +239,186 @@ impl<'a> Compiler<'a> {
             })?;
             self.e
                 .push(&[insn::ldx_mem(Size::W, Reg::R1, Reg::R6, off)]);
-            let l = self.cleanup;
+            let l = self.einval;
             self.e.jmp_imm(JmpOp::Jne, Reg::R1, want, l);
         }
+        self.e
+            .note("step 0: blob addresses and log settings into the attrs".into());
+        self.store_pointers()?;
+        self.copy_log()
+    }
+
+    /// `*(u64 *)&blob[field] = &blob[target]` for every pointer of every attr.
+    fn store_pointers(&mut self) -> Result<(), CompileError> {
+        let Some(table) = self.l.pointer_table else {
+            for (field, target) in self.l.pointers.clone() {
+                self.e.safe_point();
+                self.e.blob_addr(Reg::R1, target);
+                self.e.store(Size::DW, field, Reg::R1);
+            }
+            return Ok(());
+        };
+        // A loop over (field, target) pairs: the verifier walks it once per entry with a
+        // known counter, and the bounds checks let it prove every access is in the blob.
+        let len = self.data_len()?;
+        let einval = self.einval;
+        self.counted_loop(self.l.pointers.len(), table, |e| {
+            e.push(&[
+                insn::ldx_mem(Size::W, Reg::R3, Reg::R2, 0),
+                insn::ldx_mem(Size::W, Reg::R4, Reg::R2, 4),
+            ]);
+            e.jmp_imm(JmpOp::Jgt, Reg::R3, len - 8, einval);
+            e.jmp_imm(JmpOp::Jgt, Reg::R4, len, einval);
+            e.push(&[
+                insn::alu64_reg(AluOp::Add, Reg::R3, BLOB),
+                insn::alu64_reg(AluOp::Add, Reg::R4, BLOB),
+                insn::stx_mem(Size::DW, Reg::R3, Reg::R4, 0),
+                insn::alu64_imm(AluOp::Add, Reg::R2, 8),
+            ]);
+        })
+    }
+
+    /// Copies `log_level`, `log_size` and `log_buf` from the context into the BTF_LOAD
+    /// attr and every PROG_LOAD attr.
+    fn copy_log(&mut self) -> Result<(), CompileError> {
+        use super::attr::{btf_load as b, prog_load as pl};
+        let (level, size, buf) = (Reg::R3, Reg::R4, Reg::R5);
+        if self.l.btf_log_attr.is_none() && self.l.prog_log_attrs.is_empty() {
+            return Ok(());
+        }
+        self.e.push(&[
+            insn::ldx_mem(Size::W, level, Reg::R6, ctx::LOG_LEVEL),
+            insn::ldx_mem(Size::W, size, Reg::R6, ctx::LOG_SIZE),
+            insn::ldx_mem(Size::DW, buf, Reg::R6, ctx::LOG_BUF),
+        ]);
+        let mut inline: Vec<(u32, [u32; 3])> = Vec::new();
+        if let Some(a) = self.l.btf_log_attr {
+            inline.push((a, [b::LOG_LEVEL, b::LOG_SIZE, b::LOG_BUF]));
+        }
+        if self.l.log_table.is_none() {
+            for &a in &self.l.prog_log_attrs {
+                inline.push((a, [pl::LOG_LEVEL, pl::LOG_SIZE, pl::LOG_BUF]));
+            }
+        }
+        for (a, [l, s, b]) in inline {
+            self.e.safe_point();
+            self.e.store(Size::W, a + l, level);
+            self.e.store(Size::W, a + s, size);
+            self.e.store(Size::DW, a + b, buf);
+        }
+        let Some(table) = self.l.log_table else {
+            return Ok(());
+        };
+        let last = self.data_len()? - pl::LOG_BUF as i32 - 8;
+        let einval = self.einval;
+        self.counted_loop(self.l.prog_log_attrs.len(), table, |e| {
+            e.push(&[insn::ldx_mem(Size::W, Reg::R0, Reg::R2, 0)]);
+            e.jmp_imm(JmpOp::Jgt, Reg::R0, last, einval);
+            e.push(&[
+                insn::alu64_reg(AluOp::Add, Reg::R0, BLOB),
+                insn::stx_mem(Size::W, Reg::R0, level, pl::LOG_LEVEL as i16),
+                insn::stx_mem(Size::W, Reg::R0, size, pl::LOG_SIZE as i16),
+                insn::stx_mem(Size::DW, Reg::R0, buf, pl::LOG_BUF as i16),
+                insn::alu64_imm(AluOp::Add, Reg::R2, 4),
+            ]);
+        })
+    }
+
+    /// `r1 = n; r2 = &blob[table]; do { body } while (--r1)`. The body reads its entry
+    /// through `r2`, advances it, and may use `r0` and `r3`-`r5`.
+    fn counted_loop(
+        &mut self,
+        n: usize,
+        table: u32,
+        body: impl FnOnce(&mut Emitter),
+    ) -> Result<(), CompileError> {
+        let n = i32::try_from(n).map_err(|_| CompileError::TooLarge {
+            what: "setup table",
+            size: n as u64,
+            limit: i32::MAX as u64,
+        })?;
+        self.e.push(&[insn::mov64_imm(Reg::R1, n)]);
+        self.e.blob_addr(Reg::R2, table);
+        let top = self.e.len();
+        body(&mut self.e);
+        self.e.push(&[insn::alu64_imm(AluOp::Add, Reg::R1, -1)]);
+        let back = top as i64 - (self.e.len() as i64 + 1);
+        let back = i16::try_from(back).map_err(|_| CompileError::JumpTooFar {
+            from: self.e.len(),
+            to: top,
+        })?;
+        self.e.push(&[insn::jmp_imm(JmpOp::Jne, Reg::R1, 0, back)]);
         Ok(())
     }
 
-    fn load_btf(&mut self) -> Result<(), CompileError> {
-        use attr::btf_load as b;
-        let btf = &self.spec.btf.0;
-        let size = u32::try_from(btf.len()).map_err(|_| too_large("BTF", btf.len()))?;
-        let btf_off = self.d.add(btf)?;
-        let mut a = Attr::with_min(b::ATTR_SIZE);
-        a.u32(b::SIZE, size);
-        let a = a.finish();
-        let attr_off = self.d.add(&a)?;
-        self.e.store_blob_ptr(attr_off + b::BTF, btf_off);
-        self.copy_log(
-            attr_off + b::LOG_LEVEL,
-            attr_off + b::LOG_SIZE,
-            attr_off + b::LOG_BUF,
-        )?;
-        self.sys_bpf(attr::BPF_BTF_LOAD, attr_off, a.len());
-        self.e
-            .store_blob(Size::W, self.slots.btf(), Reg::R7, Reg::R1);
-        Ok(())
+    /// The blob size as the bound of the setup loops' checks.
+    fn data_len(&self) -> Result<i32, CompileError> {
+        let len = self.l.data_len();
+        i32::try_from(len).map_err(|_| too_large("loader data blob", len))
     }
 
     fn finish(&mut self) -> Result<(), CompileError> {
-        // Maps and programs hold their own references to the BTF object.
-        self.close_slot(self.slots.btf());
-        for i in 0..self.plan.nr_maps {
-            self.e
-                .load_blob(Size::W, Reg::R1, self.slots.map(i as usize));
-            let off = ctx_off16(ctx::map_field(i, ctx::MAP_FD))?;
+        if self.plan.steps.contains(&Step::LoadBtf) {
+            // Maps and programs hold their own references to the BTF object.
+            self.e.load(Size::W, Reg::R1, self.l.slots.btf());
+            self.e.push(&[insn::call_helper(insn::BPF_FUNC_SYS_CLOSE)]);
+        }
+        let nm = self.plan.nr_maps;
+        let fds = (0..nm)
+            .map(|i| (self.l.slots.map(i as usize), ctx::map_field(i, ctx::MAP_FD)))
+            .chain((0..self.plan.nr_progs).map(|j| {
+                (
+                    self.l.slots.prog(j as usize),
+                    ctx::prog_field(nm, j, ctx::PROG_FD),
+                )
+            }))
+            .collect::<Vec<_>>();
+        for (slot, field) in fds {
+            self.e.safe_point();
+            self.e.load(Size::W, Reg::R1, slot);
+            let off = self.ctx_field(field)?;
             self.e
                 .push(&[insn::stx_mem(Size::W, Reg::R6, Reg::R1, off)]);
         }
-        for j in 0..self.plan.nr_progs {
-            self.e
-                .load_blob(Size::W, Reg::R1, self.slots.prog(j as usize));
-            let off = ctx_off16(ctx::prog_field(self.plan.nr_maps, j, ctx::PROG_FD))?;
-            self.e
-                .push(&[insn::stx_mem(Size::W, Reg::R6, Reg::R1, off)]);
-        }
+        // failed_step = NO_STEP and error = 0 in one store: `w1 = -1` zero-extends.
+        debug_assert_eq!(ctx::ERROR, ctx::FAILED_STEP + 4);
         self.e.push(&[
-            insn::mov64_imm(Reg::R1, -1),
-            insn::stx_mem(Size::W, Reg::R6, Reg::R1, ctx::FAILED_STEP),
+            insn::mov32_imm(Reg::R1, -1),
+            insn::stx_mem(Size::DW, Reg::R6, Reg::R1, ctx::FAILED_STEP),
             insn::mov64_imm(Reg::R0, 0),
-            insn::stx_mem(Size::W, Reg::R6, Reg::R0, ctx::ERROR),
             insn::exit(),
         ]);
         Ok(())
     }
 
-    /// Reports the step and errno, closes every fd slot, and returns the errno.
-    fn cleanup_block(&mut self) -> Result<(), CompileError> {
+    /// The shared error exit: reports step and errno, closes every fd slot, returns the
+    /// errno.
+    fn error_exit(&mut self) {
         self.e
-            .note("cleanup: report the failing step, close every fd created so far".into());
-        let l = self.cleanup;
-        self.e.bind(l);
+            .note("error exit: report the failing step, close every fd".into());
+        let (einval, cleanup) = (self.einval, self.cleanup);
+        self.e.bind(einval);
+        self.e.push(&[insn::mov64_imm(Reg::R0, -EINVAL)]);
+        self.e.bind(cleanup);
+        let slots = self.l.slots.count() as i32;
+        // From here every failing step has the same registers (counter, walker), so the
+        // verifier checks the loop once rather than once per step.
         self.e.push(&[
-            insn::stx_mem(Size::W, Reg::R6, Reg::R8, ctx::FAILED_STEP),
-            insn::stx_mem(Size::W, Reg::R6, Reg::R7, ctx::ERROR),
-            // Identical registers from every failing step let the verifier check this block
-            // once instead of once per step.
-            insn::mov64_imm(Reg::R7, 0),
-            insn::mov64_imm(Reg::R8, 0),
-        ]);
-        const CHUNK: u32 = 4096;
-        for i in 0..self.slots.count() {
-            if i % CHUNK == 0 {
-                self.e.blob_addr(Reg::R9, self.slots.slot_off(i));
-            }
-            let off = ((i % CHUNK) * 4) as i16;
-            self.e.push(&[
-                insn::ldx_mem(Size::W, Reg::R1, Reg::R9, off),
-                insn::jmp_imm(JmpOp::Jeq, Reg::R1, 0, 1),
-                insn::call_helper(insn::BPF_FUNC_SYS_CLOSE),
-            ]);
-        }
-        self.e.push(&[
+            insn::stx_mem(Size::W, Reg::R6, Reg::R7, ctx::FAILED_STEP),
+            insn::stx_mem(Size::W, Reg::R6, Reg::R0, ctx::ERROR),
+            insn::mov64_imm(Reg::R7, slots),
+            insn::mov64_reg(AUX, BLOB),
+            insn::ldx_mem(Size::W, Reg::R1, AUX, 0),
+            insn::jmp_imm(JmpOp::Jeq, Reg::R1, 0, 1),
+            insn::call_helper(insn::BPF_FUNC_SYS_CLOSE),
+            insn::alu64_imm(AluOp::Add, AUX, 4),
+            insn::alu64_imm(AluOp::Add, Reg::R7, -1),
+            insn::jmp_imm(JmpOp::Jne, Reg::R7, 0, -6),
             insn::ldx_mem(Size::W, Reg::R0, Reg::R6, ctx::ERROR),
             insn::alu64_imm(AluOp::Lsh, Reg::R0, 32),
             insn::alu64_imm(AluOp::Arsh, Reg::R0, 32),
             insn::exit(),
         ]);
-        Ok(())
     }
 }
 

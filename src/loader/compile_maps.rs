@@ -1,142 +1,139 @@
-//! Map steps: `BPF_MAP_CREATE` with the context's knobs, global data, freezing and static
-//! slots of maps of maps and program arrays.
+//! Map steps: `BPF_MAP_CREATE` with the context's knobs, global data, and static slots of
+//! maps of maps and program arrays.
 
 use super::attr::{self, map_create, map_elem, Attr};
-use super::compile::{ctx_off16, too_large, Compiler, EINVAL};
+use super::compile::{too_large, Compiler};
 use super::ctx;
 use super::error::CompileError;
 use super::insn::{self, JmpOp, Reg, Size};
-use crate::ir::{MapSpec, SlotTarget};
+use crate::ir::{MapSpec, Pinning, SlotTarget};
 use crate::uapi::MapType;
 
+/// The `BPF_MAP_CREATE` attr image of `m`, and whether it names the object's BTF.
+pub(super) fn map_attr(m: &MapSpec, with_btf: bool) -> Result<(Vec<u8>, bool), CompileError> {
+    check_map(m)?;
+    let use_btf = (m.btf_key_type_id != 0 || m.btf_value_type_id != 0) && with_btf;
+    let mut a = Attr::default();
+    a.u32(0, m.map_type.raw())
+        .u32(4, m.key_size)
+        .u32(map_create::VALUE_SIZE, m.value_size)
+        .u32(map_create::MAX_ENTRIES, m.max_entries)
+        .u32(16, m.flags)
+        .u32(24, m.numa_node)
+        .bytes_at(28, &attr::object_name(&m.kernel_name))
+        .u64(64, m.map_extra);
+    a.runtime_field(map_create::MAX_ENTRIES, 4);
+    if use_btf {
+        a.runtime_field(map_create::BTF_FD, 4)
+            .u32(52, m.btf_key_type_id)
+            .u32(56, m.btf_value_type_id);
+    }
+    if m.inner.is_some() {
+        a.runtime_field(map_create::INNER_MAP_FD, 4);
+    }
+    Ok((a.finish(), use_btf))
+}
+
 impl Compiler<'_> {
-    /// `BPF_MAP_CREATE` of `m`; `index` is `None` for an inner prototype.
-    pub(super) fn create_map(
+    /// The prototype of map `outer`'s inner maps: its fd goes to its slot and to the outer
+    /// map's attr.
+    pub(super) fn create_inner_map(
         &mut self,
-        m: &MapSpec,
-        index: Option<usize>,
-    ) -> Result<(), CompileError> {
-        check_map(m)?;
-        let use_btf =
-            (m.btf_key_type_id != 0 || m.btf_value_type_id != 0) && !self.spec.btf.0.is_empty();
-        let mut a = Attr::default();
-        a.u32(0, m.map_type.raw())
-            .u32(4, m.key_size)
-            .u32(map_create::VALUE_SIZE, m.value_size)
-            .u32(map_create::MAX_ENTRIES, m.max_entries)
-            .u32(16, m.flags)
-            .u32(24, m.numa_node)
-            .bytes_at(28, &attr::object_name(&m.kernel_name))
-            .u64(64, m.map_extra);
-        a.runtime_field(map_create::MAX_ENTRIES, 4);
-        if use_btf {
-            a.runtime_field(map_create::BTF_FD, 4)
-                .u32(52, m.btf_key_type_id)
-                .u32(56, m.btf_value_type_id);
-        }
-        if m.inner.is_some() {
-            a.runtime_field(map_create::INNER_MAP_FD, 4);
-        }
-        let a = a.finish();
-        let attr_off = self.d.add(&a)?;
-        if let Some(i) = index {
-            self.map_knobs(m, i as u32, attr_off)?;
-        }
-        if use_btf {
-            self.blob_to_blob32(self.slots.btf(), attr_off + map_create::BTF_FD);
-        }
-        if m.inner.is_some() {
-            self.blob_to_blob32(self.slots.inner(), attr_off + map_create::INNER_MAP_FD);
-        }
-        self.sys_bpf(attr::BPF_MAP_CREATE, attr_off, a.len());
-        let slot = match index {
-            Some(i) => self.slots.map(i),
-            None => self.slots.inner(),
-        };
-        self.e.store_blob(Size::W, slot, Reg::R7, Reg::R1);
-        if index.is_some() && m.inner.is_some() {
-            // The outer map keeps its own copy of the prototype's metadata.
-            self.close_slot(self.slots.inner());
-        }
-        Ok(())
-    }
-
-    /// Applies the context's `max_entries` and `value_size` to a `BPF_MAP_CREATE` attr.
-    fn map_knobs(&mut self, m: &MapSpec, i: u32, attr_off: u32) -> Result<(), CompileError> {
-        let skip = self.e.label();
-        self.e.push(&[insn::ldx_mem(
-            Size::W,
-            Reg::R1,
-            Reg::R6,
-            ctx_off16(ctx::map_field(i, ctx::MAP_MAX_ENTRIES))?,
-        )]);
-        self.e.jmp_imm(JmpOp::Jeq, Reg::R1, 0, skip);
-        self.e.store_blob(
-            Size::W,
-            attr_off + map_create::MAX_ENTRIES,
-            Reg::R1,
-            Reg::R2,
-        );
-        self.e.bind(skip);
-        let skip = self.e.label();
-        self.e.push(&[insn::ldx_mem(
-            Size::W,
-            Reg::R1,
-            Reg::R6,
-            ctx_off16(ctx::map_field(i, ctx::MAP_VALUE_SIZE))?,
-        )]);
-        self.e.jmp_imm(JmpOp::Jeq, Reg::R1, 0, skip);
-        if m.data.is_some() {
-            // The initial image in the blob has the compiled size; a different size would make
-            // MAP_UPDATE_ELEM read past it.
-            self.e
-                .jmp_imm(JmpOp::Jeq, Reg::R1, m.value_size as i32, skip);
-            self.e.push(&[insn::mov64_imm(Reg::R7, -EINVAL)]);
-            let l = self.cleanup;
-            self.e.ja(l);
-        } else {
-            self.e
-                .store_blob(Size::W, attr_off + map_create::VALUE_SIZE, Reg::R1, Reg::R2);
-        }
-        self.e.bind(skip);
-        Ok(())
-    }
-
-    pub(super) fn update_elem(&mut self, map: usize) -> Result<(), CompileError> {
-        let m = &self.spec.maps[map];
-        let image = m
-            .data
-            .as_ref()
-            .map(|d| d.initial.0.clone())
-            .unwrap_or_default();
-        let value_off = self.d.add(&image)?;
-        self.copy_initial_value(map as u32, value_off, image.len())?;
-        let key_off = self.d.add(&0u32.to_le_bytes())?;
-        self.map_update(self.slots.map(map), key_off, value_off)
-    }
-
-    /// Overwrites the blob's image of a global-data map with the bytes at the context's
-    /// `initial_value`, when it is set.
-    fn copy_initial_value(
-        &mut self,
-        i: u32,
-        value_off: u32,
+        outer: usize,
+        attr: u32,
         len: usize,
     ) -> Result<(), CompileError> {
-        let len = i32::try_from(len).map_err(|_| too_large("global data image", len))?;
+        self.sys_bpf(attr::BPF_MAP_CREATE, attr, len);
+        self.check();
+        self.e.store(Size::W, self.l.slots.inner(), Reg::R0);
+        let user = self.l.inner_fd_user.get(&outer).copied();
+        let user = user.ok_or_else(|| CompileError::BadMap {
+            map: self.spec.maps[outer].name.clone(),
+            reason: "inner prototype without its outer map".into(),
+        })?;
+        self.e.store(Size::W, user, Reg::R0);
+        Ok(())
+    }
+
+    /// `BPF_MAP_CREATE` of map `i` with the context's knobs; the fd goes to its slot and to
+    /// every attr that names the map.
+    pub(super) fn create_map(
+        &mut self,
+        i: usize,
+        attr: u32,
+        len: usize,
+    ) -> Result<(), CompileError> {
+        self.map_knobs(i, attr)?;
+        self.sys_bpf(attr::BPF_MAP_CREATE, attr, len);
+        self.check();
+        self.e.store(Size::W, self.l.slots.map(i), Reg::R0);
+        for at in self.l.map_fd_users[i].clone() {
+            self.e.safe_point();
+            self.e.store(Size::W, at, Reg::R0);
+        }
+        if self.spec.maps[i].inner.is_some() {
+            // The outer map keeps its own copy of the prototype's metadata; the prototype
+            // was just created, so its slot holds an fd.
+            let inner = self.l.slots.inner();
+            self.e.load(Size::W, Reg::R1, inner);
+            self.e.push(&[insn::call_helper(insn::BPF_FUNC_SYS_CLOSE)]);
+            self.e.store_imm(Size::W, inner, 0);
+        }
+        Ok(())
+    }
+
+    /// Applies the context's `max_entries` and `value_size` (when not 0) to the attr.
+    fn map_knobs(&mut self, i: usize, attr: u32) -> Result<(), CompileError> {
+        let m = &self.spec.maps[i];
+        let (data_size, i) = (m.data.as_ref().map(|_| m.value_size), i as u32);
+        let max = self.ctx_field(ctx::map_field(i, ctx::MAP_MAX_ENTRIES))?;
+        let value = self.ctx_field(ctx::map_field(i, ctx::MAP_VALUE_SIZE))?;
+        let skip = self.e.label();
+        self.e
+            .push(&[insn::ldx_mem(Size::W, Reg::R1, Reg::R6, max)]);
+        self.e.jmp_imm(JmpOp::Jeq, Reg::R1, 0, skip);
+        self.e
+            .store(Size::W, attr + map_create::MAX_ENTRIES, Reg::R1);
+        self.e.bind(skip);
+        let skip = self.e.label();
+        self.e
+            .push(&[insn::ldx_mem(Size::W, Reg::R1, Reg::R6, value)]);
+        self.e.jmp_imm(JmpOp::Jeq, Reg::R1, 0, skip);
+        match data_size {
+            // The initial image in the blob has the compiled size; a different size would
+            // make MAP_UPDATE_ELEM read past it.
+            Some(size) => {
+                let l = self.einval;
+                self.e.jmp_imm(JmpOp::Jne, Reg::R1, size as i32, l);
+            }
+            None => self
+                .e
+                .store(Size::W, attr + map_create::VALUE_SIZE, Reg::R1),
+        }
+        self.e.bind(skip);
+        Ok(())
+    }
+
+    /// Global data: the context's `initial_value` (when set) over the blob's image, then
+    /// `BPF_MAP_UPDATE_ELEM` of key 0.
+    pub(super) fn update_elem(
+        &mut self,
+        map: usize,
+        attr: u32,
+        image: u32,
+        len: usize,
+    ) -> Result<(), CompileError> {
+        let size = i32::try_from(len).map_err(|_| too_large("global data image", len))?;
+        let init = self.ctx_field(ctx::map_field(map as u32, ctx::MAP_INITIAL_VALUE))?;
         let (done, kernel, copied) = (self.e.label(), self.e.label(), self.e.label());
-        self.e.push(&[
-            insn::ldx_mem(Size::W, Reg::R4, Reg::R6, ctx::FLAGS),
-            insn::ldx_mem(
-                Size::DW,
-                Reg::R3,
-                Reg::R6,
-                ctx_off16(ctx::map_field(i, ctx::MAP_INITIAL_VALUE))?,
-            ),
-        ]);
+        self.e
+            .push(&[insn::ldx_mem(Size::DW, Reg::R3, Reg::R6, init)]);
         self.e.jmp_imm(JmpOp::Jeq, Reg::R3, 0, done);
-        self.e.blob_addr(Reg::R1, value_off);
-        self.e.push(&[insn::mov64_imm(Reg::R2, len)]);
+        self.e.blob_addr(Reg::R1, image);
+        self.e.push(&[
+            insn::mov64_imm(Reg::R2, size),
+            insn::ldx_mem(Size::W, Reg::R4, Reg::R6, ctx::FLAGS),
+        ]);
         self.e
             .jmp_imm(JmpOp::Jset, Reg::R4, ctx::FLAG_KERNEL as i32, kernel);
         self.e
@@ -146,72 +143,46 @@ impl Compiler<'_> {
         self.e
             .push(&[insn::call_helper(insn::BPF_FUNC_PROBE_READ_KERNEL)]);
         self.e.bind(copied);
-        self.e.push(&[insn::mov64_reg(Reg::R7, Reg::R0)]);
-        self.check_r7();
+        self.check();
         self.e.bind(done);
-        Ok(())
-    }
-
-    /// `BPF_MAP_UPDATE_ELEM` with the map fd, key and value all in the blob.
-    fn map_update(
-        &mut self,
-        map_slot: u32,
-        key_off: u32,
-        value_off: u32,
-    ) -> Result<(), CompileError> {
-        let attr_off = self.d.zeros(map_elem::UPDATE_SIZE as usize)?;
-        self.blob_to_blob32(map_slot, attr_off + map_elem::MAP_FD);
-        self.e.store_blob_ptr(attr_off + map_elem::KEY, key_off);
-        self.e.store_blob_ptr(attr_off + map_elem::VALUE, value_off);
         self.sys_bpf(
             attr::BPF_MAP_UPDATE_ELEM,
-            attr_off,
+            attr,
             map_elem::UPDATE_SIZE as usize,
         );
+        self.check();
         Ok(())
     }
 
-    pub(super) fn freeze(&mut self, map: usize) -> Result<(), CompileError> {
-        let attr_off = self.d.zeros(map_elem::FREEZE_SIZE as usize)?;
-        self.blob_to_blob32(self.slots.map(map), attr_off + map_elem::MAP_FD);
-        self.sys_bpf(
-            attr::BPF_MAP_FREEZE,
-            attr_off,
-            map_elem::FREEZE_SIZE as usize,
-        );
-        Ok(())
-    }
-
-    pub(super) fn fill_slot(
-        &mut self,
-        outer: usize,
-        index: u32,
-        target: SlotTarget,
-    ) -> Result<(), CompileError> {
-        let key_off = self.d.add(&index.to_le_bytes())?;
+    /// One static slot; a program left out by `autoload = 0` has no fd to put in it.
+    pub(super) fn fill_slot(&mut self, target: SlotTarget, attr: u32, len: usize) {
         let skip = self.e.label();
-        let value_slot = match target {
-            SlotTarget::Map(t) => self.slots.map(t),
-            SlotTarget::Program(p) => {
-                // A program left out by `autoload = 0` has no fd to put in the slot.
-                let slot = self.slots.prog(p);
-                self.e.load_blob(Size::W, Reg::R1, slot);
-                self.e.jmp_imm(JmpOp::Jeq, Reg::R1, 0, skip);
-                slot
-            }
-        };
-        self.map_update(self.slots.map(outer), key_off, value_slot)?;
+        if let SlotTarget::Program(p) = target {
+            self.e.load(Size::W, Reg::R1, self.l.slots.prog(p));
+            self.e.jmp_imm(JmpOp::Jeq, Reg::R1, 0, skip);
+        }
+        self.sys_bpf(attr::BPF_MAP_UPDATE_ELEM, attr, len);
+        self.check();
         self.e.bind(skip);
-        Ok(())
     }
 }
 
-/// Rejects map definitions the loader cannot create.
+/// Rejects map definitions the loader cannot create as the object asks.
 fn check_map(m: &MapSpec) -> Result<(), CompileError> {
     let unsupported = |reason: &str| CompileError::Unsupported {
         what: format!("map {}", m.name),
         reason: reason.into(),
     };
+    if m.pinning == Pinning::ByName {
+        // Reusing a pinned map needs BPF_OBJ_GET, which bpf_sys_bpf does not offer to the
+        // loader program; creating a fresh map instead would silently stop sharing it.
+        return Err(unsupported(
+            "it asks for pinning (LIBBPF_PIN_BY_NAME), which a light skeleton cannot do: \
+             the loader cannot open or pin paths in bpffs. Remove `__uint(pinning, \
+             LIBBPF_PIN_BY_NAME)` from the map definition and pin the map from the \
+             application after load (BPF_OBJ_PIN of its fd), or load this object with libbpf",
+        ));
+    }
     match m.map_type {
         MapType::StructOps => Err(unsupported(
             "struct_ops maps need their value type resolved against kernel BTF",

@@ -198,6 +198,11 @@ pub fn mov64_imm(dst: Reg, imm: i32) -> Insn {
     alu64_imm(AluOp::Mov, dst, imm)
 }
 
+/// `wdst = imm`: a 32-bit move, which zero-extends into the upper half.
+pub fn mov32_imm(dst: Reg, imm: i32) -> Insn {
+    encode(BPF_ALU | AluOp::Mov as u8 | BPF_K, dst as u8, 0, 0, imm)
+}
+
 /// `dst = src` (64-bit).
 pub fn mov64_reg(dst: Reg, src: Reg) -> Insn {
     alu64_reg(AluOp::Mov, dst, src)
@@ -304,6 +309,7 @@ mod tests {
         check(&[mov64_imm(R3, 0)], "b7 03 00 00 00 00 00 00"); // r3 = 0
         check(&[mov64_imm(R9, -7)], "b7 09 00 00 f9 ff ff ff"); // r9 = -7
         check(&[mov64_reg(R6, R1)], "bf 16 00 00 00 00 00 00"); // r6 = r1
+        check(&[mov32_imm(R1, -1)], "b4 01 00 00 ff ff ff ff"); // w1 = -1
         check(&[mov64_reg(R1, R10)], "bf a1 00 00 00 00 00 00"); // r1 = r10
         check(
             &[alu64_imm(AluOp::Add, R1, -136)],

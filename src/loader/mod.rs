@@ -12,7 +12,9 @@ mod emit;
 pub mod error;
 mod helpers;
 pub mod insn;
+mod layout;
 pub mod plan;
+mod prog_data;
 mod slots;
 
 pub use compile::{compile, Blob};
@@ -21,3 +23,5 @@ pub use plan::LoaderPlan;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_long;

@@ -6,7 +6,7 @@ use super::{compile, CompileError, LoaderPlan};
 use crate::ir::*;
 use crate::uapi::{AttachType, MapType, ProgType};
 
-fn map(name: &str, map_type: MapType) -> MapSpec {
+pub(super) fn map(name: &str, map_type: MapType) -> MapSpec {
     MapSpec {
         name: name.into(),
         kernel_name: name.into(),
@@ -28,7 +28,7 @@ fn map(name: &str, map_type: MapType) -> MapSpec {
     }
 }
 
-fn prog(name: &str, insns: Vec<Insn>, relocations: Vec<Relocation>) -> ProgramSpec {
+pub(super) fn prog(name: &str, insns: Vec<Insn>, relocations: Vec<Relocation>) -> ProgramSpec {
     ProgramSpec {
         name: name.into(),
         section: "tp/x".into(),
@@ -52,7 +52,7 @@ fn ld(src: u8) -> Vec<Insn> {
 
 /// Two maps of maps, a program array, global data, a kfunc, both ksym kinds and an
 /// attach target.
-fn object() -> ObjectSpec {
+pub(super) fn object() -> ObjectSpec {
     let mut rodata = map(".rodata", MapType::Array);
     rodata.max_entries = 1;
     rodata.data = Some(GlobalData {
@@ -292,6 +292,16 @@ fn errors_not_panics() {
         compile(&spec),
         Err(CompileError::Unsupported { .. })
     ));
+
+    let mut spec = object();
+    spec.maps[0].pinning = Pinning::ByName;
+    let err = compile(&spec).unwrap_err().to_string();
+    assert!(
+        err.starts_with("map h is not supported by the loader")
+            && err.contains("LIBBPF_PIN_BY_NAME")
+            && err.contains("after load"),
+        "{err}"
+    );
 
     let mut spec = object();
     spec.maps[1].init_slots[0].target = SlotTarget::Map(50);

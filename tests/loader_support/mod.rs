@@ -1,0 +1,289 @@
+//! What the kernel tests of the loader share: the runtime's five syscalls written out with
+//! raw `bpf()` calls, the context a skeleton fills at open time, and checks of what the
+//! kernel holds afterwards. Needs root (CAP_BPF and CAP_PERFMON).
+
+#![allow(dead_code)]
+
+use skelgen::ir::{MapSpec, ObjectSpec};
+use skelgen::loader::{ctx, Blob};
+use skelgen::uapi::MapType;
+use std::sync::Mutex;
+
+/// Kernel tests count the process's open fds, so they run one at a time.
+pub static KERNEL: Mutex<()> = Mutex::new(());
+
+pub const BPF_MAP_CREATE: u32 = 0;
+pub const BPF_MAP_LOOKUP_ELEM: u32 = 1;
+pub const BPF_MAP_UPDATE_ELEM: u32 = 2;
+pub const BPF_PROG_LOAD: u32 = 5;
+pub const BPF_PROG_TEST_RUN: u32 = 10;
+pub const BPF_PROG_GET_NEXT_ID: u32 = 11;
+pub const BPF_PROG_GET_FD_BY_ID: u32 = 13;
+pub const BPF_OBJ_GET_INFO_BY_FD: u32 = 15;
+pub const BPF_MAP_FREEZE: u32 = 22;
+
+/// Whether the test runs as root; says why it skips otherwise.
+pub fn root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    let euid = unsafe { libc::geteuid() };
+    if euid != 0 {
+        eprintln!("skipping: loading BPF programs needs root (euid {euid})");
+    }
+    euid == 0
+}
+
+/// `bpf(cmd, attr, sizeof attr)`: the result, or the errno.
+pub fn bpf(cmd: u32, attr: &mut [u8]) -> Result<i64, i32> {
+    // SAFETY: attr is a live, writable buffer of the length passed; every pointer inside it
+    // was taken from a buffer the caller keeps alive for the call.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_bpf,
+            cmd as libc::c_long,
+            attr.as_mut_ptr(),
+            attr.len(),
+        )
+    };
+    if r < 0 {
+        Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
+    } else {
+        Ok(r)
+    }
+}
+
+pub fn put32(b: &mut [u8], off: usize, v: u32) {
+    b[off..off + 4].copy_from_slice(&v.to_le_bytes());
+}
+pub fn put64(b: &mut [u8], off: usize, v: u64) {
+    b[off..off + 8].copy_from_slice(&v.to_le_bytes());
+}
+pub fn get32(b: &[u8], off: usize) -> u32 {
+    u32::from_le_bytes(b[off..off + 4].try_into().unwrap())
+}
+
+pub fn close(fd: i32) {
+    // SAFETY: closing an fd this test owns.
+    unsafe { libc::close(fd) };
+}
+
+pub fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+/// The number of possible CPUs, as the runtimes read it.
+pub fn possible_cpus() -> u32 {
+    let text = std::fs::read_to_string("/sys/devices/system/cpu/possible").unwrap();
+    text.trim()
+        .split(',')
+        .map(|r| match r.split_once('-') {
+            Some((a, b)) => b.parse::<u32>().unwrap() - a.parse::<u32>().unwrap() + 1,
+            None => 1,
+        })
+        .sum()
+}
+
+pub fn example_path(name: &str) -> String {
+    format!("{}/examples/bpf/{name}.bpf.o", env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn spec(name: &str) -> ObjectSpec {
+    let data = std::fs::read(example_path(name)).unwrap();
+    skelgen::parse_object(&data, name).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// A context with the defaults a skeleton fills at open time.
+pub fn default_ctx(spec: &ObjectSpec, blob: &Blob) -> Vec<u8> {
+    let (nm, np) = (blob.plan.nr_maps, blob.plan.nr_progs);
+    let mut c = vec![0u8; blob.ctx_size as usize];
+    put32(&mut c, ctx::SZ as usize, blob.ctx_size);
+    put32(&mut c, ctx::ABI_VERSION as usize, blob.plan.abi_version);
+    put32(&mut c, ctx::NR_MAPS as usize, nm);
+    put32(&mut c, ctx::NR_PROGS as usize, np);
+    for (i, m) in spec.maps.iter().enumerate() {
+        if m.map_type == MapType::PerfEventArray && m.max_entries == 0 {
+            put32(
+                &mut c,
+                ctx::map_field(i as u32, ctx::MAP_MAX_ENTRIES) as usize,
+                possible_cpus(),
+            );
+        }
+    }
+    for (j, p) in spec.programs.iter().enumerate() {
+        put32(
+            &mut c,
+            ctx::prog_field(nm, j as u32, ctx::PROG_AUTOLOAD) as usize,
+            p.autoload as u32,
+        );
+    }
+    c
+}
+
+/// Points the context's log at `log` with level 1.
+pub fn set_log(c: &mut [u8], log: &mut [u8]) {
+    put32(c, ctx::LOG_LEVEL as usize, 1);
+    put32(c, ctx::LOG_SIZE as usize, log.len() as u32);
+    put64(c, ctx::LOG_BUF as usize, log.as_mut_ptr() as u64);
+}
+
+/// The NUL-terminated text at the start of `log`.
+pub fn log_text(log: &[u8]) -> String {
+    let end = log.iter().position(|b| *b == 0).unwrap_or(log.len());
+    String::from_utf8_lossy(&log[..end]).into_owned()
+}
+
+fn attr_with(fields: &[(usize, u32)], len: usize) -> Vec<u8> {
+    let mut a = vec![0u8; len];
+    for &(off, v) in fields {
+        put32(&mut a, off, v);
+    }
+    a
+}
+
+/// The runtime's five syscalls. Returns the loader's return value.
+pub fn run_loader(blob: &Blob, ctx_buf: &mut [u8]) -> i32 {
+    let mut a = attr_with(&[(0, 2), (4, 4), (8, blob.data.len() as u32), (12, 1)], 48);
+    a[28..40].copy_from_slice(b"__loader.map");
+    let map_fd = bpf(BPF_MAP_CREATE, &mut a).expect("create loader map") as i32;
+
+    let key = 0u32.to_le_bytes();
+    let mut a = attr_with(&[(0, map_fd as u32)], 32);
+    put64(&mut a, 8, key.as_ptr() as u64);
+    put64(&mut a, 16, blob.data.as_ptr() as u64);
+    bpf(BPF_MAP_UPDATE_ELEM, &mut a).expect("write the blob");
+    let mut a = attr_with(&[(0, map_fd as u32)], 4);
+    bpf(BPF_MAP_FREEZE, &mut a).expect("freeze the blob");
+
+    let fd_array = [map_fd];
+    let prog_fd = load_loader(blob, &fd_array, None).unwrap_or_else(|e| {
+        // Again with a log, only to say why: a log too small for a long loader would
+        // itself fail the load with ENOSPC.
+        let mut log = vec![0u8; 64 << 20];
+        let _ = load_loader(blob, &fd_array, Some(&mut log));
+        let text = log_text(&log);
+        let tail: Vec<&str> = text.lines().rev().take(40).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        panic!(
+            "loader refused by the verifier (errno {e}):\n{}\n\n{}",
+            tail.join("\n"),
+            blob.listing()
+        );
+    });
+
+    let mut a = attr_with(&[(0, prog_fd as u32), (40, ctx_buf.len() as u32)], 80);
+    put64(&mut a, 48, ctx_buf.as_mut_ptr() as u64);
+    bpf(BPF_PROG_TEST_RUN, &mut a).expect("run the loader");
+    close(prog_fd);
+    close(map_fd);
+    get32(&a, 4) as i32
+}
+
+/// `BPF_PROG_LOAD` of the loader program, with the verifier's log in `log` if given.
+fn load_loader(blob: &Blob, fd_array: &[i32; 1], log: Option<&mut Vec<u8>>) -> Result<i32, i32> {
+    let license = c"Dual BSD/GPL";
+    let mut a = attr_with(
+        &[
+            (0, 31), // BPF_PROG_TYPE_SYSCALL
+            (4, blob.insn_count() as u32),
+            (44, skelgen::loader::compile::LOADER_PROG_FLAGS),
+        ],
+        128,
+    );
+    put64(&mut a, 8, blob.insns.as_ptr() as u64);
+    put64(&mut a, 16, license.as_ptr() as u64);
+    if let Some(log) = log {
+        put32(&mut a, 24, 1);
+        put32(&mut a, 28, log.len() as u32);
+        put64(&mut a, 32, log.as_mut_ptr() as u64);
+    }
+    a[48..61].copy_from_slice(b"__loader.prog");
+    put64(&mut a, 120, fd_array.as_ptr() as u64);
+    bpf(BPF_PROG_LOAD, &mut a).map(|fd| fd as i32)
+}
+
+/// `bpf_prog_info` / `bpf_map_info` of `fd` (the first 256 bytes).
+pub fn info(fd: i32) -> Vec<u8> {
+    let mut buf = vec![0u8; 256];
+    let mut a = attr_with(&[(0, fd as u32), (4, buf.len() as u32)], 16);
+    put64(&mut a, 8, buf.as_mut_ptr() as u64);
+    bpf(BPF_OBJ_GET_INFO_BY_FD, &mut a).unwrap_or_else(|e| panic!("info of fd {fd}: errno {e}"));
+    buf
+}
+
+/// The names of every program the kernel holds.
+pub fn kernel_prog_names() -> Vec<String> {
+    let mut names = Vec::new();
+    let mut id = 0u32;
+    loop {
+        let mut a = attr_with(&[(0, id)], 12);
+        match bpf(BPF_PROG_GET_NEXT_ID, &mut a) {
+            Ok(_) => id = get32(&a, 4),
+            Err(_) => break,
+        }
+        let mut a = attr_with(&[(0, id)], 12);
+        let Ok(fd) = bpf(BPF_PROG_GET_FD_BY_ID, &mut a) else {
+            continue; // gone in between
+        };
+        let i = info(fd as i32);
+        close(fd as i32);
+        let name = &i[64..80];
+        let end = name.iter().position(|b| *b == 0).unwrap_or(16);
+        names.push(String::from_utf8_lossy(&name[..end]).into_owned());
+    }
+    names
+}
+
+pub fn check_map(m: &MapSpec, fd: i32) {
+    let i = info(fd);
+    assert_eq!(get32(&i, 0), m.map_type.raw(), "{}: type", m.name);
+    assert_eq!(get32(&i, 8), m.key_size, "{}: key_size", m.name);
+    assert_eq!(get32(&i, 12), m.value_size, "{}: value_size", m.name);
+    let want = if m.map_type == MapType::PerfEventArray && m.max_entries == 0 {
+        possible_cpus()
+    } else {
+        m.max_entries
+    };
+    assert_eq!(get32(&i, 16), want, "{}: max_entries", m.name);
+}
+
+pub fn map_fd(blob: &Blob, c: &[u8], i: usize) -> i32 {
+    let _ = blob;
+    get32(c, ctx::map_field(i as u32, ctx::MAP_FD) as usize) as i32
+}
+
+pub fn prog_fd(blob: &Blob, c: &[u8], j: usize) -> i32 {
+    get32(
+        c,
+        ctx::prog_field(blob.plan.nr_maps, j as u32, ctx::PROG_FD) as usize,
+    ) as i32
+}
+
+/// Checks and closes every fd the loader handed back; returns the number of programs loaded.
+pub fn check_and_close(spec: &ObjectSpec, blob: &Blob, c: &[u8]) -> usize {
+    for (i, m) in spec.maps.iter().enumerate() {
+        let fd = map_fd(blob, c, i);
+        assert!(fd > 0, "{}: map {} has no fd", spec.name, m.name);
+        check_map(m, fd);
+        close(fd);
+    }
+    let mut loaded = 0;
+    for (j, p) in spec.programs.iter().enumerate() {
+        let fd = prog_fd(blob, c, j);
+        if fd == 0 {
+            continue;
+        }
+        let i = info(fd);
+        assert_eq!(get32(&i, 0), p.prog_type.raw(), "{}: type", p.name);
+        assert!(get32(&i, 20) / 8 > 0, "{}: no xlated instructions", p.name);
+        loaded += 1;
+        close(fd);
+    }
+    loaded
+}
+
+/// `(failed_step, error)` from the context.
+pub fn step_of(c: &[u8]) -> (u32, i32) {
+    (
+        get32(c, ctx::FAILED_STEP as usize),
+        get32(c, ctx::ERROR as usize) as i32,
+    )
+}
