@@ -61,6 +61,65 @@ pub const MACROS: &[&str] = &[
     "BPF_OBJ_NAME_LEN",
 ];
 
+/// Struct tags of the kernel headers the skeleton includes that are plausible object
+/// names: the skeleton's `struct NAME` would redefine them. `tests/kernel_skeleton.rs`
+/// checks with kbuild that each one is a complete type there.
+pub const KERNEL_STRUCTS: &[&str] = &[
+    "net",
+    "sock",
+    "socket",
+    "file",
+    "inode",
+    "dentry",
+    "path",
+    "task_struct",
+    "cred",
+    "module",
+    "device",
+    "page",
+    "cgroup",
+    "bpf_map",
+    "bpf_prog",
+    "bpf_link",
+    "bpf_array",
+    "bpf_insn",
+    "sk_buff",
+    "seq_file",
+    "mm_struct",
+    "vm_area_struct",
+    "kobject",
+    "work_struct",
+    "timer_list",
+    "list_head",
+    "mutex",
+    "completion",
+    "xdp_buff",
+    "xdp_md",
+    "fdtable",
+    "files_struct",
+    "super_block",
+];
+
+/// The object's identifier in the kernel header: the C rules, and not the tag of a kernel
+/// struct (the skeleton is `struct NAME`).
+///
+/// # Errors
+/// When the name cannot be used.
+pub fn object_ident(name: &str) -> Result<String, BackendError> {
+    let ident = Dialect::Kernel.object_ident(name)?;
+    if KERNEL_STRUCTS.contains(&name) {
+        return Err(BackendError::InvalidName {
+            what: "object".into(),
+            name: name.to_string(),
+            reason: format!(
+                "struct {name} is a type of the kernel headers the skeleton includes, and the \
+                 skeleton is struct {name}; choose another name with --name"
+            ),
+        });
+    }
+    Ok(ident)
+}
+
 /// Whether `name` is a macro in a kernel module: one of [`MACROS`], or a configuration
 /// option (`CONFIG_*`, which kbuild defines for every option set, and `.kconfig` externs
 /// are named after).
@@ -143,6 +202,22 @@ mod tests {
                 Dialect::User.ident("map", word).unwrap()
             );
         }
+    }
+
+    #[test]
+    fn kernel_struct_tags_are_refused_as_object_names() {
+        for &tag in KERNEL_STRUCTS {
+            let err = object_ident(tag).unwrap_err().to_string();
+            assert!(
+                err.contains("--name") && err.contains(&format!("struct {tag}")),
+                "{err}"
+            );
+            assert!(
+                Dialect::Kernel.object_ident(tag).is_ok(),
+                "{tag} is a C keyword"
+            );
+        }
+        assert_eq!(object_ident("iterators").unwrap(), "iterators");
     }
 
     #[test]

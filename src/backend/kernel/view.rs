@@ -72,6 +72,7 @@ pub struct KernProgView {
 
 /// Builds the kernel view of `spec` and its compiled loader.
 pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<KernView, BackendError> {
+    names::object_ident(&spec.name)?;
     let base = cview::build_in(spec, blob, Dialect::Kernel)?;
     let progs: Vec<KernProgView> = spec
         .programs
