@@ -10,7 +10,10 @@
  *    tracepoint program stays loaded and unattached.
  *  - net.bpf.o, as "netskel" (struct net is the kernel's): the XDP program
  *    attached to interface `ifindex` (default 1, lo); ethertype_counts gets
- *    max_entries 128; tcx (Linux 6.6) is not loaded.
+ *    max_entries 128 and value_size 16; tcx (Linux 6.6) is not loaded.
+ *  - ksyms.bpf.o: loaded for its .kconfig values (from the configuration the
+ *    module is built for) and its typeless ksym; the 6.4 kfuncs are not
+ *    loaded, and its tracepoint programs stay unattached.
  *
  * The module keeps the fds of insmod (no __close_fds): the skeletons' own
  * references keep everything alive after insmod exits, and __destroy in
@@ -26,24 +29,36 @@
 #include "probes.kern.lskel.h"
 #include "subprogs.kern.lskel.h"
 #include "netskel.kern.lskel.h"
+#include "ksyms.kern.lskel.h"
 
 static DEFINE_MUTEX(skel_lock);
 static struct probes *probes;
 static struct subprogs *subprogs;
 static struct netskel *net;
+static struct ksyms *ksyms;
 
 static int ifindex = 1;
 module_param(ifindex, int, 0444);
 MODULE_PARM_DESC(ifindex, "network interface the XDP program is attached to");
 
-enum counter { FENTRY, FEXIT, FMOD_RET, LSM, GETUID };
+enum counter {
+	FENTRY,
+	FEXIT,
+	FMOD_RET,
+	LSM,
+	GETUID,
+	KCONFIG_HZ,
+	KCONFIG_VERSION,
+	KCONFIG_BPF_SYSCALL,
+	KCONFIG_ABSENT,
+};
 
 static int get_counter(char *buf, const struct kernel_param *kp)
 {
 	u64 value = 0;
 
 	mutex_lock(&skel_lock);
-	if (probes && subprogs) {
+	if (probes && subprogs && ksyms) {
 		switch ((enum counter)(unsigned long)kp->arg) {
 		case FENTRY:
 			value = READ_ONCE(probes->bss->fentry_hits);
@@ -60,6 +75,18 @@ static int get_counter(char *buf, const struct kernel_param *kp)
 		case GETUID:
 			value = READ_ONCE(subprogs->bss->getuid_calls);
 			break;
+		case KCONFIG_HZ:
+			value = ksyms->kconfig->CONFIG_HZ_;
+			break;
+		case KCONFIG_VERSION:
+			value = ksyms->kconfig->LINUX_KERNEL_VERSION;
+			break;
+		case KCONFIG_BPF_SYSCALL:
+			value = ksyms->kconfig->CONFIG_BPF_SYSCALL_;
+			break;
+		case KCONFIG_ABSENT:
+			value = ksyms->kconfig->CONFIG_SKELGEN_ABSENT_OPTION_;
+			break;
 		}
 	}
 	mutex_unlock(&skel_lock);
@@ -75,12 +102,19 @@ module_param_cb(fexit_hits, &counter_ops, (void *)FEXIT, 0444);
 module_param_cb(fmod_ret_hits, &counter_ops, (void *)FMOD_RET, 0444);
 module_param_cb(lsm_hits, &counter_ops, (void *)LSM, 0444);
 module_param_cb(getuid_calls, &counter_ops, (void *)GETUID, 0444);
+/* The .kconfig map's values; kconfig members are escaped since CONFIG_* are macros here. */
+module_param_cb(kconfig_hz, &counter_ops, (void *)KCONFIG_HZ, 0444);
+module_param_cb(kconfig_version, &counter_ops, (void *)KCONFIG_VERSION, 0444);
+module_param_cb(kconfig_bpf_syscall, &counter_ops, (void *)KCONFIG_BPF_SYSCALL, 0444);
+module_param_cb(kconfig_absent, &counter_ops, (void *)KCONFIG_ABSENT, 0444);
 
 static void destroy_all(void)
 {
 	probes__destroy(probes);
 	subprogs__destroy(subprogs);
 	netskel__destroy(net);
+	ksyms__destroy(ksyms);
+	ksyms = NULL;
 	probes = NULL;
 	subprogs = NULL;
 	net = NULL;
@@ -134,6 +168,7 @@ static int load_net(void)
 	if (!net)
 		return -ENOMEM;
 	net->maps.ethertype_counts.max_entries = 128;
+	net->maps.ethertype_counts.value_size = 16;
 	net->progs.tcx_ingress_count.autoload = 0;
 	err = netskel__load(net);
 	if (err) {
@@ -143,6 +178,20 @@ static int load_net(void)
 	err = netskel__xdp_count_proto__attach_xdp(net, ifindex, 0);
 	if (err)
 		pr_err("net: XDP attach to ifindex %d failed: %d\n", ifindex, err);
+	return err;
+}
+
+static int load_ksyms(void)
+{
+	int err;
+
+	ksyms = ksyms__open();
+	if (!ksyms)
+		return -ENOMEM;
+	ksyms->progs.use_kfuncs.autoload = 0;
+	err = ksyms__load(ksyms);
+	if (err)
+		pr_err("ksyms: load failed: %d (%s)\n", err, ksyms->err_step ?: "?");
 	return err;
 }
 
@@ -156,6 +205,8 @@ static int __init attach_kmod_init(void)
 		err = load_subprogs();
 	if (!err)
 		err = load_net();
+	if (!err)
+		err = load_ksyms();
 	if (err)
 		destroy_all();
 	else
@@ -177,5 +228,5 @@ static void __exit attach_kmod_exit(void)
 
 module_init(attach_kmod_init);
 module_exit(attach_kmod_exit);
-MODULE_DESCRIPTION("fentry, fexit, fmod_ret, lsm, raw tracepoint and XDP programs attached from skelgen kernel light skeletons");
+MODULE_DESCRIPTION("fentry, fexit, fmod_ret, lsm, raw tracepoint and XDP programs and .kconfig values from skelgen kernel light skeletons");
 MODULE_LICENSE("Dual MIT/GPL");

@@ -7,7 +7,8 @@
 #  - rejected_kmod: the verifier refuses a program; insmod fails with the error and the
 #    verifier log, and leaves nothing behind;
 #  - attach_kmod: fentry, fexit, fmod_ret, lsm, raw tracepoint and XDP links made from a
-#    module, triggered, and released by rmmod in another task than the one that loaded.
+#    module, triggered, and released by rmmod in another task than the one that loaded;
+#    the autoload, max_entries and value_size knobs; .kconfig values.
 source "$ROOT/tests/vm/lib.sh"
 
 listing=./bpf_listing
@@ -110,8 +111,20 @@ check "loaded programs outlive insmod's fds" newer_has attach.objects \
     '^prog [0-9]+ fentry_unlinkat$' '^prog [0-9]+ fexit_unlinkat$' \
     '^prog [0-9]+ fmod_ret_file_o$' '^prog [0-9]+ lsm_file_open$' \
     '^prog [0-9]+ on_sys_enter$' '^prog [0-9]+ on_getppid$' '^prog [0-9]+ xdp_count_proto$'
-check "autoload 0: no kprobe or uprobe program" \
-    lacks '^prog [0-9]+ (k|kret|u|uret)probe' attach.objects
+check "autoload 0: no kprobe or uprobe program, no 6.4 kfunc program" \
+    lacks '^prog [0-9]+ ((k|kret|u|uret)probe|use_kfuncs)' attach.objects
+check "the typeless ksym resolved: read_ksyms loaded" newer_has attach.objects \
+    '^prog [0-9]+ read_ksyms$'
+hz=$(sed -n 's/^CONFIG_HZ=//p' "/boot/config-$(uname -r)")
+for p in kconfig_hz kconfig_version kconfig_bpf_syscall kconfig_absent; do
+    echo "$p $(param attach_kmod $p)"
+done
+check ".kconfig CONFIG_HZ is the kernel's ($hz)" test "$(param attach_kmod kconfig_hz)" = "$hz"
+check ".kconfig LINUX_KERNEL_VERSION is the running kernel's" \
+    test "$(param attach_kmod kconfig_version)" = "$(kernel_version)"
+check ".kconfig CONFIG_BPF_SYSCALL (weak, set) is 1" test "$(param attach_kmod kconfig_bpf_syscall)" = 1
+check ".kconfig CONFIG_SKELGEN_ABSENT_OPTION (weak, unset) is 0" \
+    test "$(param attach_kmod kconfig_absent)" = 0
 check "4 BPF trampoline links (fentry, fexit, fmod_ret, lsm)" \
     test "$(count '^link [0-9]+ type 2 ' attach.objects)" -eq 4
 check "1 raw tracepoint link" test "$(count '^link [0-9]+ type 1 ' attach.objects)" -eq 1
@@ -134,6 +147,7 @@ ip -d link show lo | tee attach.lo
 check "lo runs the XDP program" grep -q 'prog/xdp id [0-9]* name xdp_count_proto' attach.lo
 bpftool map show name ethertype_count | tee attach.map
 check "max_entries knob: ethertype_counts has 128 entries" grep -q 'max_entries 128 ' attach.map
+check "value_size knob: ethertype_counts has 16-byte values" grep -q 'value 16B ' attach.map
 bpftool -j map lookup name proto_counts key 6 0 0 0 | tee attach.tcp
 echo
 check "XDP counted the TCP packets on lo" grep -Eq '"packets":[1-9]' attach.tcp
