@@ -10,7 +10,7 @@
  *    tracepoint program stays loaded and unattached.
  *  - net.bpf.o, as "netskel" (struct net is the kernel's): the XDP program
  *    attached to interface `ifindex` (default 1, lo); ethertype_counts gets
- *    max_entries 128 and value_size 16; tcx (Linux 6.6) is not loaded.
+ *    max_entries 128; tcx (Linux 6.6) is not loaded.
  *  - ksyms.bpf.o: loaded for its .kconfig values (from the configuration the
  *    module is built for) and its typeless ksym; the 6.4 kfuncs are not
  *    loaded, and its tracepoint programs stay unattached.
@@ -168,7 +168,6 @@ static int load_net(void)
 	if (!net)
 		return -ENOMEM;
 	net->maps.ethertype_counts.max_entries = 128;
-	net->maps.ethertype_counts.value_size = 16;
 	net->progs.tcx_ingress_count.autoload = 0;
 	err = netskel__load(net);
 	if (err) {

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
- * rejected_kmod: loads rejected.bpf.o, whose second program the verifier
- * refuses, with the verifier log requested. Its init always fails with the
- * load's error after printing where the load stopped and the end of the
- * verifier log; nothing the loader created may outlive the failed insmod.
+ * rejected_kmod: two loads of rejected.bpf.o that fail. The first asks for a
+ * .bss map of 4 bytes (the value_size knob), which the loader refuses at that
+ * map's step. The second asks for the verifier log and fails at the program
+ * the verifier refuses. Init prints where each load stopped and the end of the
+ * verifier log, then fails with the verifier's error; nothing the loader
+ * created may outlive the failed insmod.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -34,12 +36,31 @@ static void print_log_tail(const char *log)
 	}
 }
 
+/* A load with a .bss value_size the loader must refuse: 0 when it does. */
+static int load_with_wrong_value_size(void)
+{
+	struct rejected *skel = rejected__open();
+	int err;
+
+	if (!skel)
+		return -ENOMEM;
+	skel->maps.bss.value_size = 4;
+	err = rejected__load(skel);
+	pr_info("value_size 4 for .bss: load failed: %d at step %d (%s)\n", err,
+		skel->err_step_index, skel->err_step ?: "?");
+	rejected__destroy(skel);
+	return err == -EINVAL ? 0 : -EINVAL;
+}
+
 static int __init rejected_kmod_init(void)
 {
 	struct rejected *skel;
 	char *log;
 	int err;
 
+	err = load_with_wrong_value_size();
+	if (err)
+		return err;
 	skel = rejected__open();
 	if (!skel)
 		return -ENOMEM;
