@@ -6,7 +6,7 @@
 #
 # What it provides:
 #   Debian:  clang-19 llvm-19 gcc g++ make bpftool libbpf-dev iproute2 qemu-system-x86
-#            linux-image-amd64 linux-headers-amd64 busybox-static
+#            linux-image-amd64 linux-headers-amd64 busybox-static kmod
 #            bazel-bootstrap (Bazel 4.2) and bazel-bootstrap-source, whose stand-ins for
 #            rules_cc and rules_java let the Bazel example build without network
 #   PyPI:    virtme-ng (in a virtualenv at $VNG_VENV, default /opt/virtme-ng;
@@ -63,7 +63,7 @@ quiet() {
 
 apt_wanted=(
     clang-19 llvm-19 gcc g++ make bpftool libbpf-dev iproute2 qemu-system-x86
-    linux-image-amd64 linux-headers-amd64 busybox-static
+    linux-image-amd64 linux-headers-amd64 busybox-static kmod
     bazel-bootstrap bazel-bootstrap-source
 )
 

@@ -10,6 +10,8 @@
 #   fmt            cargo fmt --check (the crate and the fuzz crate)
 #   clippy         cargo clippy --all-targets -- -D warnings
 #   test           cargo test --all-targets
+#   vm             tests/vm/run.sh: every check that needs Linux 6.1, in one boot of it
+#                  (tests/vm/README.md)
 #   doctest        cargo test --doc
 #   lib-only       cargo build --no-default-features --lib (the library without the CLI)
 #   fuzz-<target>  replay fuzz/regressions/<target>/, then fuzz for $FUZZ_SECONDS (default 20)
@@ -44,7 +46,7 @@ if [ -d fuzz/fuzz_targets ]; then
     done
 fi
 
-all_steps=(deps fmt clippy test doctest lib-only)
+all_steps=(deps fmt clippy test vm doctest lib-only)
 for t in "${fuzz_targets[@]}"; do
     all_steps+=("fuzz-$t")
 done
@@ -90,6 +92,8 @@ step_fmt() {
 step_clippy() { cargo clippy --all-targets -- -D warnings; }
 
 step_test() { cargo test --all-targets; }
+
+step_vm() { bash tests/vm/run.sh; }
 
 step_doctest() { cargo test --doc; }
 

@@ -1,6 +1,7 @@
 //! The C light skeleton: a snapshot of the minimal example's header, strict gcc and g++
 //! builds of every example's header, and end-to-end runs of the C examples on the host
-//! kernel (as root).
+//! kernel (as root). The C checks that need Linux 6.1 (kprobes, BPF trampolines, LSM) run
+//! in the VM: `tests/vm/parts/c`, run by `scripts/test.sh vm`.
 //!
 //! Bless the snapshot after a deliberate change with
 //! `INSTA_UPDATE=always cargo test --test c_skeleton` and read the diff.
@@ -193,36 +194,6 @@ fn build_with(dir: &Path, name: &str, header: &str) -> PathBuf {
             .arg(Path::new(ROOT).join(format!("examples/c/{name}.c"))),
     );
     exe
-}
-
-/// The lsm_cgroup example's header: its BPF object is built here with clang (none is
-/// committed), `None` without clang.
-fn cgroup_lsm_header(dir: &Path) -> Option<String> {
-    if !have("clang-19") {
-        return None;
-    }
-    let obj = dir.join("cgroup_lsm.bpf.o");
-    run_ok(
-        Command::new("clang-19")
-            .args([
-                "-g",
-                "-O2",
-                "-target",
-                "bpf",
-                "-I/usr/include/x86_64-linux-gnu",
-                "-c",
-            ])
-            .arg(Path::new(ROOT).join("examples/c/cgroup_lsm.bpf.c"))
-            .arg("-o")
-            .arg(&obj),
-    );
-    let data = std::fs::read(&obj).unwrap();
-    let options = skelgen::Options {
-        lang: vec![skelgen::Lang::C.into()],
-        ..Default::default()
-    };
-    let out = skelgen::generate(&data, "cgroup_lsm.bpf.o", &options).unwrap();
-    Some(String::from_utf8(out).unwrap())
 }
 
 fn has_line(out: &str, line: &str) -> bool {
@@ -495,105 +466,6 @@ fn release() -> String {
         .unwrap()
         .trim()
         .to_string()
-}
-
-/// The directory holding the real `vng` (its virtualenv's bin/, where `virtme-run` lives).
-fn vng_dir() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    let vng = std::env::split_paths(&path)
-        .map(|d| d.join("vng"))
-        .find(|p| p.exists())?;
-    std::fs::canonicalize(vng)
-        .ok()?
-        .parent()
-        .map(Path::to_path_buf)
-}
-
-/// The newest kernel image in /boot.
-fn vm_kernel() -> Option<PathBuf> {
-    let mut images: Vec<PathBuf> = std::fs::read_dir("/boot")
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("vmlinuz-"))
-        })
-        .collect();
-    images.sort();
-    images.pop()
-}
-
-/// In one VM boot of the Debian kernel: kprobe, kretprobe, fentry, fexit, fmod_ret, LSM
-/// and lsm_cgroup attach (the host refuses them), the tracepoint and iterator examples, and
-/// `.kconfig` from /boot/config-$(uname -r).
-#[test]
-fn vm_kernel_probes_end_to_end() {
-    if !root() || !have("gcc") {
-        return;
-    }
-    let (Some(vng), Some(kernel)) = (vng_dir(), vm_kernel()) else {
-        eprintln!("skipping: needs vng and a kernel image in /boot");
-        return;
-    };
-    let dir = scratch("vm");
-    for name in ["probes", "minimal", "iterators", "ksyms"] {
-        build_with(&dir, name, &header(name));
-    }
-    let mut script = format!(
-        "#!/bin/sh\nmountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing\n\
-         cd {}\necho \"== probes\"; ./probes kernel\necho \"== minimal\"; ./minimal\n\
-         echo \"== iterators\"; ./iterators\necho \"== ksyms\"; ./ksyms nokfuncs\n",
-        dir.display()
-    );
-    let lsm = cgroup_lsm_header(&dir);
-    if let Some(h) = &lsm {
-        build_with(&dir, "cgroup_lsm", h);
-        script.push_str("echo \"== cgroup_lsm\"; ./cgroup_lsm\n");
-    }
-    let script_path = dir.join("run.sh");
-    std::fs::write(&script_path, script).unwrap();
-    let script = script_path;
-    run_ok(Command::new("chmod").arg("+x").arg(&script));
-    let path = format!(
-        "{}:{}",
-        vng.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let out = run_ok(
-        Command::new("timeout")
-            .arg("600")
-            .arg(vng.join("vng"))
-            .arg("--run")
-            .arg(&kernel)
-            .args(["--disable-kvm", "--user", "root", "--"])
-            .arg(&script)
-            .env("PATH", path),
-    );
-    for name in ["probes_kernel", "minimal", "iterators"] {
-        expect_lines(&out, name, &[]);
-    }
-    // .kconfig in the VM comes from /boot/config-$(uname -r).
-    let release = kernel
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .replace("vmlinuz-", "");
-    let config = std::fs::read_to_string(format!("/boot/config-{release}")).unwrap_or_default();
-    let hz = config.lines().find_map(|l| l.strip_prefix("CONFIG_HZ="));
-    let vars = [
-        ("hz", hz.unwrap_or("?").to_string()),
-        ("version", version_code(&release).to_string()),
-    ];
-    expect_lines(&out, "ksyms_nokfuncs", &vars);
-    if lsm.is_some() {
-        expect_lines(&out, "cgroup_lsm", &[]);
-    }
-    assert!(
-        !out.contains("check failed") && !out.contains("_ok 0"),
-        "{out}"
-    );
-    let oks = 4 + usize::from(lsm.is_some());
-    assert_eq!(out.lines().filter(|l| *l == "ok").count(), oks, "{out}");
 }
 
 #[test]

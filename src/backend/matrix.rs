@@ -31,39 +31,57 @@ use Support::{No, Partly, Yes};
 
 const NOT_YET: Support = No("backend not available yet");
 
+const KERNEL_KCONFIG: Support = Partly(
+    "from the configuration of the kernel the module is built for, when it is compiled; \
+     LINUX_KERNEL_VERSION from the running kernel",
+);
+const KERNEL_NO_PERF: Support = No(
+    "needs perf_event_open(2), which a module cannot call; the program is loaded and its fd \
+     handed out",
+);
+const KERNEL_NO_FD: Support = No(
+    "the target is an fd of an open file, which a module does not hold; the program is loaded \
+     and its fd handed out",
+);
+
 /// Every feature, attach kinds last (one row per [`Attach::KINDS`] entry).
 pub const FEATURES: &[Feature] = &[
     Feature {
         name: "open / load / destroy",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, NOT_YET, NOT_YET, Yes],
     },
     Feature {
         name: "typed global-data views, live after load",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, NOT_YET, NOT_YET, Yes],
     },
     Feature {
         name: "knobs: max_entries, value_size, autoload",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, NOT_YET, NOT_YET, Yes],
     },
     Feature {
         name: ".kconfig values read on the target",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, NOT_YET, NOT_YET, KERNEL_KCONFIG],
     },
     Feature {
         name: "verifier log on failure",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, NOT_YET, NOT_YET, Yes],
     },
     Feature {
         name: "ring buffer / perf buffer reading",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [
+            Yes,
+            NOT_YET,
+            NOT_YET,
+            No("no reader: a module reads maps through the kernel's own map API"),
+        ],
     },
     Feature {
         name: "attach: tracepoint",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, NOT_YET, NOT_YET, KERNEL_NO_PERF],
     },
     Feature {
         name: "attach: raw_tp",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, NOT_YET, NOT_YET, Yes],
     },
     Feature {
         name: "attach: btf_trace",
@@ -71,12 +89,12 @@ pub const FEATURES: &[Feature] = &[
             Partly("fentry/fexit/fmod_ret/lsm proven on Linux 6.1 in the VM; the host kernel refuses them"),
             NOT_YET,
             NOT_YET,
-            NOT_YET,
+            Partly("fentry, fexit, fmod_ret and lsm exercised; tp_btf attaches the same way but is not exercised"),
         ],
     },
     Feature {
         name: "attach: iter",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, NOT_YET, NOT_YET, Yes],
     },
     Feature {
         name: "attach: kprobe",
@@ -84,28 +102,33 @@ pub const FEATURES: &[Feature] = &[
             Partly("proven on Linux 6.1 in the VM; the host kernel refuses kprobes"),
             NOT_YET,
             NOT_YET,
-            NOT_YET,
+            KERNEL_NO_PERF,
         ],
     },
     Feature {
         name: "attach: uprobe",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, NOT_YET, NOT_YET, KERNEL_NO_PERF],
     },
     Feature {
         name: "attach: xdp",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, NOT_YET, NOT_YET, Yes],
     },
     Feature {
         name: "attach: tcx",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [
+            Yes,
+            NOT_YET,
+            NOT_YET,
+            No("not generated: tcx needs Linux 6.6, and the module tests boot 6.1"),
+        ],
     },
     Feature {
         name: "attach: cgroup",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, NOT_YET, NOT_YET, KERNEL_NO_FD],
     },
     Feature {
         name: "attach: netns",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, NOT_YET, NOT_YET, KERNEL_NO_FD],
     },
     Feature {
         name: "attach: sockmap",
@@ -113,12 +136,12 @@ pub const FEATURES: &[Feature] = &[
             Partly("a BPF link on a sockmap needs Linux 6.10"),
             NOT_YET,
             NOT_YET,
-            NOT_YET,
+            KERNEL_NO_FD,
         ],
     },
     Feature {
         name: "attach: perf_event",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, NOT_YET, NOT_YET, KERNEL_NO_FD],
     },
 ];
 

@@ -7,6 +7,7 @@
 
 pub mod attach;
 pub mod c;
+pub mod kernel;
 pub mod matrix;
 
 use crate::ir::ObjectSpec;
@@ -63,7 +64,8 @@ pub enum BackendError {
 pub fn render(lang: Lang, spec: &ObjectSpec, blob: &Blob) -> Result<String, BackendError> {
     match lang {
         Lang::C => c::render(spec, blob),
-        Lang::Rust | Lang::Go | Lang::Kernel => Err(BackendError::Unsupported {
+        Lang::Kernel => kernel::render(spec, blob),
+        Lang::Rust | Lang::Go => Err(BackendError::Unsupported {
             what: format!("--lang {}", lang.as_str()),
             reason: "this backend is not available yet; use --lang c".into(),
         }),

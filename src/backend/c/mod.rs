@@ -1,7 +1,7 @@
 //! The userspace C backend: one self-contained header per object, with the names of
 //! bpftool's light skeletons (`NAME__open`, `NAME__load`, `NAME__attach`, ...).
 
-mod attach;
+pub mod attach;
 pub mod names;
 pub mod types;
 pub mod view;

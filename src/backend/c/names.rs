@@ -150,62 +150,109 @@ pub fn is_identifier(name: &str) -> bool {
         && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
-/// `name` as usable in C and C++: keywords and macro names get a trailing `_`.
-pub fn escape(name: &str) -> String {
-    if KEYWORDS.contains(&name) || MACROS.contains(&name) {
-        format!("{name}_")
-    } else {
-        name.to_string()
+/// The C a header is written in. Both dialects escape the same C and C++ keywords, so a
+/// name is the same in both headers unless a kernel header defines it as a macro.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Dialect {
+    /// The userspace header: C11 and C++, libc headers.
+    #[default]
+    User,
+    /// The kernel-module header: the kernel's C and its headers' macros
+    /// ([`crate::backend::kernel::names::is_macro`]).
+    Kernel,
+}
+
+impl Dialect {
+    /// Whether `name` cannot be used as it is in this dialect.
+    pub fn is_reserved(self, name: &str) -> bool {
+        KEYWORDS.contains(&name)
+            || MACROS.contains(&name)
+            || (self == Dialect::Kernel && crate::backend::kernel::names::is_macro(name))
+    }
+
+    /// `name` with a trailing `_` when it is reserved.
+    pub fn escape(self, name: &str) -> String {
+        if self.is_reserved(name) {
+            format!("{name}_")
+        } else {
+            name.to_string()
+        }
+    }
+
+    /// The identifier for `name`, owned by `what` (`map`, `program`, `variable in .bss`, ...).
+    ///
+    /// # Errors
+    /// When `name` is not a C identifier.
+    pub fn ident(self, what: &str, name: &str) -> Result<String, BackendError> {
+        if !is_identifier(name) {
+            return Err(BackendError::InvalidName {
+                what: what.to_string(),
+                name: name.to_string(),
+                reason: "not a C identifier (letters, digits and '_', not starting with a digit); \
+                     rename it in the BPF source"
+                    .into(),
+            });
+        }
+        Ok(self.escape(name))
+    }
+
+    /// The identifier of the object, used as the prefix of every generated name.
+    ///
+    /// # Errors
+    /// When the object name is not a C identifier or is reserved.
+    pub fn object_ident(self, name: &str) -> Result<String, BackendError> {
+        if !is_identifier(name) || self.is_reserved(name) {
+            return Err(BackendError::InvalidName {
+                what: "object".into(),
+                name: name.to_string(),
+                reason: "the object name prefixes every C identifier of the skeleton; \
+                         choose one with --name (letters, digits and '_')"
+                    .into(),
+            });
+        }
+        Ok(name.to_string())
+    }
+
+    /// The member name of a global-data section, as bpftool spells it: the section name
+    /// without its leading dot, other characters that cannot appear in an identifier as `_`
+    /// (`.data.custom` → `data_custom`).
+    pub fn section_ident(self, section: &str) -> String {
+        let trimmed = section.strip_prefix('.').unwrap_or(section);
+        let mut s: String = trimmed
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
+            s.insert(0, '_');
+        }
+        self.escape(&s)
     }
 }
 
-/// The identifier for `name`, owned by `what` (`map`, `program`, `variable in .bss`, ...).
+/// `name` as usable in C and C++: keywords and macro names get a trailing `_`.
+pub fn escape(name: &str) -> String {
+    Dialect::User.escape(name)
+}
+
+/// The identifier for `name` in the userspace header; see [`Dialect::ident`].
 ///
 /// # Errors
 /// When `name` is not a C identifier.
 pub fn ident(what: &str, name: &str) -> Result<String, BackendError> {
-    if !is_identifier(name) {
-        return Err(BackendError::InvalidName {
-            what: what.to_string(),
-            name: name.to_string(),
-            reason: "not a C identifier (letters, digits and '_', not starting with a digit); \
-                     rename it in the BPF source"
-                .into(),
-        });
-    }
-    Ok(escape(name))
+    Dialect::User.ident(what, name)
 }
 
-/// The identifier of the object, used as the prefix of every generated name.
+/// The object's identifier in the userspace header; see [`Dialect::object_ident`].
 ///
 /// # Errors
 /// When the object name is not a C identifier or is a keyword.
 pub fn object_ident(name: &str) -> Result<String, BackendError> {
-    if !is_identifier(name) || escape(name) != name {
-        return Err(BackendError::InvalidName {
-            what: "object".into(),
-            name: name.to_string(),
-            reason: "the object name prefixes every C identifier of the skeleton; \
-                     choose one with --name (letters, digits and '_')"
-                .into(),
-        });
-    }
-    Ok(name.to_string())
+    Dialect::User.object_ident(name)
 }
 
-/// The member name of a global-data section, as bpftool spells it: the section name
-/// without its leading dot, other characters that cannot appear in an identifier as `_`
-/// (`.data.custom` → `data_custom`).
+/// A section's member name in the userspace header; see [`Dialect::section_ident`].
 pub fn section_ident(section: &str) -> String {
-    let trimmed = section.strip_prefix('.').unwrap_or(section);
-    let mut s: String = trimmed
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
-        s.insert(0, '_');
-    }
-    escape(&s)
+    Dialect::User.section_ident(section)
 }
 
 /// `text` as the contents of a C string literal (without the quotes), safe in C and C++:

@@ -10,7 +10,7 @@
 //! is spelled out: explicit padding arrays, real bitfields, `packed`/`aligned` attributes
 //! where C's own rules would differ, and static assertions on sizes and offsets.
 
-use super::names;
+use super::names::{self, Dialect};
 use crate::backend::BackendError;
 use crate::ir::types::{Member, MemberKind, TypeDef, TypeKind};
 use crate::ir::{TypeId, TypeTable};
@@ -100,6 +100,7 @@ const C_SCALARS: &[&str] = &[
 pub struct TypePrinter<'a> {
     table: &'a TypeTable,
     object: String,
+    dialect: Dialect,
     /// Spelling of every struct, union or typedef already given a name.
     spelled: BTreeMap<TypeId, String>,
     /// Names taken, per C namespace (`tag` or `ordinary`), with their type.
@@ -112,14 +113,26 @@ pub struct TypePrinter<'a> {
 impl<'a> TypePrinter<'a> {
     /// A printer for `table`; `object` prefixes the tags of anonymous types.
     pub fn new(table: &'a TypeTable, object: &str) -> Self {
+        Self::for_dialect(table, object, Dialect::User)
+    }
+
+    /// A printer for the header of `dialect`: the kernel's spells fixed-size integers and
+    /// pointers with the kernel's types (`u32`, `s64`) instead of `<stdint.h>`'s.
+    pub fn for_dialect(table: &'a TypeTable, object: &str, dialect: Dialect) -> Self {
         TypePrinter {
             table,
             object: object.to_string(),
+            dialect,
             spelled: BTreeMap::new(),
             taken: BTreeMap::new(),
             done: BTreeSet::new(),
             defs: Vec::new(),
         }
+    }
+
+    /// The dialect the printer writes.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
     fn get(&self, id: TypeId) -> Result<&'a TypeDef, BackendError> {
@@ -233,13 +246,13 @@ impl<'a> TypePrinter<'a> {
             "struct"
         };
         let base = match &def.name {
-            Some(n) => names::ident(&format!("{keyword} tag"), n)?,
+            Some(n) => self.dialect.ident(&format!("{keyword} tag"), n)?,
             None if def.name_hint.is_empty() => format!("{}__anon{}", self.object, id.0),
             None => {
                 let hint: Vec<String> = def
                     .name_hint
                     .iter()
-                    .map(|h| names::section_ident(h))
+                    .map(|h| self.dialect.section_ident(h))
                     .collect();
                 format!("{}__{}", self.object, hint.join("__"))
             }
@@ -271,10 +284,11 @@ impl<'a> TypePrinter<'a> {
             resolved.kind,
             TypeKind::Struct { .. } | TypeKind::Union { .. } | TypeKind::Array { .. }
         );
-        if FOREIGN_TYPEDEFS.contains(&name.as_str()) || plain || names::escape(name) != *name {
+        if FOREIGN_TYPEDEFS.contains(&name.as_str()) || plain || self.dialect.escape(name) != *name
+        {
             return Ok(());
         }
-        let ident = names::ident("typedef", name)?;
+        let ident = self.dialect.ident("typedef", name)?;
         let ident = self.claim(false, &ident, id);
         let (base, suffix) = self.spell(target)?;
         self.spelled.insert(id, ident.clone());
@@ -291,16 +305,19 @@ impl<'a> TypePrinter<'a> {
         let def = self.get(id)?;
         Ok(match &def.kind {
             TypeKind::Void => ("void".into(), String::new()),
-            TypeKind::Int { is_bool: true, .. } => ("SKELGEN_BOOL".into(), String::new()),
+            TypeKind::Int { is_bool: true, .. } => match self.dialect {
+                Dialect::User => ("SKELGEN_BOOL".into(), String::new()),
+                Dialect::Kernel => ("bool".into(), String::new()),
+            },
             TypeKind::Int { signed, .. } | TypeKind::Enum { signed, .. } => {
-                (scalar(def, *signed)?, String::new())
+                (scalar(def, *signed, self.dialect)?, String::new())
             }
             TypeKind::Float => match float(def) {
                 Some(name) => (name, String::new()),
                 // `_Float16` and other widths C11 lacks: opaque bytes of the same size.
-                None => ("unsigned char".into(), format!("[{}]", def.size)),
+                None => (byte(self.dialect).into(), format!("[{}]", def.size)),
             },
-            TypeKind::Pointer { .. } => ("uint64_t".into(), String::new()),
+            TypeKind::Pointer { .. } => (fixed_int(false, 8, self.dialect), String::new()),
             TypeKind::Array { elem, len } => {
                 let (base, suffix) = self.spell(*elem)?;
                 (base, format!("[{len}]{suffix}"))
@@ -350,19 +367,38 @@ impl<'a> TypePrinter<'a> {
     }
 }
 
-fn scalar(def: &TypeDef, signed: bool) -> Result<String, BackendError> {
+fn scalar(def: &TypeDef, signed: bool, dialect: Dialect) -> Result<String, BackendError> {
     if let (Some(n), TypeKind::Int { .. }) = (&def.name, &def.kind) {
-        if C_SCALARS.contains(&n.as_str()) {
+        // The kernel spells integers by size (u32, s64); `char` stays, it holds text.
+        if C_SCALARS.contains(&n.as_str()) && (dialect == Dialect::User || n == "char") {
             return Ok(n.clone());
         }
     }
-    let s = if signed { "" } else { "u" };
     Ok(match def.size {
-        1 | 2 | 4 | 8 => format!("{s}int{}_t", def.size * 8),
+        1 | 2 | 4 | 8 => fixed_int(signed, def.size, dialect),
         16 if signed => "__int128".into(),
         16 => "unsigned __int128".into(),
         _ => return Err(unsupported(def, "integer of an unusual size")),
     })
+}
+
+/// The type of padding and opaque bytes in `dialect`.
+pub(crate) fn byte(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::User => "unsigned char",
+        Dialect::Kernel => "u8",
+    }
+}
+
+/// The fixed-size integer of `size` bytes (1, 2, 4 or 8) in `dialect`.
+pub(crate) fn fixed_int(signed: bool, size: u32, dialect: Dialect) -> String {
+    let bits = size * 8;
+    match (dialect, signed) {
+        (Dialect::User, true) => format!("int{bits}_t"),
+        (Dialect::User, false) => format!("uint{bits}_t"),
+        (Dialect::Kernel, true) => format!("s{bits}"),
+        (Dialect::Kernel, false) => format!("u{bits}"),
+    }
 }
 
 fn float(def: &TypeDef) -> Option<String> {

@@ -1,7 +1,7 @@
 //! The view model of a C skeleton: everything the templates print, computed here.
 
 use super::attach::{self, AttachFn};
-use super::names;
+use super::names::{self, Dialect};
 use super::types::{TypeDefView, TypePrinter};
 use crate::backend::BackendError;
 use crate::ir::{ExternKind, GlobalKind, KconfigKind, MapSpec, ObjectSpec, ProgramSpec};
@@ -146,14 +146,24 @@ pub struct KconfigExtern {
 
 /// Builds the view of `spec` and its compiled loader.
 pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
-    let name = names::object_ident(&spec.name)?;
+    build_in(spec, blob, Dialect::User)
+}
+
+/// Builds the view of `spec` with the names and types of `dialect`: the kernel-module
+/// backend starts from this view.
+pub fn build_in(
+    spec: &ObjectSpec,
+    blob: &Blob,
+    dialect: Dialect,
+) -> Result<SkelView, BackendError> {
+    let name = dialect.object_ident(&spec.name)?;
     let mut idents = Idents::default();
     let maps = spec
         .maps
         .iter()
-        .map(|m| map_view(m, &mut idents))
+        .map(|m| map_view(m, dialect, &mut idents))
         .collect::<Result<Vec<_>, _>>()?;
-    let progs = program_views(spec, &mut idents)?;
+    let progs = program_views(spec, dialect, &mut idents)?;
     let auto_progs = progs
         .iter()
         .filter(|p| p.attach.as_ref().is_some_and(|a| a.suffix.is_empty()))
@@ -182,9 +192,9 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
         .filter(|(m, _)| m.map_type == MapType::PerfEventArray)
         .map(|(_, v)| v.ident.clone())
         .collect();
-    let mut printer = TypePrinter::new(&spec.types, &name);
+    let mut printer = TypePrinter::for_dialect(&spec.types, &name, dialect);
     let sections = sections(spec, &maps, &name, &mut printer, &mut idents)?;
-    let kconfig = kconfig_view(spec);
+    let kconfig = kconfig_view(spec, dialect);
     Ok(SkelView {
         guard: names::guard(&name),
         name,
@@ -214,10 +224,14 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
     })
 }
 
-fn program_views(spec: &ObjectSpec, idents: &mut Idents) -> Result<Vec<ProgView>, BackendError> {
+fn program_views(
+    spec: &ObjectSpec,
+    dialect: Dialect,
+    idents: &mut Idents,
+) -> Result<Vec<ProgView>, BackendError> {
     let mut progs = Vec::new();
     for p in &spec.programs {
-        let ident = names::ident("program", &p.name)?;
+        let ident = dialect.ident("program", &p.name)?;
         idents.claim(&format!("program {}", p.name), &format!("prog {ident}"))?;
         progs.push(ProgView {
             ident,
@@ -260,10 +274,10 @@ impl Idents {
     }
 }
 
-fn map_view(m: &MapSpec, idents: &mut Idents) -> Result<MapView, BackendError> {
+fn map_view(m: &MapSpec, dialect: Dialect, idents: &mut Idents) -> Result<MapView, BackendError> {
     let ident = match &m.data {
-        Some(_) => names::section_ident(&m.name),
-        None => names::ident("map", &m.name)?,
+        Some(_) => dialect.section_ident(&m.name),
+        None => dialect.ident("map", &m.name)?,
     };
     idents.claim(&format!("map {}", m.name), &format!("map {ident}"))?;
     Ok(MapView {
@@ -292,7 +306,7 @@ fn sections(
         let Some(d) = m.data.as_ref().filter(|d| d.mmapable) else {
             continue;
         };
-        let ident = names::section_ident(&m.name);
+        let ident = printer.dialect().section_ident(&m.name);
         idents.claim(&format!("section {}", m.name), &format!("view {ident}"))?;
         let globals: Vec<&str> = d
             .variables
@@ -301,7 +315,9 @@ fn sections(
             .map(|v| v.name.as_str())
             .collect();
         for v in &globals {
-            names::ident(&format!("variable in {}", m.name), v)?;
+            printer
+                .dialect()
+                .ident(&format!("variable in {}", m.name), v)?;
         }
         let keep = |n: &str| globals.contains(&n);
         printer.define_as(d.layout, &format!("{object}__{ident}"), &keep)?;
@@ -318,7 +334,7 @@ fn sections(
     Ok(out)
 }
 
-fn kconfig_view(spec: &ObjectSpec) -> Option<KconfigView> {
+fn kconfig_view(spec: &ObjectSpec, dialect: Dialect) -> Option<KconfigView> {
     let map = spec.maps.iter().find(|m| {
         m.data
             .as_ref()
@@ -343,7 +359,7 @@ fn kconfig_view(spec: &ObjectSpec) -> Option<KconfigView> {
         })
         .collect();
     Some(KconfigView {
-        section: names::section_ident(&map.name),
+        section: dialect.section_ident(&map.name),
         externs,
     })
 }

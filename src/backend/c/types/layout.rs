@@ -2,8 +2,7 @@
 //! attributes and the layout assertions.
 
 use super::{
-    is_extension, names, offset_assert, size_assert, unsupported, AssertView, TypeDefView,
-    TypePrinter,
+    is_extension, offset_assert, size_assert, unsupported, AssertView, TypeDefView, TypePrinter,
 };
 use crate::backend::BackendError;
 use crate::ir::types::{Bitfield, Member, MemberKind, TypeDef, TypeKind};
@@ -104,8 +103,9 @@ impl TypePrinter<'_> {
             match &m.kind {
                 MemberKind::Padding => {
                     let pad = next_pad(body);
+                    let byte = super::byte(self.dialect);
                     body.lines
-                        .push(format!("{indent}unsigned char {pad}[{}];", m.size));
+                        .push(format!("{indent}{byte} {pad}[{}];", m.size));
                     bit_cursor = None;
                 }
                 MemberKind::Field { name: None, ty } => {
@@ -118,7 +118,9 @@ impl TypePrinter<'_> {
                             .push(format!("{indent}/* {n}: flexible array, not shown */"));
                         continue;
                     }
-                    let ident = names::ident(&format!("member of {}", body.outer), n)?;
+                    let ident = self
+                        .dialect
+                        .ident(&format!("member of {}", body.outer), n)?;
                     let (b, suffix) = self.spell(*ty)?;
                     let ext = if is_extension(&b) {
                         "__extension__ "
@@ -177,7 +179,9 @@ impl TypePrinter<'_> {
                 cursor += gap;
             }
             let name = match &f.name {
-                Some(n) => names::ident(&format!("bitfield of {}", body.outer), n)?,
+                Some(n) => self
+                    .dialect
+                    .ident(&format!("bitfield of {}", body.outer), n)?,
                 None => String::new(),
             };
             let sep = if name.is_empty() { "" } else { " " };
@@ -224,7 +228,7 @@ fn collect_names(
     for m in members {
         match &m.kind {
             MemberKind::Field { name: Some(n), .. } => {
-                out.insert(names::escape(n));
+                out.insert(p.dialect.escape(n));
             }
             MemberKind::Field { name: None, ty } => {
                 if let TypeKind::Struct { members } | TypeKind::Union { members } =
@@ -237,7 +241,7 @@ fn collect_names(
                 out.extend(
                     fields
                         .iter()
-                        .filter_map(|f| f.name.as_deref().map(names::escape)),
+                        .filter_map(|f| f.name.as_deref().map(|n| p.dialect.escape(n))),
                 );
             }
             MemberKind::Padding => {}

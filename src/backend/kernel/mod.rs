@@ -1,0 +1,64 @@
+//! The kernel-module backend: one header for an out-of-tree module, with the names of the
+//! C skeleton (`NAME__open`, `NAME__load`, `NAME__attach`, `NAME__destroy`) and the same
+//! knobs. It runs the loader with `kern_sys_bpf`, keeps its own references to every map,
+//! program and link so that nothing depends on the fd table of the task that loaded it, and
+//! points the typed data views at the array maps' values after load.
+
+pub mod attach;
+mod kconfig;
+pub mod names;
+pub mod view;
+
+use crate::backend::{template_error, BackendError};
+use crate::ir::ObjectSpec;
+use crate::loader::Blob;
+use tera::{Context, Tera};
+
+/// The templates, embedded so the binary needs no files at run time.
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "kernel/skel.h.tera",
+        include_str!("../../../templates/kernel/skel.h.tera"),
+    ),
+    (
+        "kernel/runtime.h.tera",
+        include_str!("../../../templates/kernel/runtime.h.tera"),
+    ),
+    (
+        "kernel/kconfig.h.tera",
+        include_str!("../../../templates/kernel/kconfig.h.tera"),
+    ),
+    (
+        "kernel/load.h.tera",
+        include_str!("../../../templates/kernel/load.h.tera"),
+    ),
+    (
+        "kernel/attach.h.tera",
+        include_str!("../../../templates/kernel/attach.h.tera"),
+    ),
+];
+
+/// The tera instance with every kernel template, autoescaping off.
+fn tera() -> Result<Tera, BackendError> {
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![]);
+    tera.add_raw_templates(TEMPLATES.iter().copied())
+        .map_err(|e| template_error("kernel/*", &e))?;
+    Ok(tera)
+}
+
+/// Renders the kernel-module light skeleton of `spec`; `blob` is its compiled loader.
+///
+/// # Errors
+/// When a name cannot be used in the kernel header, or a type cannot be expressed.
+pub fn render(spec: &ObjectSpec, blob: &Blob) -> Result<String, BackendError> {
+    let view = view::build(spec, blob)?;
+    let context =
+        Context::from_serialize(&view).map_err(|e| template_error("kernel/skel.h.tera", &e))?;
+    tera()?
+        .render("kernel/skel.h.tera", &context)
+        .map_err(|e| template_error("kernel/skel.h.tera", &e))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,120 @@
+//! The view model of a kernel-module skeleton. Names, types, sections, plan steps and the
+//! embedded bytes come from the C backend's view built in [`Dialect::Kernel`]; this module
+//! adds what only a module needs: program types for taking references, the attach
+//! functions a module can use, and `.kconfig` values taken from the kernel configuration the
+//! module is built against.
+
+use super::attach::{attach_fn, KernAttachFn};
+use super::kconfig::{kconfig_view, KconfigView};
+use super::names;
+use crate::backend::c::names::Dialect;
+use crate::backend::c::types::TypeDefView;
+use crate::backend::c::view::{self as cview, ByteArray, MapView, SectionView};
+use crate::backend::BackendError;
+use crate::ir::ObjectSpec;
+use crate::loader::Blob;
+use serde::Serialize;
+
+/// The whole kernel header.
+#[derive(Debug, Serialize)]
+pub struct KernView {
+    /// Object identifier, the prefix of every generated name.
+    pub name: String,
+    /// Include guard.
+    pub guard: String,
+    /// skelgen's version.
+    pub version: &'static str,
+    /// Loader ABI version (`docs/loader-abi.md`).
+    pub abi_version: u32,
+    /// The context flag that says `initial_value` pointers are kernel addresses.
+    pub kernel_flag: u32,
+    /// Number of map descriptors.
+    pub nr_maps: u32,
+    /// Number of program descriptors.
+    pub nr_progs: u32,
+    /// Context size.
+    pub ctx_size: u32,
+    /// Maps, in context order.
+    pub maps: Vec<MapView>,
+    /// Programs, in context order.
+    pub progs: Vec<KernProgView>,
+    /// Programs `NAME__attach` attaches.
+    pub auto_progs: Vec<String>,
+    /// Global-data sections with a typed view.
+    pub sections: Vec<SectionView>,
+    /// Type definitions the views need, in order.
+    pub types: Vec<TypeDefView>,
+    /// Plan step descriptions, escaped for string literals.
+    pub steps: Vec<String>,
+    /// Loader instructions.
+    pub insns: ByteArray,
+    /// Loader data blob.
+    pub data: ByteArray,
+    /// `.kconfig` externs, when the object has a `.kconfig` map.
+    pub kconfig: Option<KconfigView>,
+}
+
+/// One program.
+#[derive(Debug, Serialize)]
+pub struct KernProgView {
+    /// Member name in `skel->progs`, `skel->refs.progs` and `skel->refs.links`, and
+    /// `<ident>_fd` in `skel->links`.
+    pub ident: String,
+    /// Section, for a comment.
+    pub section: String,
+    /// Default of `autoload`.
+    pub autoload: u32,
+    /// `enum bpf_prog_type` value, for taking a reference to the loaded program.
+    pub prog_type: u32,
+    /// `BPF_PROG_TYPE_*` name, for a comment.
+    pub prog_type_name: &'static str,
+    /// Its attach function, if a module can attach it.
+    pub attach: Option<KernAttachFn>,
+}
+
+/// Builds the kernel view of `spec` and its compiled loader.
+pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<KernView, BackendError> {
+    names::object_ident(&spec.name)?;
+    let base = cview::build_in(spec, blob, Dialect::Kernel)?;
+    let progs: Vec<KernProgView> = spec
+        .programs
+        .iter()
+        .zip(base.progs)
+        .map(|(p, v)| KernProgView {
+            ident: v.ident,
+            section: v.section,
+            autoload: v.autoload,
+            prog_type: p.prog_type.raw(),
+            prog_type_name: p.prog_type.c_name(),
+            attach: attach_fn(p),
+        })
+        .collect();
+    let auto_progs = progs
+        .iter()
+        .filter(|p| p.attach.as_ref().is_some_and(|a| a.suffix.is_empty()))
+        .map(|p| p.ident.clone())
+        .collect();
+    let kconfig = match &base.kconfig {
+        Some(k) => Some(kconfig_view(spec, &k.section)?),
+        None => None,
+    };
+    Ok(KernView {
+        guard: names::guard(&base.name),
+        name: base.name,
+        version: env!("CARGO_PKG_VERSION"),
+        abi_version: base.abi_version,
+        kernel_flag: crate::loader::ctx::FLAG_KERNEL,
+        nr_maps: base.nr_maps,
+        nr_progs: base.nr_progs,
+        ctx_size: base.ctx_size,
+        maps: base.maps,
+        progs,
+        auto_progs,
+        sections: base.sections,
+        types: base.types,
+        steps: base.steps,
+        insns: base.insns,
+        data: base.data,
+        kconfig,
+    })
+}
