@@ -8,6 +8,7 @@
 pub mod attach;
 pub mod c;
 pub mod matrix;
+pub mod rust;
 
 use crate::ir::ObjectSpec;
 use crate::loader::Blob;
@@ -63,7 +64,8 @@ pub enum BackendError {
 pub fn render(lang: Lang, spec: &ObjectSpec, blob: &Blob) -> Result<String, BackendError> {
     match lang {
         Lang::C => c::render(spec, blob),
-        Lang::Rust | Lang::Go | Lang::Kernel => Err(BackendError::Unsupported {
+        Lang::Rust => rust::render(spec, blob),
+        Lang::Go | Lang::Kernel => Err(BackendError::Unsupported {
             what: format!("--lang {}", lang.as_str()),
             reason: "this backend is not available yet; use --lang c".into(),
         }),
