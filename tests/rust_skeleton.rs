@@ -203,7 +203,8 @@ fn have_cargo_tool(tool: &str) -> bool {
 }
 
 /// A crate of edition 2024 (whose lints are the strictest) holding every example's module,
-/// with `lib.rs` made of `lib`; checked, returns whether it compiled and the messages.
+/// with `lib.rs` made of `lib`; checked with clippy (rustc alone where clippy is missing),
+/// returns whether it compiled and the messages.
 fn check_in_edition_2024(lib: &str) -> (bool, String) {
     let dir = scratch("edition2024");
     std::fs::create_dir_all(dir.join("src")).unwrap();
@@ -222,17 +223,56 @@ fn check_in_edition_2024(lib: &str) -> (bool, String) {
     for name in examples() {
         std::fs::write(dir.join(format!("src/{name}.skel.rs")), module(&name)).unwrap();
     }
+    for (name, text) in degenerate_modules() {
+        std::fs::write(dir.join(format!("src/{name}.skel.rs")), text).unwrap();
+    }
     std::fs::write(dir.join("src/lib.rs"), lib).unwrap();
+    let tool = if have_cargo_tool("clippy") {
+        "clippy"
+    } else {
+        "check"
+    };
     run(cargo()
-        .arg("check")
+        .arg(tool)
         .arg("--manifest-path")
         .arg(dir.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(scratch("edition2024-target")))
 }
 
+/// Modules of minimal.bpf.o without its maps, without its programs, or without either:
+/// empty structs and patterns must still compile cleanly.
+fn degenerate_modules() -> Vec<(&'static str, String)> {
+    let spec = skelgen::parse_object(&object("minimal"), "minimal.bpf.o").unwrap();
+    [
+        ("nomaps", false, true),
+        ("noprogs", true, false),
+        ("empty", false, false),
+    ]
+    .into_iter()
+    .map(|(name, maps, progs)| {
+        let mut s = spec.clone();
+        s.name = name.into();
+        if !maps {
+            s.maps.clear();
+            for p in &mut s.programs {
+                p.relocations.clear();
+            }
+        }
+        if !progs {
+            s.programs.clear();
+        }
+        let blob = skelgen::loader::compile(&s).unwrap();
+        let text = skelgen::backend::render(skelgen::Lang::Rust, &s, &blob).unwrap();
+        (name, text)
+    })
+    .collect()
+}
+
 fn includes() -> String {
-    examples()
+    let mut names = examples();
+    names.extend(["nomaps", "noprogs", "empty"].map(String::from));
+    names
         .iter()
         .map(|n| format!("include!(\"{n}.skel.rs\");\n"))
         .collect()

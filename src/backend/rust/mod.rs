@@ -36,6 +36,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/rust/runtime.rs.tera"),
     ),
     (
+        "rust/runtime_plain.rs.tera",
+        include_str!("../../../templates/rust/runtime_plain.rs.tera"),
+    ),
+    (
         "rust/runtime_maps.rs.tera",
         include_str!("../../../templates/rust/runtime_maps.rs.tera"),
     ),
@@ -123,6 +127,20 @@ fn invalid(template: &str, err: &syn::Error) -> BackendError {
         template: template.to_string(),
         message: format!("the rendered module is not valid Rust: {err}"),
     }
+}
+
+/// The `types` module alone, for tests of the type printer.
+#[cfg(test)]
+fn render_types(
+    types: &[types::TypeView],
+    aliases: &[types::AliasView],
+) -> Result<String, BackendError> {
+    let mut context = Context::new();
+    context.insert("types", types);
+    context.insert("aliases", aliases);
+    tera()?
+        .render("rust/types.rs.tera", &context)
+        .map_err(|e| template_error("rust/types.rs.tera", &e))
 }
 
 #[cfg(test)]
