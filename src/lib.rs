@@ -5,6 +5,7 @@
 
 pub mod backend;
 pub mod btf;
+pub mod build;
 pub mod elf;
 pub mod ir;
 pub mod loader;

@@ -9,6 +9,7 @@ pub mod attach;
 pub mod c;
 pub mod kernel;
 pub mod matrix;
+pub mod rust;
 
 use crate::ir::ObjectSpec;
 use crate::loader::Blob;
@@ -65,7 +66,8 @@ pub fn render(lang: Lang, spec: &ObjectSpec, blob: &Blob) -> Result<String, Back
     match lang {
         Lang::C => c::render(spec, blob),
         Lang::Kernel => kernel::render(spec, blob),
-        Lang::Rust | Lang::Go => Err(BackendError::Unsupported {
+        Lang::Rust => rust::render(spec, blob),
+        Lang::Go => Err(BackendError::Unsupported {
             what: format!("--lang {}", lang.as_str()),
             reason: "this backend is not available yet; use --lang c".into(),
         }),

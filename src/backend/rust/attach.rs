@@ -1,0 +1,166 @@
+//! The Rust attach method of each program: its name, parameters, and the runtime's
+//! `Attach` value it passes. What to attach is decided in [`crate::backend::attach`].
+
+use super::names::{doc, escape, string_literal};
+use crate::backend::attach::{attach_of, Attach, LinkTarget};
+use crate::ir::ProgramSpec;
+use crate::uapi::AttachType;
+use serde::Serialize;
+
+/// One `attach_<prog>[_<kind>](&self, params...) -> Result<Link, Error>` method.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachMethod {
+    /// The method's name.
+    pub method: String,
+    /// Appended to `attach_<prog>`: empty for a program that needs no target.
+    pub suffix: &'static str,
+    /// Parameters after `&self`, each followed by `, `.
+    pub params: String,
+    /// What it attaches to, for the doc comment.
+    pub doc: String,
+    /// The `runtime::Attach` value.
+    pub how: String,
+}
+
+/// The attach method of `p`, if skelgen can attach its kind of program.
+pub fn attach_method(p: &ProgramSpec) -> Option<AttachMethod> {
+    let (suffix, params, doc, how) = match attach_of(p)? {
+        Attach::Tracepoint { target } => tracepoint(target),
+        Attach::RawTracepoint { target: Some(name) } => (
+            "",
+            String::new(),
+            format!("the raw tracepoint `{name}`"),
+            format!("RawTracepoint {{ name: Some({}) }}", string_literal(&name)),
+        ),
+        Attach::RawTracepoint { target: None } => (
+            "_raw_tp",
+            "name: &str, ".into(),
+            "the raw tracepoint `name`".into(),
+            "RawTracepoint { name: Some(name) }".into(),
+        ),
+        Attach::BtfTrace => (
+            "",
+            String::new(),
+            "the kernel function or tracepoint its section names (found when it loaded)".into(),
+            "RawTracepoint { name: None }".into(),
+        ),
+        Attach::Iter => (
+            "",
+            String::new(),
+            "a new BPF iterator link (read it with `Link::open_iter`)".into(),
+            format!("Iter {{ attach_type: {} }}", AttachType::TraceIter as u32),
+        ),
+        Attach::Kprobe { retprobe, target } => kprobe(retprobe, target),
+        Attach::Uprobe { retprobe } => (
+            "_uprobe",
+            "pid: Option<i32>, binary: &std::path::Path, offset: u64, ".into(),
+            "the instruction at file offset `offset` of `binary`, in process `pid` (`None`: \
+             every process)"
+                .into(),
+            format!("Uprobe {{ retprobe: {retprobe}, pid, binary, offset }}"),
+        ),
+        Attach::Link {
+            target,
+            attach_type,
+        } => link(target, attach_type),
+    };
+    Some(AttachMethod {
+        method: escape(&format!("attach_{}{suffix}", p.name)),
+        suffix,
+        params,
+        doc: doc.replace('\n', " "),
+        how: format!("runtime::Attach::{how}"),
+    })
+}
+
+type Parts = (&'static str, String, String, String);
+
+fn tracepoint(target: Option<(String, String)>) -> Parts {
+    match target {
+        Some((category, name)) => (
+            "",
+            String::new(),
+            format!("the tracepoint `{}`", doc(&format!("{category}/{name}"))),
+            format!(
+                "Tracepoint {{ category: {}, name: {} }}",
+                string_literal(&category),
+                string_literal(&name)
+            ),
+        ),
+        None => (
+            "_tracepoint",
+            "category: &str, name: &str, ".into(),
+            "the tracepoint `category`/`name` (`events/<category>/<name>` in tracefs)".into(),
+            "Tracepoint { category, name }".into(),
+        ),
+    }
+}
+
+fn kprobe(retprobe: bool, target: Option<(String, u64)>) -> Parts {
+    match target {
+        Some((func, offset)) => (
+            "",
+            String::new(),
+            format!("the kernel function `{}`", doc(&func)),
+            format!(
+                "Kprobe {{ retprobe: {retprobe}, func: {}, offset: {offset} }}",
+                string_literal(&func)
+            ),
+        ),
+        None => (
+            "_kprobe",
+            "func: &str, offset: u64, ".into(),
+            "the kernel function `func`, `offset` bytes in".into(),
+            format!("Kprobe {{ retprobe: {retprobe}, func, offset }}"),
+        ),
+    }
+}
+
+fn link(target: LinkTarget, attach_type: u32) -> Parts {
+    let (suffix, param, doc) = match target {
+        LinkTarget::XdpIfindex => {
+            return (
+                "_xdp",
+                "ifindex: u32, flags: u32, ".into(),
+                "the network interface `ifindex` (`flags`: 0, or XDP_FLAGS_SKB_MODE 2, \
+                 DRV_MODE 4, HW_MODE 8)"
+                    .into(),
+                format!("Ifindex {{ ifindex, attach_type: {attach_type}, flags }}"),
+            )
+        }
+        LinkTarget::TcxIfindex => {
+            return (
+                "_tcx",
+                "ifindex: u32, ".into(),
+                "the network interface `ifindex`, with tcx (Linux 6.6)".into(),
+                format!("Ifindex {{ ifindex, attach_type: {attach_type}, flags: 0 }}"),
+            )
+        }
+        LinkTarget::PerfEvent => (
+            "_perf_event",
+            "perf_event",
+            "the perf event `perf_event` (from perf_event_open(2)); the link keeps it alive",
+        ),
+        LinkTarget::Cgroup => (
+            "_cgroup",
+            "cgroup",
+            "the cgroup `cgroup` (an open cgroup v2 directory)",
+        ),
+        LinkTarget::Netns => (
+            "_netns",
+            "netns",
+            "the network namespace `netns` (an open `/proc/<pid>/ns/net`)",
+        ),
+        LinkTarget::Sockmap => (
+            "_sockmap",
+            "map",
+            "the sockmap or sockhash `map` (a BPF link, Linux 6.10)",
+        ),
+    };
+    (
+        suffix,
+        format!("{param}: impl std::os::fd::AsFd, "),
+        doc.into(),
+        format!("Fd {{ target: {param}.as_fd(), attach_type: {attach_type} }}"),
+    )
+}

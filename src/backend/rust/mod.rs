@@ -1,0 +1,153 @@
+//! The Rust backend: one module per object (`pub mod <object> { ... }`), depending on the
+//! `libc` crate only, formatted with prettyplease.
+//!
+//! The module has the same model as the C skeleton in Rust's idiom: `Open<Name>::open()`
+//! gives typed, writable views of the global data and the knobs; `load()` consumes it and
+//! returns `<Name>`, whose views stay live (the maps' own memory, `.rodata` read-only in
+//! the types); links are values the skeleton or the caller owns; dropping closes links,
+//! programs, maps and views in that order. Errors name the failed step of the loader plan.
+
+mod attach;
+pub mod names;
+pub mod types;
+pub mod view;
+
+use crate::backend::{template_error, BackendError};
+use crate::ir::ObjectSpec;
+use crate::loader::Blob;
+use tera::{Context, Tera};
+
+/// The templates, embedded so the binary needs no files at run time.
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "rust/skel.rs.tera",
+        include_str!("../../../templates/rust/skel.rs.tera"),
+    ),
+    (
+        "rust/types.rs.tera",
+        include_str!("../../../templates/rust/types.rs.tera"),
+    ),
+    (
+        "rust/attach.rs.tera",
+        include_str!("../../../templates/rust/attach.rs.tera"),
+    ),
+    (
+        "rust/runtime.rs.tera",
+        include_str!("../../../templates/rust/runtime.rs.tera"),
+    ),
+    (
+        "rust/runtime_plain.rs.tera",
+        include_str!("../../../templates/rust/runtime_plain.rs.tera"),
+    ),
+    (
+        "rust/runtime_maps.rs.tera",
+        include_str!("../../../templates/rust/runtime_maps.rs.tera"),
+    ),
+    (
+        "rust/runtime_attach.rs.tera",
+        include_str!("../../../templates/rust/runtime_attach.rs.tera"),
+    ),
+    (
+        "rust/runtime_buffers.rs.tera",
+        include_str!("../../../templates/rust/runtime_buffers.rs.tera"),
+    ),
+    (
+        "rust/kconfig.rs.tera",
+        include_str!("../../../templates/rust/kconfig.rs.tera"),
+    ),
+    (
+        "rust/inflate.rs.tera",
+        include_str!("../../../templates/rust/inflate.rs.tera"),
+    ),
+];
+
+/// The tera instance with every Rust template, autoescaping off.
+fn tera() -> Result<Tera, BackendError> {
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![]);
+    tera.add_raw_templates(TEMPLATES.iter().copied())
+        .map_err(|e| template_error("rust/*", &e))?;
+    Ok(tera)
+}
+
+/// The line prettyplease prints for the runtime's placeholder, replaced by the runtime.
+const RUNTIME_PLACEHOLDER: &str = "    mod runtime {}\n";
+
+/// Renders the Rust light skeleton of `spec`; `blob` is its compiled loader.
+///
+/// The generated items go through prettyplease. The runtime, which is the same for every
+/// object, is spliced in as the template has it afterwards, because prettyplease drops
+/// ordinary comments and the runtime's say why each `unsafe` block is sound.
+///
+/// # Errors
+/// When a name cannot be used in Rust, a type cannot be expressed, or (a bug in skelgen)
+/// the rendered code is not valid Rust.
+pub fn render(spec: &ObjectSpec, blob: &Blob) -> Result<String, BackendError> {
+    let view = view::build(spec, blob)?;
+    let tera = tera()?;
+    let render = |template: &str| {
+        let context = Context::from_serialize(&view).map_err(|e| template_error(template, &e))?;
+        tera.render(template, &context)
+            .map_err(|e| template_error(template, &e))
+    };
+    let skel = format_rust("rust/skel.rs.tera", &render("rust/skel.rs.tera")?)?;
+    let runtime = render("rust/runtime.rs.tera")?;
+    if skel.matches(RUNTIME_PLACEHOLDER).count() != 1 {
+        return Err(BackendError::Template {
+            template: "rust/skel.rs.tera".into(),
+            message: "the runtime's placeholder is not in the formatted module once".into(),
+        });
+    }
+    let mut module = String::from("    mod runtime {\n");
+    for line in runtime.trim_end().lines() {
+        if !line.is_empty() {
+            module.push_str("        ");
+            module.push_str(line);
+        }
+        module.push('\n');
+    }
+    module.push_str("    }\n");
+    let text = format!(
+        "{}{}",
+        view.header,
+        skel.replace(RUNTIME_PLACEHOLDER, &module)
+    );
+    syn::parse_file(&text).map_err(|e| invalid("rust/runtime.rs.tera", &e))?;
+    Ok(text)
+}
+
+/// `text` parsed and printed by prettyplease.
+fn format_rust(template: &str, text: &str) -> Result<String, BackendError> {
+    let file = syn::parse_file(text).map_err(|e| invalid(template, &e))?;
+    Ok(prettyplease::unparse(&file))
+}
+
+fn invalid(template: &str, err: &syn::Error) -> BackendError {
+    BackendError::Template {
+        template: template.to_string(),
+        message: format!("the rendered module is not valid Rust: {err}"),
+    }
+}
+
+/// The `types` module alone, for tests of the type printer.
+#[cfg(test)]
+fn render_types(
+    types: &[types::TypeView],
+    aliases: &[types::AliasView],
+) -> Result<String, BackendError> {
+    let mut context = Context::new();
+    context.insert("types", types);
+    context.insert("aliases", aliases);
+    tera()?
+        .render("rust/types.rs.tera", &context)
+        .map_err(|e| template_error("rust/types.rs.tera", &e))
+}
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+#[test]
+fn templates_parse() {
+    tera().unwrap();
+}

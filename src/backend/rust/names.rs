@@ -1,0 +1,172 @@
+//! Rust identifiers: every name from the object goes through here before it reaches the
+//! generated module.
+//!
+//! The module must compile in every edition, so a name that is a keyword in any of them is
+//! written as a raw identifier (`type` → `r#type`). `self`, `Self`, `super` and `crate`
+//! cannot be raw identifiers and get a trailing `_` instead, as does `_`, which is not an
+//! identifier at all. Names composed from several parts (`attach_<program>`) are escaped
+//! once they are whole. Two things that would end up with the same identifier are reported
+//! by [`Idents`] rather than silently renamed.
+
+use crate::backend::BackendError;
+use heck::ToUpperCamelCase;
+use std::collections::BTreeMap;
+
+/// Strict and reserved keywords of every Rust edition (2015 to 2024).
+pub const KEYWORDS: &[&str] = &[
+    // Strict, all editions.
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
+    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
+    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
+    "while", // Strict from 2018.
+    "async", "await", "dyn", // Reserved, all editions.
+    "abstract", "become", "box", "do", "final", "macro", "override", "priv", "typeof", "unsized",
+    "virtual", "yield", // Reserved from 2018 and 2024.
+    "try", "gen",
+];
+
+/// Keywords that cannot be raw identifiers.
+pub const NOT_RAW: &[&str] = &["self", "Self", "super", "crate"];
+
+/// Whether `name` is an identifier of C (and so of the object): ASCII letters, digits and
+/// `_`, not starting with a digit.
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
+
+/// `name` (already an identifier) as usable in Rust: keywords become raw identifiers, the
+/// four that cannot be raw and `_` get a trailing `_`.
+pub fn escape(name: &str) -> String {
+    if NOT_RAW.contains(&name) || name == "_" {
+        format!("{name}_")
+    } else if KEYWORDS.contains(&name) {
+        format!("r#{name}")
+    } else {
+        name.to_string()
+    }
+}
+
+/// The identifier for `name`, owned by `what` (`map`, `program`, `member of struct foo`).
+///
+/// # Errors
+/// When `name` is not an identifier.
+pub fn ident(what: &str, name: &str) -> Result<String, BackendError> {
+    if !is_identifier(name) {
+        return Err(BackendError::InvalidName {
+            what: what.to_string(),
+            name: name.to_string(),
+            reason: "not an identifier (ASCII letters, digits and '_', not starting with a \
+                     digit)"
+                .into(),
+        });
+    }
+    Ok(escape(name))
+}
+
+/// The module name of the object and the prefix of its type names (`minimal` →
+/// (`minimal`, `Minimal`)).
+///
+/// # Errors
+/// When either is not a plain identifier (a keyword, or not an identifier at all).
+pub fn object_idents(name: &str) -> Result<(String, String), BackendError> {
+    let camel = name.to_upper_camel_case();
+    let plain = |s: &str| is_identifier(s) && escape(s) == s;
+    if !plain(name) || !plain(&camel) {
+        return Err(BackendError::InvalidName {
+            what: "object".into(),
+            name: name.to_string(),
+            reason: format!(
+                "the object name is the skeleton's module name and, as {camel:?}, the prefix of \
+                 its type names; choose one with --name (letters, digits and '_')"
+            ),
+        });
+    }
+    Ok((name.to_string(), camel))
+}
+
+/// The identifier of a global-data section, as bpftool spells its member: the section name
+/// without its leading dot, other characters that cannot appear in an identifier as `_`
+/// (`.data.custom` → `data_custom`).
+pub fn section_ident(section: &str) -> String {
+    escape(&sanitize(section))
+}
+
+/// `text` as an identifier, not yet escaped: without a leading dot, every character that
+/// cannot appear in an identifier as `_`, and a `_` before a leading digit.
+pub fn sanitize(text: &str) -> String {
+    let trimmed = text.strip_prefix('.').unwrap_or(text);
+    let mut s: String = trimmed
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert(0, '_');
+    }
+    s
+}
+
+/// The type name of a global-data section's struct (`.data.custom` → `DataCustom`).
+pub fn section_type(section: &str) -> String {
+    let camel = sanitize(section).to_upper_camel_case();
+    if camel.is_empty() || camel.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("Section{camel}")
+    } else {
+        escape(&camel)
+    }
+}
+
+/// `text` as a Rust string literal, quotes included.
+pub fn string_literal(text: &str) -> String {
+    format!("{text:?}")
+}
+
+/// `text` made safe for one line of a doc comment.
+pub fn doc(text: &str) -> String {
+    text.replace(['\n', '\r'], " ")
+}
+
+/// Identifiers already handed out in one namespace (the fields of a struct, the methods of
+/// a type, the items of a module), so two things never share one.
+#[derive(Debug, Default)]
+pub struct Idents(BTreeMap<String, String>);
+
+impl Idents {
+    /// Claims `ident` for `owner` (`map counts`, `method bss_mut`).
+    ///
+    /// # Errors
+    /// When another owner already holds `ident`.
+    pub fn claim(&mut self, owner: &str, ident: &str) -> Result<(), BackendError> {
+        if let Some(first) = self.0.get(ident) {
+            return Err(BackendError::NameCollision {
+                first: first.clone(),
+                second: owner.to_string(),
+                ident: ident.to_string(),
+            });
+        }
+        self.0.insert(ident.to_string(), owner.to_string());
+        Ok(())
+    }
+
+    /// Whether `ident` is taken.
+    pub fn contains(&self, ident: &str) -> bool {
+        self.0.contains_key(ident)
+    }
+
+    /// `base`, or the first of `base2`, `base3`, ... that is free, claimed for `owner`.
+    pub fn claim_numbered(&mut self, owner: &str, base: &str) -> String {
+        let mut candidate = base.to_string();
+        let mut n = 1;
+        while self.contains(&candidate) {
+            n += 1;
+            candidate = format!("{base}{n}");
+        }
+        self.0.insert(candidate.clone(), owner.to_string());
+        candidate
+    }
+}
+
+#[cfg(test)]
+#[path = "names_tests.rs"]
+mod tests;

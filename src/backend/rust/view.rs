@@ -1,0 +1,486 @@
+//! The view model of a Rust skeleton: everything the templates print, computed here.
+
+use super::attach::{attach_method, AttachMethod};
+use super::names::{self, Idents};
+use super::types::{AliasView, TypePrinter, TypeView};
+use crate::backend::BackendError;
+use crate::ir::{ExternKind, GlobalKind, KconfigKind, MapSpec, ObjectSpec};
+use crate::loader::plan::Step;
+use crate::loader::Blob;
+use crate::uapi::{AttachType, MapType, ProgType};
+use serde::Serialize;
+
+/// Bytes per line of an embedded byte string.
+const BYTES_PER_LINE: usize = 24;
+
+/// Names the module defines itself, which a name from the object must not take.
+const RUNTIME_ITEMS: &[&str] = &[
+    "Error",
+    "Link",
+    "Map",
+    "Prog",
+    "MapKnobs",
+    "ProgKnobs",
+    "Plain",
+    "Keys",
+    "RingBuf",
+    "PerfBuf",
+    "possible_cpus",
+    "types",
+    "runtime",
+    "MAPS",
+    "LOADER",
+    "KCONFIG",
+];
+
+/// Methods the loaded skeleton always has.
+const FIXED_METHODS: &[&str] = &["open_and_load", "attach", "detach"];
+
+/// The whole module.
+#[derive(Debug, Serialize)]
+pub struct SkelView {
+    /// The first comment of the file (prepended after formatting).
+    #[serde(skip)]
+    pub header: String,
+    /// Object name, as given.
+    pub object: String,
+    /// Module name.
+    pub module: String,
+    /// The loaded skeleton's type (`Minimal`).
+    pub skel: String,
+    /// The open skeleton's type (`OpenMinimal`).
+    pub open: String,
+    /// Loader ABI version.
+    pub abi_version: u32,
+    /// Maps, in context order.
+    pub maps: Vec<MapView>,
+    /// Programs, in context order.
+    pub progs: Vec<ProgView>,
+    /// Programs `attach()` attaches.
+    pub auto_progs: Vec<MethodView>,
+    /// Iterator programs and their `iter_<prog>` methods.
+    pub iter_progs: Vec<MethodView>,
+    /// Syscall programs and their `run_<prog>` methods.
+    pub run_progs: Vec<MethodView>,
+    /// Mapped global-data sections with a typed view.
+    pub sections: Vec<SectionView>,
+    /// Struct and union definitions.
+    pub types: Vec<TypeView>,
+    /// Typedef aliases.
+    pub aliases: Vec<AliasView>,
+    /// Plan step names, as string literals.
+    pub steps: Vec<String>,
+    /// Number of maps, programs; context size.
+    pub nr_maps: u32,
+    /// Number of programs.
+    pub nr_progs: u32,
+    /// Context size.
+    pub ctx_size: u32,
+    /// Loader instructions, a byte string literal.
+    pub insns: String,
+    /// Loader data blob, a byte string literal.
+    pub data: String,
+    /// `.kconfig` externs, when the object has a `.kconfig` map.
+    pub kconfig: Option<KconfigView>,
+    /// Whether the object has ring buffer or perf event array maps (the runtime then has
+    /// their readers).
+    pub buffers: bool,
+}
+
+/// One map.
+#[derive(Debug, Serialize)]
+pub struct MapView {
+    /// Field name in the maps structs.
+    pub ident: String,
+    /// Name in the object, a string literal.
+    pub name: String,
+    /// What it is, for a doc comment.
+    pub doc: String,
+    /// `BPF_MAP_TYPE_*` number, sizes and `max_entries` as compiled.
+    pub map_type: u32,
+    /// Key size.
+    pub key_size: u32,
+    /// Value size.
+    pub value_size: u32,
+    /// `max_entries`.
+    pub max_entries: u32,
+    /// The field of the section view it backs, if any.
+    pub view: Option<String>,
+}
+
+/// A method of the loaded skeleton about one program.
+#[derive(Debug, Serialize)]
+pub struct MethodView {
+    /// The method.
+    pub method: String,
+    /// The program's field.
+    pub field: String,
+    /// The program's name, a string literal.
+    pub name: String,
+}
+
+/// One program.
+#[derive(Debug, Serialize)]
+pub struct ProgView {
+    /// Field name in the programs and links structs.
+    pub ident: String,
+    /// Name in the object, a string literal.
+    pub name: String,
+    /// Section, for a doc comment.
+    pub section: String,
+    /// Default of `autoload`.
+    pub autoload: bool,
+    /// Its attach method, if skelgen can attach it.
+    pub attach: Option<AttachMethod>,
+}
+
+/// A global-data section with a typed view.
+#[derive(Debug, Serialize)]
+pub struct SectionView {
+    /// Field of the views struct and name of the read method (`bss`).
+    pub ident: String,
+    /// Name of the write method (`bss_mut`).
+    pub ident_mut: String,
+    /// Its struct in `types`.
+    pub ty: String,
+    /// ELF section, a string literal.
+    pub section: String,
+    /// ELF section, for doc comments.
+    pub section_doc: String,
+    /// Size of the section in bytes.
+    pub size: u32,
+    /// Frozen before programs load: read-only after load.
+    pub frozen: bool,
+    /// Initial image, a byte string literal (`b""` when all zero).
+    pub image: String,
+    /// Index of its map.
+    pub map_index: usize,
+}
+
+/// `.kconfig` externs.
+#[derive(Debug, Serialize)]
+pub struct KconfigView {
+    /// The section's view field.
+    pub section: String,
+    /// The externs.
+    pub externs: Vec<KconfigExtern>,
+}
+
+/// One kconfig extern as a runtime table entry.
+#[derive(Debug, Serialize)]
+pub struct KconfigExtern {
+    /// Name, a string literal.
+    pub name: String,
+    /// Offset in the section.
+    pub offset: u32,
+    /// Size.
+    pub size: u32,
+    /// `KconfigKind` variant.
+    pub kind: &'static str,
+    /// Declared `__weak`.
+    pub weak: bool,
+}
+
+/// Builds the view of `spec` and its compiled loader.
+pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
+    let (module, camel) = names::object_idents(&spec.name)?;
+    let open = format!("Open{camel}");
+    let mut items = Idents::default();
+    for item in RUNTIME_ITEMS {
+        items.claim("the skeleton's runtime", item)?;
+    }
+    for suffix in ["", "Maps", "Progs", "Links", "Views"] {
+        items.claim(
+            &format!("object {}", spec.name),
+            &format!("{camel}{suffix}"),
+        )?;
+    }
+    for suffix in ["", "Maps", "Progs"] {
+        items.claim(&format!("object {}", spec.name), &format!("{open}{suffix}"))?;
+    }
+    let mut methods = Idents::default();
+    for m in FIXED_METHODS {
+        methods.claim("the skeleton", m)?;
+    }
+    let mut maps = map_views(spec)?;
+    let progs = prog_views(spec, &mut methods)?;
+    let mut printer = TypePrinter::new(&spec.types);
+    let sections = sections(spec, &maps, &mut printer, &mut methods)?;
+    for s in &sections {
+        maps[s.map_index].view = Some(s.ident.clone());
+    }
+    let kconfig = kconfig_view(spec, &sections);
+    let mut by_type = |keep: &dyn Fn(&crate::ir::ProgramSpec) -> bool, prefix: &str| {
+        spec.programs
+            .iter()
+            .zip(&progs)
+            .filter(|(p, _)| keep(p))
+            .map(|(p, v)| {
+                let method = names::escape(&format!("{prefix}_{}", p.name));
+                methods
+                    .claim(&format!("program {}", p.name), &method)
+                    .map(|()| MethodView {
+                        method,
+                        field: v.ident.clone(),
+                        name: v.name.clone(),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let iter_progs = by_type(
+        &|p| p.expected_attach_type == Some(AttachType::TraceIter),
+        "iter",
+    )?;
+    let run_progs = by_type(&|p| p.prog_type == ProgType::Syscall, "run")?;
+    Ok(SkelView {
+        header: header(&spec.name, blob),
+        object: names::doc(&spec.name),
+        auto_progs: progs
+            .iter()
+            .filter_map(|p| match &p.attach {
+                Some(a) if a.suffix.is_empty() => Some(MethodView {
+                    method: a.method.clone(),
+                    field: p.ident.clone(),
+                    name: p.name.clone(),
+                }),
+                _ => None,
+            })
+            .collect(),
+        iter_progs,
+        run_progs,
+        buffers: spec
+            .maps
+            .iter()
+            .any(|m| matches!(m.map_type, MapType::Ringbuf | MapType::PerfEventArray)),
+        module,
+        skel: camel,
+        open,
+        abi_version: blob.plan.abi_version,
+        maps,
+        progs,
+        sections,
+        types: printer.defs,
+        aliases: printer.aliases,
+        steps: blob
+            .plan
+            .steps
+            .iter()
+            .map(|s| names::string_literal(&step_name(s)))
+            .collect(),
+        nr_maps: blob.plan.nr_maps,
+        nr_progs: blob.plan.nr_progs,
+        ctx_size: blob.ctx_size,
+        insns: byte_string(&blob.insns),
+        data: byte_string(&blob.data),
+        kconfig,
+    })
+}
+
+/// The file's first comment: what it is and what produced it.
+fn header(object: &str, blob: &Blob) -> String {
+    format!(
+        "// Light skeleton of the BPF object \"{}\", @generated by skelgen {} (loader ABI {}).\n\
+         // DO NOT EDIT. Needs the `libc` crate. Include it with\n\
+         // `include!(concat!(env!(\"OUT_DIR\"), \"/{}\"));` and see the module's docs.\n",
+        names::doc(object),
+        env!("CARGO_PKG_VERSION"),
+        blob.plan.abi_version,
+        names::doc(&crate::Lang::Rust.file_name(object)),
+    )
+}
+
+fn map_views(spec: &ObjectSpec) -> Result<Vec<MapView>, BackendError> {
+    let mut fields = Idents::default();
+    spec.maps
+        .iter()
+        .map(|m| {
+            let ident = match &m.data {
+                Some(_) => names::section_ident(&m.name),
+                None => names::ident("map", &m.name)?,
+            };
+            fields.claim(&format!("map {}", m.name), &ident)?;
+            Ok(MapView {
+                name: names::string_literal(&m.name),
+                doc: map_doc(m),
+                map_type: m.map_type.raw(),
+                key_size: m.key_size,
+                value_size: m.value_size,
+                max_entries: m.max_entries,
+                view: None,
+                ident,
+            })
+        })
+        .collect()
+}
+
+fn map_doc(m: &MapSpec) -> String {
+    names::doc(&format!(
+        "`{}`: {}, key {} bytes, value {} bytes, max_entries {}",
+        m.name,
+        m.map_type.c_name(),
+        m.key_size,
+        m.value_size,
+        m.max_entries
+    ))
+}
+
+fn prog_views(spec: &ObjectSpec, methods: &mut Idents) -> Result<Vec<ProgView>, BackendError> {
+    let mut fields = Idents::default();
+    let mut out = Vec::new();
+    for p in &spec.programs {
+        let ident = names::ident("program", &p.name)?;
+        fields.claim(&format!("program {}", p.name), &ident)?;
+        let attach = attach_method(p);
+        if let Some(a) = &attach {
+            methods.claim(&format!("program {}", p.name), &a.method)?;
+        }
+        out.push(ProgView {
+            ident,
+            name: names::string_literal(&p.name),
+            section: names::doc(&p.section),
+            autoload: p.autoload,
+            attach,
+        });
+    }
+    Ok(out)
+}
+
+fn sections(
+    spec: &ObjectSpec,
+    maps: &[MapView],
+    printer: &mut TypePrinter<'_>,
+    methods: &mut Idents,
+) -> Result<Vec<SectionView>, BackendError> {
+    let mut out = Vec::new();
+    let mapped: Vec<(usize, &crate::ir::GlobalData)> = spec
+        .maps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| m.data.as_ref().filter(|d| d.mmapable).map(|d| (i, d)))
+        .collect();
+    // Section structs are named before any type of the object, so theirs never change.
+    for (_, d) in &mapped {
+        printer.reserve(
+            &format!("section {}", d.section),
+            &names::section_type(&d.section),
+        )?;
+    }
+    for (i, d) in mapped {
+        let m = &spec.maps[i];
+        let ident = maps[i].ident.clone();
+        let ident_mut = format!("{ident}_mut");
+        methods.claim(&format!("section {}", d.section), &ident)?;
+        methods.claim(&format!("section {}", d.section), &ident_mut)?;
+        let globals: Vec<&str> = d
+            .variables
+            .iter()
+            .filter(|v| v.global)
+            .map(|v| v.name.as_str())
+            .collect();
+        for v in &globals {
+            names::ident(&format!("variable in {}", d.section), v)?;
+        }
+        let ty = names::section_type(&d.section);
+        let keep = |n: &str| globals.contains(&n);
+        printer.define_section(d.layout, &ty, &d.section, &keep)?;
+        out.push(SectionView {
+            ident,
+            ident_mut,
+            ty,
+            section: names::string_literal(&d.section),
+            section_doc: names::doc(&d.section),
+            size: m.value_size,
+            frozen: d.frozen || matches!(d.kind, GlobalKind::Rodata | GlobalKind::Kconfig),
+            image: if d.initial.0.iter().all(|&b| b == 0) {
+                "b\"\"".into()
+            } else {
+                byte_string(&d.initial.0)
+            },
+            map_index: i,
+        });
+    }
+    Ok(out)
+}
+
+fn kconfig_view(spec: &ObjectSpec, sections: &[SectionView]) -> Option<KconfigView> {
+    let map = spec.maps.iter().position(|m| {
+        m.data
+            .as_ref()
+            .is_some_and(|d| d.kind == GlobalKind::Kconfig && d.mmapable)
+    })?;
+    let section = sections.iter().find(|s| s.map_index == map)?;
+    let externs = spec
+        .externs
+        .iter()
+        .filter_map(|e| match &e.kind {
+            ExternKind::Kconfig {
+                offset,
+                size,
+                value,
+            } => Some(KconfigExtern {
+                name: names::string_literal(&e.name),
+                offset: *offset,
+                size: *size,
+                kind: kconfig_kind(*value),
+                weak: e.weak,
+            }),
+            _ => None,
+        })
+        .collect();
+    Some(KconfigView {
+        section: section.ident.clone(),
+        externs,
+    })
+}
+
+fn kconfig_kind(k: KconfigKind) -> &'static str {
+    match k {
+        KconfigKind::Bool => "Bool",
+        KconfigKind::Tristate => "Tristate",
+        KconfigKind::Char => "Char",
+        KconfigKind::CharArray => "CharArray",
+        KconfigKind::Int { signed: true } => "Int",
+        KconfigKind::Int { signed: false } => "Uint",
+        KconfigKind::KernelVersion => "KernelVersion",
+        KconfigKind::LibbpfFeature => "Feature",
+    }
+}
+
+/// A plan step as an error names it: its `op` in the plan (`skelgen --emit plan`) and what
+/// it acts on (`create_map .rodata`, `load_program handle_getpid`).
+pub fn step_name(step: &Step) -> String {
+    let op = serde_json::to_value(step)
+        .ok()
+        .and_then(|v| v.get("op").and_then(|o| o.as_str()).map(str::to_string))
+        .unwrap_or_default();
+    let subject = match step {
+        Step::CreateInnerMap { name, .. }
+        | Step::CreateMap { name, .. }
+        | Step::UpdateElem { name, .. }
+        | Step::Freeze { name, .. }
+        | Step::LoadProgram { name, .. } => name.as_str(),
+        Step::FillSlot { text, .. } => text.as_str(),
+        Step::CheckContext | Step::LoadBtf | Step::Finish => "",
+    };
+    if subject.is_empty() {
+        op
+    } else {
+        format!("{op} {subject}")
+    }
+}
+
+/// `data` as a byte string literal, `BYTES_PER_LINE` bytes per source line.
+pub fn byte_string(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len() * 4 + data.len() / BYTES_PER_LINE * 12 + 3);
+    out.push_str("b\"");
+    for (i, chunk) in data.chunks(BYTES_PER_LINE).enumerate() {
+        if i > 0 {
+            out.push_str("\\\n        ");
+        }
+        for b in chunk {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out.push('"');
+    out
+}

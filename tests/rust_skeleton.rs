@@ -1,0 +1,352 @@
+//! The Rust light skeleton: a snapshot of the minimal example's module, the embedded loader
+//! checked against `--emit blob`, determinism, every example's module compiled under
+//! `#![deny(warnings)]` in edition 2024 (the read-only `.rodata` of a loaded skeleton
+//! checked by a build that must fail), and the consumer crate examples/rust: its tests
+//! (end to end on the host kernel, as root) and `cargo clippy -D warnings`.
+//!
+//! Bless the snapshot after a deliberate change with
+//! `INSTA_UPDATE=always cargo test --test rust_skeleton` and read the diff.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn examples() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(Path::new(ROOT).join("examples/bpf"))
+        .expect("examples/bpf exists")
+        .map(|e| {
+            e.expect("readable directory")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter_map(|f| f.strip_suffix(".bpf.o").map(str::to_string))
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "no example objects");
+    names
+}
+
+fn object(name: &str) -> Vec<u8> {
+    std::fs::read(Path::new(ROOT).join(format!("examples/bpf/{name}.bpf.o"))).unwrap()
+}
+
+fn emit(name: &str, options: &skelgen::Options) -> Vec<u8> {
+    skelgen::generate(&object(name), &format!("{name}.bpf.o"), options)
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn module(name: &str) -> String {
+    String::from_utf8(emit(name, &skelgen::Options::for_lang(skelgen::Lang::Rust))).unwrap()
+}
+
+/// `cargo` as the test runs under, so the same toolchain builds the scratch crates.
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+fn run(cmd: &mut Command) -> (bool, String) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn run_ok(cmd: &mut Command) -> String {
+    let (ok, text) = run(cmd);
+    assert!(ok, "{cmd:?} failed:\n{text}");
+    text
+}
+
+/// The module with its embedded bytes (the byte strings of the loader and of the data
+/// images) cut to `b"..."` with a count of their lines: the loader compiler has its own
+/// snapshots, this one is about the Rust around them.
+fn without_loader_bytes(text: &str) -> String {
+    let mut out = String::new();
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        let Some(at) = line.find("b\"\\x") else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        let mut n = 1;
+        let mut last = line;
+        while last.ends_with('\\') {
+            last = lines.next().unwrap_or("");
+            n += 1;
+        }
+        let rest = &last[last.rfind('"').map_or(last.len(), |q| q + 1)..];
+        out.push_str(&format!("{}b\"...\"{rest} /* {n} lines */\n", &line[..at]));
+    }
+    out
+}
+
+#[test]
+fn minimal_module_snapshot() {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("../snapshots");
+    s.set_prepend_module_to_snapshot(false);
+    s.set_omit_expression(true);
+    let text = without_loader_bytes(&module("minimal"));
+    s.bind(|| insta::assert_snapshot!("minimal.skel.rs", text));
+}
+
+#[test]
+fn output_is_deterministic() {
+    for name in examples() {
+        assert_eq!(module(&name), module(&name), "{name}");
+    }
+}
+
+/// The first comment names the skelgen and loader ABI versions.
+#[test]
+fn the_first_comment_names_the_versions() {
+    let text = module("minimal");
+    let first = text.lines().next().unwrap();
+    assert!(first.starts_with("// "), "{first}");
+    assert!(
+        first.contains(&format!("skelgen {}", env!("CARGO_PKG_VERSION"))),
+        "{first}"
+    );
+    assert!(first.contains("loader ABI 1"), "{first}");
+}
+
+/// A byte string field of the `LOADER` static of a module.
+fn loader_field(file: &syn::File, field: &str) -> Vec<u8> {
+    let syn::Item::Mod(m) = &file.items[0] else {
+        panic!("the file is not one module");
+    };
+    let items = &m.content.as_ref().expect("an inline module").1;
+    let loader = items
+        .iter()
+        .find_map(|i| match i {
+            syn::Item::Static(s) if s.ident == "LOADER" => Some(s),
+            _ => None,
+        })
+        .expect("a LOADER static");
+    let syn::Expr::Struct(init) = &*loader.expr else {
+        panic!("LOADER is not a struct literal");
+    };
+    let value = init
+        .fields
+        .iter()
+        .find(|f| matches!(&f.member, syn::Member::Named(n) if n == field))
+        .unwrap_or_else(|| panic!("no field {field}"));
+    match &value.expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::ByteStr(b),
+            ..
+        }) => b.value(),
+        _ => panic!("{field} is not a byte string"),
+    }
+}
+
+#[test]
+fn every_module_embeds_exactly_the_emitted_blob() {
+    for name in examples() {
+        let file = syn::parse_file(&module(&name)).unwrap();
+        let blob = emit(
+            &name,
+            &skelgen::Options {
+                emit: skelgen::Emit::Blob,
+                ..Default::default()
+            },
+        );
+        assert_eq!(loader_field(&file, "data"), blob, "{name}: data");
+        let spec = skelgen::parse_object(&object(&name), &name).unwrap();
+        let compiled = skelgen::loader::compile(&spec).unwrap();
+        assert_eq!(
+            loader_field(&file, "insns"),
+            compiled.insns,
+            "{name}: insns"
+        );
+    }
+}
+
+#[test]
+fn cli_lang_rust_writes_the_module() {
+    let exe = Path::new(env!("CARGO_BIN_EXE_skelgen"));
+    let obj = Path::new(ROOT).join("examples/bpf/minimal.bpf.o");
+    let (ok, _) = run(Command::new(exe).args(["--lang", "rust"]).arg(&obj));
+    assert!(ok);
+    let out = Command::new(exe)
+        .args(["--lang", "rust"])
+        .arg(&obj)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), module("minimal"));
+}
+
+/// A scratch directory under target/.
+fn scratch(what: &str) -> PathBuf {
+    let dir = Path::new(ROOT)
+        .join("target/rust-skeleton-tests")
+        .join(what);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn have_cargo_tool(tool: &str) -> bool {
+    let ok = cargo()
+        .args([tool, "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("skipping: cargo {tool} is not installed");
+    }
+    ok
+}
+
+/// A crate of edition 2024 (whose lints are the strictest) holding every example's module,
+/// with `lib.rs` made of `lib`; checked with clippy (rustc alone where clippy is missing),
+/// returns whether it compiled and the messages.
+fn check_in_edition_2024(lib: &str) -> (bool, String) {
+    let dir = scratch("edition2024");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"skeletons-2024\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\
+         publish = false\n\n[dependencies]\nlibc = \"0.2\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    // The consumer crate's lock pins the same libc.
+    std::fs::copy(
+        Path::new(ROOT).join("examples/rust/Cargo.lock"),
+        dir.join("Cargo.lock"),
+    )
+    .unwrap();
+    for name in examples() {
+        std::fs::write(dir.join(format!("src/{name}.skel.rs")), module(&name)).unwrap();
+    }
+    for (name, text) in degenerate_modules() {
+        std::fs::write(dir.join(format!("src/{name}.skel.rs")), text).unwrap();
+    }
+    std::fs::write(dir.join("src/lib.rs"), lib).unwrap();
+    let tool = if have_cargo_tool("clippy") {
+        "clippy"
+    } else {
+        "check"
+    };
+    run(cargo()
+        .arg(tool)
+        .arg("--manifest-path")
+        .arg(dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(scratch("edition2024-target")))
+}
+
+/// Modules of minimal.bpf.o without its maps, without its programs, or without either:
+/// empty structs and patterns must still compile cleanly.
+fn degenerate_modules() -> Vec<(&'static str, String)> {
+    let spec = skelgen::parse_object(&object("minimal"), "minimal.bpf.o").unwrap();
+    [
+        ("nomaps", false, true),
+        ("noprogs", true, false),
+        ("empty", false, false),
+    ]
+    .into_iter()
+    .map(|(name, maps, progs)| {
+        let mut s = spec.clone();
+        s.name = name.into();
+        if !maps {
+            s.maps.clear();
+            for p in &mut s.programs {
+                p.relocations.clear();
+            }
+        }
+        if !progs {
+            s.programs.clear();
+        }
+        let blob = skelgen::loader::compile(&s).unwrap();
+        let text = skelgen::backend::render(skelgen::Lang::Rust, &s, &blob).unwrap();
+        (name, text)
+    })
+    .collect()
+}
+
+fn includes() -> String {
+    let mut names = examples();
+    names.extend(["nomaps", "noprogs", "empty"].map(String::from));
+    names
+        .iter()
+        .map(|n| format!("include!(\"{n}.skel.rs\");\n"))
+        .collect()
+}
+
+#[test]
+fn every_module_compiles_under_deny_warnings_and_rodata_is_read_only_after_load() {
+    let (ok, text) = check_in_edition_2024(&format!("#![deny(warnings)]\n{}", includes()));
+    assert!(ok, "{text}");
+    // The loaded skeleton has no writable view of .rodata; the open one has.
+    let lib = format!(
+        "#![deny(warnings)]\n{}\npub fn before(open: &mut minimal::OpenMinimal) {{\n\
+         \topen.rodata_mut().count_step = 2;\n}}\n\
+         pub fn after(skel: &mut minimal::Minimal) {{\n\tskel.rodata_mut().count_step = 2;\n}}\n",
+        includes()
+    );
+    let (ok, text) = check_in_edition_2024(&lib);
+    assert!(!ok, "writing .rodata after load compiled:\n{text}");
+    let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("error")).collect();
+    assert!(
+        errors[0].contains("no method named `rodata_mut` found"),
+        "{text}"
+    );
+    assert_eq!(
+        errors.len(),
+        2,
+        "only the write after load may fail:\n{text}"
+    );
+}
+
+/// The consumer crate's own target directory, under target/.
+fn examples_target() -> PathBuf {
+    Path::new(ROOT).join("target/rust-examples")
+}
+
+fn examples_manifest() -> PathBuf {
+    Path::new(ROOT).join("examples/rust/Cargo.toml")
+}
+
+#[test]
+fn examples_crate_tests_pass() {
+    let text = run_ok(
+        cargo()
+            .arg("test")
+            .arg("--manifest-path")
+            .arg(examples_manifest())
+            .arg("--target-dir")
+            .arg(examples_target()),
+    );
+    let passed: usize = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("test result: ok. "))
+        .filter_map(|l| l.split(' ').next()?.parse::<usize>().ok())
+        .sum();
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        assert!(passed >= 10, "only {passed} example tests ran:\n{text}");
+    } else {
+        eprintln!("the example tests skipped their kernel runs (not root)");
+    }
+}
+
+#[test]
+fn examples_crate_is_clippy_clean() {
+    if !have_cargo_tool("clippy") {
+        return;
+    }
+    run_ok(
+        cargo()
+            .arg("clippy")
+            .arg("--manifest-path")
+            .arg(examples_manifest())
+            .arg("--target-dir")
+            .arg(examples_target())
+            .args(["--all-targets", "--", "-D", "warnings"]),
+    );
+}
