@@ -138,6 +138,12 @@ pub struct Options {
     /// `--emit plan|asm|blob|ir` still write those
     #[cfg_attr(feature = "cli", arg(long, value_enum, value_name = "LANG"))]
     pub lang: Vec<LangChoice>,
+
+    /// Package name of the Go skeleton [default: the object name made a Go package name:
+    /// lower case, other characters as `_`, a keyword or predeclared identifier, `main` or
+    /// `init` with `_` appended]
+    #[cfg_attr(feature = "cli", arg(long, value_name = "NAME"))]
+    pub go_package: Option<String>,
 }
 
 impl Options {
@@ -175,6 +181,9 @@ impl Options {
         args.extend(["--emit".to_string(), self.emit.as_str().to_string()]);
         for lang in self.langs() {
             args.extend(["--lang".to_string(), lang.as_str().to_string()]);
+        }
+        if let Some(package) = &self.go_package {
+            args.extend(["--go-package".to_string(), package.clone()]);
         }
         args
     }
