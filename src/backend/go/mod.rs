@@ -42,6 +42,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "go/kconfig.go.tera",
         include_str!("../../../templates/go/kconfig.go.tera"),
     ),
+    (
+        "go/buffers.go.tera",
+        include_str!("../../../templates/go/buffers.go.tera"),
+    ),
 ];
 
 /// The tera instance with every Go template, autoescaping off.

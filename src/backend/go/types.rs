@@ -142,6 +142,13 @@ impl<'a> TypePrinter<'a> {
         Ok(())
     }
 
+    /// Defines what `id` needs to be spelled (a map's key or value type) and returns its
+    /// Go spelling.
+    pub fn define(&mut self, id: TypeId) -> Result<String, BackendError> {
+        self.require(id)?;
+        Ok(self.spell(id)?.0)
+    }
+
     fn require_member(&mut self, m: &crate::ir::types::Member) -> Result<(), BackendError> {
         use crate::ir::types::MemberKind;
         match &m.kind {
@@ -188,7 +195,7 @@ impl<'a> TypePrinter<'a> {
                 }
                 let name = self.name_aggregate(id, def)?;
                 self.spelled.insert(id, name.clone());
-                let doc = vec![format!("{name} is struct {} from BTF.", def_name(def))];
+                let doc = vec![format!("{name} is {}, from BTF.", describe(def, "struct"))];
                 let layout = self.emit_struct(def, &name, doc, members, true)?;
                 self.layouts.insert(id, layout);
                 Ok(())
@@ -224,18 +231,11 @@ impl<'a> TypePrinter<'a> {
         def: &TypeDef,
         members: &[crate::ir::types::Member],
     ) -> Vec<String> {
-        let others: Vec<String> = members
-            .iter()
-            .skip(1)
-            .filter_map(|m| match &m.kind {
-                crate::ir::types::MemberKind::Field { name: Some(n), .. } => Some(n.clone()),
-                _ => None,
-            })
-            .collect();
-        let mut doc = vec![format!(
-            "{name} is union {} from BTF. Go has no unions: it holds the first member, padded to the union's size.",
-            def_name(def)
-        )];
+        let others = self.member_names(members.get(1..).unwrap_or_default());
+        let mut doc = vec![
+            format!("{name} is {}, from BTF.", describe(def, "union")),
+            "Go has no unions: it holds the first member, padded to the union's size.".into(),
+        ];
         if !others.is_empty() {
             doc.push(format!(
                 "The other members share its bytes: {}.",
@@ -263,6 +263,29 @@ impl<'a> TypePrinter<'a> {
         self.scope
             .claim(&format!("{keyword} {}", def_name(def)), &name)?;
         Ok(name)
+    }
+
+    /// The names of `members` for a comment; an anonymous member shows its own in
+    /// parentheses (`lo, hi` of an anonymous struct: `(lo, hi)`).
+    pub(super) fn member_names(&self, members: &[crate::ir::types::Member]) -> Vec<String> {
+        use crate::ir::types::MemberKind;
+        members
+            .iter()
+            .filter_map(|m| match &m.kind {
+                MemberKind::Field { name: Some(n), .. } => Some(n.clone()),
+                MemberKind::Field { name: None, ty } => match self.table.get(*ty).map(|t| &t.kind) {
+                    Some(TypeKind::Struct { members } | TypeKind::Union { members }) => {
+                        Some(format!("({})", self.member_names(members).join(", ")))
+                    }
+                    _ => None,
+                },
+                MemberKind::Bitfields { fields } => {
+                    let named: Vec<&str> = fields.iter().filter_map(|f| f.name.as_deref()).collect();
+                    (!named.is_empty()).then(|| named.join(", "))
+                }
+                MemberKind::Padding => None,
+            })
+            .collect()
     }
 
     /// The Go spelling of `id` used by value, and Go's layout of it.
@@ -334,6 +357,15 @@ pub fn integer(size: u32, signed: bool) -> Option<String> {
 
 fn natural(size: u32) -> GoLayout {
     GoLayout { size, align: size }
+}
+
+/// A type for a doc comment: `struct sample`, `the anonymous struct at flow_stats.seen`.
+fn describe(def: &TypeDef, keyword: &str) -> String {
+    match (&def.name, def.name_hint.is_empty()) {
+        (Some(n), _) => format!("{keyword} {n}"),
+        (None, true) => format!("an anonymous {keyword}"),
+        (None, false) => format!("the anonymous {keyword} at {}", def.name_hint.join(".")),
+    }
 }
 
 /// How a type is named in messages: its C name, or `(anonymous)`.

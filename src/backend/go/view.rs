@@ -5,7 +5,9 @@ use super::names::{self, Scope};
 use super::types::{TypeDefView, TypePrinter};
 use crate::backend::c::view::describe;
 use crate::backend::BackendError;
-use crate::ir::{ExternKind, GlobalKind, KconfigKind, MapSpec, ObjectSpec, ProgramSpec};
+use crate::ir::{
+    ExternKind, GlobalKind, KconfigKind, MapSpec, ObjectSpec, ProgramSpec, TypeId,
+};
 use crate::loader::Blob;
 use crate::uapi::{AttachType, MapType, ProgType};
 use serde::Serialize;
@@ -154,9 +156,9 @@ pub fn build(
     let name = names::exported(&spec.name);
     let rt = names::unexported(&spec.name);
     let mut members = Scope::with_reserved("member", SKELETON_MEMBERS);
-    let maps = map_views(spec)?;
-    let progs = prog_views(spec, &rt, &mut members)?;
     let mut printer = TypePrinter::new(&spec.types, &name, &rt, package_scope(&name)?);
+    let maps = map_views(spec, &mut printer)?;
+    let progs = prog_views(spec, &rt, &mut members)?;
     let sections = sections(spec, &maps, &name, &mut printer, &mut members)?;
     let kconfig = kconfig_view(spec, &maps, &rt);
     let ringbufs = maps_of(spec, &maps, MapType::Ringbuf);
@@ -189,7 +191,7 @@ pub fn build(
         imports.extend(["bytes", "compress/gzip", "io"]);
     }
     if !ringbufs.is_empty() || !perfbufs.is_empty() {
-        imports.push("sync/atomic");
+        imports.extend(["sync/atomic", "time"]);
     }
     imports.sort_unstable();
     let auto = progs
@@ -243,21 +245,29 @@ fn package_scope(name: &str) -> Result<Scope, BackendError> {
     Ok(Scope::with_reserved("type", &own))
 }
 
-fn map_views(spec: &ObjectSpec) -> Result<Vec<MapView>, BackendError> {
+/// The maps; the Go types of keys and values are defined (to use with Lookup and Update).
+fn map_views(
+    spec: &ObjectSpec,
+    printer: &mut TypePrinter<'_>,
+) -> Result<Vec<MapView>, BackendError> {
     let mut scope = Scope::default();
     spec.maps
         .iter()
         .map(|m| {
             let ident = map_ident(m);
             scope.claim(&format!("map {:?}", m.name), &ident)?;
+            let mut typed = |id: Option<TypeId>, size: u32| match id {
+                Some(id) if m.data.is_none() => printer.define(id),
+                _ => Ok(format!("{size} bytes")),
+            };
+            let key = typed(m.key_type, m.key_size)?;
+            let value = typed(m.value_type, m.value_size)?;
             Ok(MapView {
                 name_lit: names::go_string(&m.name),
                 comment: names::comment(&format!(
-                    "{}: {}, key {}, value {}, max_entries {}.",
+                    "{}: {}, key {key}, value {value}, max_entries {}.",
                     m.name,
                     m.map_type.c_name(),
-                    m.key_size,
-                    m.value_size,
                     m.max_entries
                 )),
                 map_type: m.map_type as u32,

@@ -143,14 +143,7 @@ impl TypePrinter<'_> {
         match &def.kind {
             TypeKind::Struct { members } => self.flatten(body, members, offset),
             TypeKind::Union { members } => {
-                let others: Vec<&str> = members
-                    .iter()
-                    .skip(1)
-                    .filter_map(|m| match &m.kind {
-                        MemberKind::Field { name: Some(n), .. } => Some(n.as_str()),
-                        _ => None,
-                    })
-                    .collect();
+                let others = self.member_names(members.get(1..).unwrap_or_default());
                 let mut text =
                     format!("An anonymous union of {size} bytes: Go holds its first member only");
                 if !others.is_empty() {
