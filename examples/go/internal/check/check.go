@@ -4,6 +4,8 @@ package check
 
 import (
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -38,4 +40,28 @@ func NoLeak(t testing.TB, baseline int, after string) {
 	if n := OpenFDs(t); n != baseline {
 		t.Errorf("%d file descriptors open %s, %d before", n, after, baseline)
 	}
+}
+
+// PossibleCPUs is the number of CPUs /sys/devices/system/cpu/possible lists ("0-3,5"): a
+// per-CPU map's value has one element per possible CPU.
+func PossibleCPUs(t testing.TB) int {
+	t.Helper()
+	text, err := os.ReadFile("/sys/devices/system/cpu/possible")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range strings.Split(strings.TrimSpace(string(text)), ",") {
+		lo, hi, isRange := strings.Cut(r, "-")
+		a, err := strconv.Atoi(lo)
+		b := a
+		if err == nil && isRange {
+			b, err = strconv.Atoi(hi)
+		}
+		if err != nil {
+			t.Fatalf("/sys/devices/system/cpu/possible: %q", text)
+		}
+		n += b - a + 1
+	}
+	return n
 }
