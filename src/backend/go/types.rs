@@ -273,14 +273,17 @@ impl<'a> TypePrinter<'a> {
             .iter()
             .filter_map(|m| match &m.kind {
                 MemberKind::Field { name: Some(n), .. } => Some(n.clone()),
-                MemberKind::Field { name: None, ty } => match self.table.get(*ty).map(|t| &t.kind) {
-                    Some(TypeKind::Struct { members } | TypeKind::Union { members }) => {
-                        Some(format!("({})", self.member_names(members).join(", ")))
+                MemberKind::Field { name: None, ty } => {
+                    match self.table.get(*ty).map(|t| &t.kind) {
+                        Some(TypeKind::Struct { members } | TypeKind::Union { members }) => {
+                            Some(format!("({})", self.member_names(members).join(", ")))
+                        }
+                        _ => None,
                     }
-                    _ => None,
-                },
+                }
                 MemberKind::Bitfields { fields } => {
-                    let named: Vec<&str> = fields.iter().filter_map(|f| f.name.as_deref()).collect();
+                    let named: Vec<&str> =
+                        fields.iter().filter_map(|f| f.name.as_deref()).collect();
                     (!named.is_empty()).then(|| named.join(", "))
                 }
                 MemberKind::Padding => None,

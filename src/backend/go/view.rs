@@ -5,9 +5,7 @@ use super::names::{self, Scope};
 use super::types::{TypeDefView, TypePrinter};
 use crate::backend::c::view::describe;
 use crate::backend::BackendError;
-use crate::ir::{
-    ExternKind, GlobalKind, KconfigKind, MapSpec, ObjectSpec, ProgramSpec, TypeId,
-};
+use crate::ir::{ExternKind, GlobalKind, KconfigKind, MapSpec, ObjectSpec, ProgramSpec, TypeId};
 use crate::loader::Blob;
 use crate::uapi::{AttachType, MapType, ProgType};
 use serde::Serialize;
