@@ -2,7 +2,10 @@ package minimal_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -12,6 +15,32 @@ import (
 
 // calls is how many getpid(2) calls trigger makes.
 const calls = 5
+
+// The program counts every getpid(2) of the process, and the Go runtime makes its own to
+// signal its threads when it preempts them asynchronously: the tests run with that
+// preemption off, the test binary running itself again with GODEBUG=asyncpreemptoff=1.
+func TestMain(m *testing.M) {
+	const off = "asyncpreemptoff=1"
+	godebug := os.Getenv("GODEBUG")
+	if strings.Contains(godebug, off) {
+		os.Exit(m.Run())
+	}
+	if godebug != "" {
+		godebug += ","
+	}
+	cmd := exec.Command(os.Args[0], os.Args[1:]...)
+	cmd.Env = append(os.Environ(), "GODEBUG="+godebug+off)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		os.Exit(exit.ExitCode())
+	case err != nil:
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
 
 func trigger() {
 	for i := 0; i < calls; i++ {

@@ -16,11 +16,15 @@ import (
 // On the host only the user probes load: autoload is turned off for the kprobe,
 // fentry/fexit/fmod_ret and LSM programs. With SKELGEN_PROBES_KERNEL=1 (a kernel with
 // kprobes and BPF trampolines, as in the VM test) they load too, the LSM one when the BPF
-// LSM is active, and Attach attaches them; opening and unlinking a file triggers them.
+// LSM is active (SKELGEN_PROBES_LSM=1 requires it), and Attach attaches them; opening and
+// unlinking a file triggers them.
 func TestProbes(t *testing.T) {
 	check.Root(t)
 	kernel := os.Getenv("SKELGEN_PROBES_KERNEL") != ""
 	lsm := kernel && bpfLSMActive()
+	if os.Getenv("SKELGEN_PROBES_LSM") != "" && !lsm {
+		t.Fatal("the BPF LSM is not active (/sys/kernel/security/lsm lacks bpf)")
+	}
 	before := check.Baseline(t)
 	s, err := probes.OpenProbes()
 	if err != nil {
@@ -63,6 +67,9 @@ func TestProbes(t *testing.T) {
 		if lsm && bss.LSMHits < 1 {
 			t.Errorf("lsm hits: %d", bss.LSMHits)
 		}
+		t.Logf("kprobe %d, kretprobe %d (ret %d), fentry %d, fexit %d (ret %d), fmod_ret %d, lsm %d hits",
+			bss.KprobeHits, bss.KretprobeHits, bss.KretprobeLastRet, bss.FentryHits, bss.FexitHits,
+			bss.FexitLastRet, bss.FmodRetHits, bss.LSMHits)
 	}
 	userProbes(t, s)
 	if err := s.Close(); err != nil {
@@ -89,6 +96,7 @@ func userProbes(t *testing.T, s *probes.Probes) {
 		t.Errorf("target(41) = %d", got)
 	}
 	bss := s.Bss
+	t.Logf("uprobe %d hits (arg %d), uretprobe %d hits (ret %d)", bss.UprobeHits, bss.UprobeLastArg, bss.UretprobeHits, bss.UretprobeLastRet)
 	if bss.UprobeHits != 1 || bss.UprobeLastArg != 41 || bss.UretprobeHits != 1 || bss.UretprobeLastRet != 83 {
 		t.Errorf("uprobe hits %d, arg %d; uretprobe hits %d, result %d: want 1, 41, 1, 83",
 			bss.UprobeHits, bss.UprobeLastArg, bss.UretprobeHits, bss.UretprobeLastRet)

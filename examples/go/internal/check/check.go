@@ -4,6 +4,7 @@ package check
 
 import (
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,28 +18,51 @@ func Root(t testing.TB) {
 	}
 }
 
-// OpenFDs is the number of file descriptors this process has open.
-func OpenFDs(t testing.TB) int {
+// FDs is what this process's file descriptors refer to, by number.
+type FDs map[string]string
+
+// OpenFDs lists this process's open file descriptors, but for the listing's own.
+func OpenFDs(t testing.TB) FDs {
 	t.Helper()
-	entries, err := os.ReadDir("/proc/self/fd")
+	dir := "/proc/" + strconv.Itoa(os.Getpid()) + "/fd"
+	entries, err := os.ReadDir(dir)
 	if err != nil {
-		t.Fatalf("listing /proc/self/fd: %v", err)
+		t.Fatalf("listing %s: %v", dir, err)
 	}
-	return len(entries)
+	fds := FDs{}
+	for _, e := range entries {
+		if target, err := os.Readlink(dir + "/" + e.Name()); err == nil && target != dir {
+			fds[e.Name()] = target
+		}
+	}
+	return fds
 }
 
-// Baseline is OpenFDs once the Go runtime has opened what it keeps open (its poller).
-func Baseline(t testing.TB) int {
+// Baseline is OpenFDs once the Go runtime has opened what it keeps open: its poller,
+// which it starts with the first pipe (or timer).
+func Baseline(t testing.TB) FDs {
 	t.Helper()
-	OpenFDs(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	w.Close()
 	return OpenFDs(t)
 }
 
-// NoLeak fails the test when more file descriptors are open than at baseline.
-func NoLeak(t testing.TB, baseline int, after string) {
+// NoLeak fails the test when a file descriptor is open that was not at baseline.
+func NoLeak(t testing.TB, baseline FDs, after string) {
 	t.Helper()
-	if n := OpenFDs(t); n != baseline {
-		t.Errorf("%d file descriptors open %s, %d before", n, after, baseline)
+	var extra []string
+	for fd, target := range OpenFDs(t) {
+		if baseline[fd] != target {
+			extra = append(extra, fd+" -> "+target)
+		}
+	}
+	if len(extra) > 0 {
+		sort.Strings(extra)
+		t.Errorf("file descriptors open %s that were not before: %s", after, strings.Join(extra, ", "))
 	}
 }
 
