@@ -119,7 +119,7 @@ pub fn generate(data: &[u8], source: &str, options: &Options) -> Result<Vec<u8>,
                     })
                 }
             };
-            render_skeleton(lang, &spec, &compile()?, source)?.into_bytes()
+            render_skeleton(lang, &spec, &compile()?, source, options)?.into_bytes()
         }
     })
 }
@@ -177,7 +177,7 @@ pub fn generate_outputs(
             Ok(Output {
                 lang,
                 file_name,
-                contents: render_skeleton(lang, &spec, &blob, source)?.into_bytes(),
+                contents: render_skeleton(lang, &spec, &blob, source, options)?.into_bytes(),
             })
         })
         .collect()
@@ -228,8 +228,9 @@ fn render_skeleton(
     spec: &ObjectSpec,
     blob: &loader::Blob,
     source: &str,
+    options: &Options,
 ) -> Result<String, Error> {
-    backend::render(lang, spec, blob).map_err(|e| Error::Backend {
+    backend::render_with(lang, spec, blob, options).map_err(|e| Error::Backend {
         object: source.to_string(),
         lang,
         source: e,

@@ -198,6 +198,12 @@ pub struct Options {
     /// its conventional one (`{name}` is the object name); repeat it for several languages
     #[cfg_attr(feature = "cli", arg(long = "file-name", value_name = "LANG=NAME"))]
     pub file_name: Vec<FileName>,
+
+    /// Package name of the Go skeleton [default: the object name made a Go package name:
+    /// lower case, other characters as `_`, a keyword or predeclared identifier, `main` or
+    /// `init` with `_` appended]
+    #[cfg_attr(feature = "cli", arg(long, value_name = "NAME"))]
+    pub go_package: Option<String>,
 }
 
 impl Options {
@@ -241,6 +247,9 @@ impl Options {
                 "--file-name".to_string(),
                 format!("{}={}", f.lang.as_str(), f.pattern),
             ]);
+        }
+        if let Some(package) = &self.go_package {
+            args.extend(["--go-package".to_string(), package.clone()]);
         }
         args
     }

@@ -7,13 +7,14 @@
 
 pub mod attach;
 pub mod c;
+pub mod go;
 pub mod kernel;
 pub mod matrix;
 pub mod rust;
 
 use crate::ir::ObjectSpec;
 use crate::loader::Blob;
-use crate::Lang;
+use crate::{Lang, Options};
 use thiserror::Error;
 
 /// Why a backend cannot write a skeleton for an object.
@@ -63,14 +64,25 @@ pub enum BackendError {
 /// # Errors
 /// When a name cannot be used in `lang`, or the object holds something `lang` cannot express.
 pub fn render(lang: Lang, spec: &ObjectSpec, blob: &Blob) -> Result<String, BackendError> {
+    render_with(lang, spec, blob, &Options::default())
+}
+
+/// Renders the skeleton of `spec` in `lang` with the backend options of `options`
+/// (`--go-package`).
+///
+/// # Errors
+/// As [`render`], and when a backend option has a value the backend cannot use.
+pub fn render_with(
+    lang: Lang,
+    spec: &ObjectSpec,
+    blob: &Blob,
+    options: &Options,
+) -> Result<String, BackendError> {
     match lang {
         Lang::C => c::render(spec, blob),
         Lang::Kernel => kernel::render(spec, blob),
         Lang::Rust => rust::render(spec, blob),
-        Lang::Go => Err(BackendError::Unsupported {
-            what: format!("--lang {}", lang.as_str()),
-            reason: "this backend is not available yet; use --lang c".into(),
-        }),
+        Lang::Go => go::render(spec, blob, options.go_package.as_deref()),
     }
 }
 

@@ -378,7 +378,7 @@ fn kconfig_kind(k: KconfigKind) -> &'static str {
 }
 
 /// What a plan step does, for the error a failed load reports.
-fn describe(step: &Step) -> String {
+pub fn describe(step: &Step) -> String {
     match step {
         Step::CheckContext => "check the loader context".into(),
         Step::LoadBtf => "BTF_LOAD of the object's BTF".into(),

@@ -1,0 +1,3 @@
+module skelgen/examples/go
+
+go 1.21

@@ -1,0 +1,86 @@
+//! The Go backend: one file per object, standard library only, gofmt- and vet-clean.
+//!
+//! The skeleton type is the object's name in CamelCase (`Minimal`): `OpenMinimal`,
+//! `LoadMinimal`, methods `Load`, `Attach`, `Attach<Prog>`, `Detach`, `Close`, typed views
+//! of the global-data sections, and knobs on `Maps.<Map>` and `Progs.<Prog>`. Every
+//! package-level name starts with the object's name, so several skeletons can share a
+//! package.
+
+mod attach;
+pub mod names;
+pub mod types;
+pub mod view;
+
+use crate::backend::{template_error, BackendError};
+use crate::ir::ObjectSpec;
+use crate::loader::Blob;
+use tera::{Context, Tera};
+
+/// The templates, embedded so the binary needs no files at run time.
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "go/skel.go.tera",
+        include_str!("../../../templates/go/skel.go.tera"),
+    ),
+    (
+        "go/types.go.tera",
+        include_str!("../../../templates/go/types.go.tera"),
+    ),
+    (
+        "go/runtime.go.tera",
+        include_str!("../../../templates/go/runtime.go.tera"),
+    ),
+    (
+        "go/handles.go.tera",
+        include_str!("../../../templates/go/handles.go.tera"),
+    ),
+    (
+        "go/attach.go.tera",
+        include_str!("../../../templates/go/attach.go.tera"),
+    ),
+    (
+        "go/kconfig.go.tera",
+        include_str!("../../../templates/go/kconfig.go.tera"),
+    ),
+    (
+        "go/buffers.go.tera",
+        include_str!("../../../templates/go/buffers.go.tera"),
+    ),
+];
+
+/// The tera instance with every Go template, autoescaping off.
+fn tera() -> Result<Tera, BackendError> {
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![]);
+    tera.add_raw_templates(TEMPLATES.iter().copied())
+        .map_err(|e| template_error("go/*", &e))?;
+    Ok(tera)
+}
+
+/// Renders the Go light skeleton of `spec`; `blob` is its compiled loader and `package`
+/// the `--go-package` option (default: the object name made a package name).
+///
+/// # Errors
+/// When a name cannot be used in Go, two names would collide, or a type cannot be
+/// expressed.
+pub fn render(
+    spec: &ObjectSpec,
+    blob: &Blob,
+    package: Option<&str>,
+) -> Result<String, BackendError> {
+    let view = view::build(spec, blob, package)?;
+    let context =
+        Context::from_serialize(&view).map_err(|e| template_error("go/skel.go.tera", &e))?;
+    tera()?
+        .render("go/skel.go.tera", &context)
+        .map_err(|e| template_error("go/skel.go.tera", &e))
+}
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+#[test]
+fn templates_parse() {
+    tera().unwrap();
+}

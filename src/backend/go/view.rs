@@ -1,0 +1,438 @@
+//! The view model of a Go skeleton: everything the templates print, computed here.
+
+use super::attach::{attach_method, AttachMethod};
+use super::names::{self, Scope};
+use super::types::{TypeDefView, TypePrinter};
+use crate::backend::c::view::describe;
+use crate::backend::BackendError;
+use crate::ir::{ExternKind, GlobalKind, KconfigKind, MapSpec, ObjectSpec, ProgramSpec, TypeId};
+use crate::loader::Blob;
+use crate::uapi::{AttachType, MapType, ProgType};
+use serde::Serialize;
+
+/// Bytes per line of an embedded string constant.
+const BYTES_PER_LINE: usize = 32;
+
+/// Methods and fields of the skeleton type that names from the object must not take.
+const SKELETON_MEMBERS: &[&str] = &[
+    "Maps", "Progs", "Links", "LogLevel", "LogBuf", "Load", "Attach", "Detach", "Close",
+];
+
+/// The whole file.
+#[derive(Debug, Serialize)]
+pub struct SkelView {
+    /// skelgen's version.
+    pub version: &'static str,
+    /// Loader ABI version (`docs/loader-abi.md`).
+    pub abi_version: u32,
+    /// The object's name, for comments.
+    pub object: String,
+    /// The object's name, escaped for a string literal.
+    pub object_lit: String,
+    /// The package clause's name.
+    pub package: String,
+    /// Imported packages, sorted as gofmt sorts them.
+    pub imports: Vec<String>,
+    /// The skeleton type (`Minimal`), prefix of every exported name.
+    pub name: String,
+    /// Prefix of every unexported package-level name (`minimal`).
+    pub rt: String,
+    /// Number of map descriptors.
+    pub nr_maps: u32,
+    /// Number of program descriptors.
+    pub nr_progs: u32,
+    /// Context size.
+    pub ctx_size: u32,
+    /// Maps, in context order.
+    pub maps: Vec<MapView>,
+    /// Programs, in context order.
+    pub progs: Vec<ProgView>,
+    /// Mapped global-data sections with a typed view.
+    pub sections: Vec<SectionView>,
+    /// Type definitions the views need, in order.
+    pub types: Vec<TypeDefView>,
+    /// Whether any type has bitfield accessors (they need the bit helpers).
+    pub bitfields: bool,
+    /// Plan step descriptions, escaped for string literals.
+    pub steps: Vec<String>,
+    /// Loader instructions as string-literal lines.
+    pub insns: Vec<String>,
+    /// Loader data blob as string-literal lines.
+    pub data: Vec<String>,
+    /// `.kconfig` externs, when the object has a `.kconfig` map.
+    pub kconfig: Option<KconfigView>,
+    /// Ring buffer maps, with a reader.
+    pub ringbufs: Vec<String>,
+    /// Perf event array maps, with a reader.
+    pub perfbufs: Vec<String>,
+    /// Whether any program can be attached (the `Links` struct has fields).
+    pub links: bool,
+    /// Programs `Attach()` attaches.
+    pub auto: Vec<String>,
+}
+
+/// One map.
+#[derive(Debug, Serialize)]
+pub struct MapView {
+    /// Field name in the `Maps` struct.
+    pub ident: String,
+    /// Its name in the object, escaped for a string literal.
+    pub name_lit: String,
+    /// What it is, for a comment.
+    pub comment: String,
+    /// `BPF_MAP_TYPE_*` number.
+    pub map_type: u32,
+    /// Compiled key size.
+    pub key_size: u32,
+    /// Compiled value size.
+    pub value_size: u32,
+    /// Compiled max_entries.
+    pub max_entries: u32,
+    /// A global-data map with a typed view.
+    pub view: bool,
+    /// Read-only after load.
+    pub frozen: bool,
+}
+
+/// One program.
+#[derive(Debug, Serialize)]
+pub struct ProgView {
+    /// Field name in the `Progs` struct (and `Links`), and stem of its methods.
+    pub ident: String,
+    /// Its name in the object, escaped for a string literal.
+    pub name_lit: String,
+    /// Its name and section, for comments.
+    pub comment: String,
+    /// Default of `Autoload`.
+    pub autoload: bool,
+    /// Its attach method, if skelgen can attach it.
+    pub attach: Option<AttachMethod>,
+    /// An iterator: it gets an `<ident>Iter` method.
+    pub iter: bool,
+}
+
+/// A global-data section with a typed view.
+#[derive(Debug, Serialize)]
+pub struct SectionView {
+    /// Field of the skeleton holding the view (`Bss`, `DataCustom`).
+    pub ident: String,
+    /// Its Go type (`MinimalBss`).
+    pub type_name: String,
+    /// Field of its map in `Maps`.
+    pub map_ident: String,
+    /// ELF section, for comments.
+    pub section: String,
+    /// ELF section, escaped for a string literal.
+    pub section_lit: String,
+    /// Size of the section in bytes.
+    pub size: u32,
+    /// Frozen before programs load: mapped read-only after load.
+    pub frozen: bool,
+    /// Initial image as string-literal lines (empty when all zero).
+    pub image: Vec<String>,
+}
+
+/// `.kconfig` externs.
+#[derive(Debug, Serialize)]
+pub struct KconfigView {
+    /// Field of the kconfig map in `Maps`.
+    pub map_ident: String,
+    /// The externs, as Go composite literals of the runtime's extern type.
+    pub externs: Vec<String>,
+}
+
+/// Builds the view of `spec` and its compiled loader; `package` is `--go-package`.
+pub fn build(
+    spec: &ObjectSpec,
+    blob: &Blob,
+    package: Option<&str>,
+) -> Result<SkelView, BackendError> {
+    let package = match package {
+        Some(p) => names::check_package(p)?,
+        None => names::default_package(&spec.name),
+    };
+    let name = names::exported(&spec.name);
+    let rt = names::unexported(&spec.name);
+    let mut members = Scope::with_reserved("member", SKELETON_MEMBERS);
+    let mut printer = TypePrinter::new(&spec.types, &name, &rt, package_scope(&name)?);
+    let maps = map_views(spec, &mut printer)?;
+    let progs = prog_views(spec, &rt, &mut members)?;
+    let sections = sections(spec, &maps, &name, &mut printer, &mut members)?;
+    let kconfig = kconfig_view(spec, &maps, &rt);
+    let ringbufs = maps_of(spec, &maps, MapType::Ringbuf);
+    let perfbufs = maps_of(spec, &maps, MapType::PerfEventArray);
+    for m in &ringbufs {
+        members.claim(
+            &format!("ring buffer reader of map {m}"),
+            &format!("{m}RingBuf"),
+        )?;
+    }
+    for m in &perfbufs {
+        members.claim(
+            &format!("perf buffer reader of map {m}"),
+            &format!("{m}PerfBuf"),
+        )?;
+    }
+    let mut imports = vec![
+        "encoding/binary",
+        "errors",
+        "fmt",
+        "os",
+        "reflect",
+        "runtime",
+        "strconv",
+        "strings",
+        "syscall",
+        "unsafe",
+    ];
+    if kconfig.is_some() {
+        imports.extend(["bytes", "compress/gzip", "io"]);
+    }
+    if !ringbufs.is_empty() || !perfbufs.is_empty() {
+        imports.extend(["sync/atomic", "time"]);
+    }
+    imports.sort_unstable();
+    let auto = progs
+        .iter()
+        .filter(|p| p.attach.as_ref().is_some_and(|a| a.auto))
+        .map(|p| p.ident.clone())
+        .collect();
+    Ok(SkelView {
+        links: progs.iter().any(|p| p.attach.is_some()),
+        auto,
+        version: env!("CARGO_PKG_VERSION"),
+        abi_version: blob.plan.abi_version,
+        object: names::comment(&spec.name),
+        object_lit: names::go_string(&spec.name),
+        package,
+        imports: imports.into_iter().map(str::to_string).collect(),
+        name,
+        rt,
+        nr_maps: blob.plan.nr_maps,
+        nr_progs: blob.plan.nr_progs,
+        ctx_size: blob.ctx_size,
+        maps,
+        progs,
+        sections,
+        bitfields: printer.defs.iter().any(|d| !d.methods.is_empty()),
+        types: printer.defs,
+        steps: blob
+            .plan
+            .steps
+            .iter()
+            .map(|s| names::go_string(&describe(s)))
+            .collect(),
+        insns: string_lines(&blob.insns),
+        data: string_lines(&blob.data),
+        kconfig,
+        ringbufs,
+        perfbufs,
+    })
+}
+
+/// The package scope with the skeleton's own exported names taken.
+fn package_scope(name: &str) -> Result<Scope, BackendError> {
+    let own: Vec<String> = [
+        "", "Maps", "Progs", "Links", "Map", "Program", "Error", "RingBuf", "PerfBuf",
+    ]
+    .iter()
+    .map(|s| format!("{name}{s}"))
+    .chain([format!("Open{name}"), format!("Load{name}")])
+    .collect();
+    let own: Vec<&str> = own.iter().map(String::as_str).collect();
+    Ok(Scope::with_reserved("type", &own))
+}
+
+/// The maps; the Go types of keys and values are defined (to use with Lookup and Update).
+fn map_views(
+    spec: &ObjectSpec,
+    printer: &mut TypePrinter<'_>,
+) -> Result<Vec<MapView>, BackendError> {
+    let mut scope = Scope::default();
+    spec.maps
+        .iter()
+        .map(|m| {
+            let ident = map_ident(m);
+            scope.claim(&format!("map {:?}", m.name), &ident)?;
+            let mut typed = |id: Option<TypeId>, size: u32| match id {
+                Some(id) if m.data.is_none() => printer.define(id),
+                _ => Ok(format!("{size} bytes")),
+            };
+            let key = typed(m.key_type, m.key_size)?;
+            let value = typed(m.value_type, m.value_size)?;
+            Ok(MapView {
+                name_lit: names::go_string(&m.name),
+                comment: names::comment(&format!(
+                    "{}: {}, key {key}, value {value}, max_entries {}.",
+                    m.name,
+                    m.map_type.c_name(),
+                    m.max_entries
+                )),
+                map_type: m.map_type as u32,
+                key_size: m.key_size,
+                value_size: m.value_size,
+                max_entries: m.max_entries,
+                view: m.data.as_ref().is_some_and(|d| d.mmapable),
+                frozen: m.data.as_ref().is_some_and(|d| {
+                    d.frozen || matches!(d.kind, GlobalKind::Rodata | GlobalKind::Kconfig)
+                }),
+                ident,
+            })
+        })
+        .collect()
+}
+
+fn map_ident(m: &MapSpec) -> String {
+    match &m.data {
+        Some(_) => names::section(&m.name),
+        None => names::exported(&m.name),
+    }
+}
+
+fn prog_views(
+    spec: &ObjectSpec,
+    rt: &str,
+    members: &mut Scope,
+) -> Result<Vec<ProgView>, BackendError> {
+    let mut fields = Scope::default();
+    let mut out = Vec::new();
+    for p in &spec.programs {
+        let ident = names::exported(&p.name);
+        let owner = format!("program {:?}", p.name);
+        fields.claim(&owner, &ident)?;
+        let attach = attach_method(p, rt);
+        if attach.is_some() {
+            members.claim(&owner, &format!("Attach{ident}"))?;
+        }
+        let iter = is_iter(p);
+        if iter {
+            members.claim(&owner, &format!("{ident}Iter"))?;
+        }
+        out.push(ProgView {
+            name_lit: names::go_string(&p.name),
+            comment: names::comment(&format!("{} ({})", p.name, p.section)),
+            autoload: p.autoload,
+            attach,
+            iter,
+            ident,
+        });
+    }
+    Ok(out)
+}
+
+fn is_iter(p: &ProgramSpec) -> bool {
+    p.prog_type == ProgType::Tracing && p.expected_attach_type == Some(AttachType::TraceIter)
+}
+
+fn sections(
+    spec: &ObjectSpec,
+    maps: &[MapView],
+    name: &str,
+    printer: &mut TypePrinter<'_>,
+    members: &mut Scope,
+) -> Result<Vec<SectionView>, BackendError> {
+    let mut out = Vec::new();
+    for (m, view) in spec.maps.iter().zip(maps) {
+        let Some(d) = m.data.as_ref().filter(|d| d.mmapable) else {
+            continue;
+        };
+        let ident = names::section(&m.name);
+        members.claim(&format!("the view of section {}", m.name), &ident)?;
+        let globals: Vec<&str> = d
+            .variables
+            .iter()
+            .filter(|v| v.global)
+            .map(|v| v.name.as_str())
+            .collect();
+        let keep = |n: &str| globals.contains(&n);
+        let type_name = format!("{name}{ident}");
+        let frozen = d.frozen || matches!(d.kind, GlobalKind::Rodata | GlobalKind::Kconfig);
+        let doc = vec![format!(
+            "{type_name} is the {} section: its global variables at their offsets{}.",
+            names::comment(&d.section),
+            if frozen { "; read-only after Load" } else { "" }
+        )];
+        printer.define_section(d.layout, &type_name, doc, &keep)?;
+        let all_zero = d.initial.0.iter().all(|&b| b == 0);
+        out.push(SectionView {
+            map_ident: view.ident.clone(),
+            section: names::comment(&d.section),
+            section_lit: names::go_string(&d.section),
+            size: m.value_size,
+            frozen,
+            image: if all_zero {
+                Vec::new()
+            } else {
+                string_lines(&d.initial.0)
+            },
+            type_name,
+            ident,
+        });
+    }
+    Ok(out)
+}
+
+fn maps_of(spec: &ObjectSpec, maps: &[MapView], t: MapType) -> Vec<String> {
+    spec.maps
+        .iter()
+        .zip(maps)
+        .filter(|(m, _)| m.map_type == t)
+        .map(|(_, v)| v.ident.clone())
+        .collect()
+}
+
+fn kconfig_view(spec: &ObjectSpec, maps: &[MapView], rt: &str) -> Option<KconfigView> {
+    let index = spec.maps.iter().position(|m| {
+        m.data
+            .as_ref()
+            .is_some_and(|d| d.kind == GlobalKind::Kconfig && d.mmapable)
+    })?;
+    let externs = spec
+        .externs
+        .iter()
+        .filter_map(|e| match &e.kind {
+            ExternKind::Kconfig {
+                offset,
+                size,
+                value,
+            } => Some(format!(
+                "{{\"{}\", {offset}, {size}, {rt}{}, {}}}",
+                names::go_string(&e.name),
+                kconfig_kind(*value),
+                e.weak
+            )),
+            _ => None,
+        })
+        .collect();
+    Some(KconfigView {
+        map_ident: maps[index].ident.clone(),
+        externs,
+    })
+}
+
+fn kconfig_kind(k: KconfigKind) -> &'static str {
+    match k {
+        KconfigKind::Bool => "KconfigBool",
+        KconfigKind::Tristate => "KconfigTristate",
+        KconfigKind::Char => "KconfigChar",
+        KconfigKind::CharArray => "KconfigCharArray",
+        KconfigKind::Int { signed: true } => "KconfigInt",
+        KconfigKind::Int { signed: false } => "KconfigUint",
+        KconfigKind::KernelVersion => "KconfigKernelVersion",
+        KconfigKind::LibbpfFeature => "KconfigFeature",
+    }
+}
+
+/// `data` as the lines of a Go string constant: `"\x12\x34..." +` each, the last without
+/// the `+`.
+fn string_lines(data: &[u8]) -> Vec<String> {
+    let n = data.len().div_ceil(BYTES_PER_LINE);
+    data.chunks(BYTES_PER_LINE)
+        .enumerate()
+        .map(|(i, c)| {
+            let body: String = c.iter().map(|b| format!("\\x{b:02x}")).collect();
+            let more = if i + 1 < n { " +" } else { "" };
+            format!("\"{body}\"{more}")
+        })
+        .collect()
+}
