@@ -30,11 +30,13 @@ fail() {
 # --- what to run -----------------------------------------------------------
 
 kernel=${SKELGEN_VM_KERNEL:-}
-if [ -z "$kernel" ]; then
+if [ -n "$kernel" ]; then
+    [ -r "$kernel" ] || fail "SKELGEN_VM_KERNEL=$kernel is not a readable kernel image"
+else
     kernel=$(ls -1 /boot/vmlinuz-6.1.* 2>/dev/null | sort -V | tail -n 1 || true)
+    [ -n "$kernel" ] && [ -r "$kernel" ] ||
+        fail "no Linux 6.1 kernel image (/boot/vmlinuz-6.1.*); scripts/install-deps.sh installs linux-image-amd64"
 fi
-[ -n "$kernel" ] && [ -r "$kernel" ] ||
-    fail "no Linux 6.1 kernel image (/boot/vmlinuz-6.1.*); scripts/install-deps.sh installs linux-image-amd64"
 release=${kernel##*/vmlinuz-}
 
 vng=$(command -v vng || true)
@@ -109,13 +111,19 @@ guest=$stage_root/guest.sh
     echo 'echo "@@ guest done"'
 } >"$guest"
 
-echo "==> boot $kernel (lsm=$lsm) for: ${staged[*]:-nothing}"
-boot_start=$(date +%s%N)
 boot_rc=0
-PATH=$vng_dir:$PATH timeout "$timeout_s" "$vng" --run "$kernel" --disable-kvm --user root \
-    --cpus 2 --memory 2G --rwdir "$stage_root" --append "lsm=$lsm" \
-    -- bash "$guest" >"$stage_root/boot.log" 2>&1 || boot_rc=$?
-boot_ms=$((($(date +%s%N) - boot_start) / 1000000))
+boot_ms=0
+if [ "${#staged[@]}" -gt 0 ]; then
+    echo "==> boot $kernel (lsm=$lsm) for: ${staged[*]}"
+    boot_start=$(date +%s%N)
+    PATH=$vng_dir:$PATH timeout "$timeout_s" "$vng" --run "$kernel" --disable-kvm --user root \
+        --cpus 2 --memory 2G --rwdir "$stage_root" --append "lsm=$lsm" \
+        -- bash "$guest" >"$stage_root/boot.log" 2>&1 || boot_rc=$?
+    boot_ms=$((($(date +%s%N) - boot_start) / 1000000))
+else
+    echo "==> no part staged: no boot"
+    echo "@@ guest done" >"$stage_root/boot.log"
+fi
 up=$(sed -n 's/^@@ guest up after \([0-9.]*\)s.*/\1/p' "$stage_root/boot.log")
 
 # --- results ---------------------------------------------------------------

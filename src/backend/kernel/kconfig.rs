@@ -55,37 +55,7 @@ pub fn kconfig_view(spec: &ObjectSpec, section: &str) -> Result<KconfigView, Bac
             continue;
         };
         let name = kconfig_macro(&e.name)?;
-        let at = format!("kcfg + {offset}, {size}");
-        let put = |v: &str| format!("skelgen_kcfg_put({at}, {v});");
-        let lit = c_string(&name);
-        let weak = u8::from(e.weak);
-        let missing = if e.weak {
-            String::new()
-        } else {
-            format!("skelgen_kcfg_missing(&skel->priv, \"{lit}\");")
-        };
-        let set = format!("defined({name})");
-        let module = format!("defined({name}_MODULE)");
-        let (conds, otherwise): (Vec<(String, String)>, String) = match value {
-            KconfigKind::Bool => (vec![(format!("{set} || {module}"), put("1"))], missing),
-            KconfigKind::Tristate => (vec![(set, put("1")), (module, put("2"))], missing),
-            KconfigKind::Char => (vec![(set, put("'y'")), (module, put("'m'"))], missing),
-            KconfigKind::CharArray => {
-                let stmt = format!(
-                    "skelgen_kcfg_str(&skel->priv, \"{lit}\", {weak}, {at}, SKELGEN_KCFG_STR({name}));"
-                );
-                (vec![(set, stmt)], missing)
-            }
-            KconfigKind::Int { .. } => {
-                let stmt = format!(
-                    "skelgen_kcfg_num(&skel->priv, \"{lit}\", {weak}, {at}, \
-                     SKELGEN_KCFG_IS_STR({name}), SKELGEN_KCFG_NUM({name}));"
-                );
-                (vec![(set, stmt)], missing)
-            }
-            KconfigKind::KernelVersion => (Vec::new(), put("skelgen_kernel_version()")),
-            KconfigKind::LibbpfFeature => (Vec::new(), put("1")),
-        };
+        let (conds, otherwise) = encode(&name, *value, e.weak, &format!("kcfg + {offset}, {size}"));
         let branches = conds
             .into_iter()
             .enumerate()
@@ -105,4 +75,71 @@ pub fn kconfig_view(spec: &ObjectSpec, section: &str) -> Result<KconfigView, Bac
         section: section.to_string(),
         externs,
     })
+}
+
+/// The `(condition, statement)` branches that fill the extern `name` at `at` (`kcfg + off,
+/// size`), and the statement when none applies.
+fn encode(name: &str, kind: KconfigKind, weak: bool, at: &str) -> (Vec<(String, String)>, String) {
+    let put = |v: &str| format!("skelgen_kcfg_put({at}, {v});");
+    let lit = c_string(name);
+    let weak_arg = u8::from(weak);
+    let missing = if weak {
+        String::new()
+    } else {
+        format!("skelgen_kcfg_missing(&skel->priv, \"{lit}\");")
+    };
+    let set = format!("defined({name})");
+    let module = format!("defined({name}_MODULE)");
+    match kind {
+        KconfigKind::Bool => (vec![(format!("{set} || {module}"), put("1"))], missing),
+        KconfigKind::Tristate => (vec![(set, put("1")), (module, put("2"))], missing),
+        KconfigKind::Char => (vec![(set, put("'y'")), (module, put("'m'"))], missing),
+        KconfigKind::CharArray => {
+            let stmt = format!(
+                "skelgen_kcfg_str(&skel->priv, \"{lit}\", {weak_arg}, {at}, SKELGEN_KCFG_STR({name}));"
+            );
+            (vec![(set, stmt)], missing)
+        }
+        KconfigKind::Int { .. } => {
+            let stmt = format!(
+                "skelgen_kcfg_num(&skel->priv, \"{lit}\", {weak_arg}, {at}, \
+                 SKELGEN_KCFG_IS_STR({name}), SKELGEN_KCFG_NUM({name}));"
+            );
+            (vec![(set, stmt)], missing)
+        }
+        KconfigKind::KernelVersion => (Vec::new(), put("skelgen_kernel_version()")),
+        KconfigKind::LibbpfFeature => (Vec::new(), put("1")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_tests_the_configuration() {
+        let (b, other) = encode("CONFIG_X", KconfigKind::Tristate, false, "kcfg + 0, 4");
+        assert_eq!(b[0].0, "defined(CONFIG_X)");
+        assert_eq!(
+            b[1],
+            (
+                "defined(CONFIG_X_MODULE)".into(),
+                "skelgen_kcfg_put(kcfg + 0, 4, 2);".into()
+            )
+        );
+        assert_eq!(other, "skelgen_kcfg_missing(&skel->priv, \"CONFIG_X\");");
+        let (b, other) = encode("CONFIG_Y", KconfigKind::Bool, true, "kcfg + 4, 1");
+        assert_eq!(b[0].0, "defined(CONFIG_Y) || defined(CONFIG_Y_MODULE)");
+        assert!(other.is_empty(), "weak: nothing when unset");
+        let (b, other) = encode(
+            "LINUX_KERNEL_VERSION",
+            KconfigKind::KernelVersion,
+            false,
+            "kcfg + 8, 4",
+        );
+        assert!(b.is_empty());
+        assert!(other.contains("skelgen_kernel_version()"));
+        let (b, _) = encode("CONFIG_S", KconfigKind::CharArray, false, "kcfg + 12, 8");
+        assert!(b[0].1.contains("SKELGEN_KCFG_STR(CONFIG_S)"));
+    }
 }

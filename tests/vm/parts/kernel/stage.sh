@@ -12,8 +12,8 @@ if [ ! -d "$kdir" ]; then
 fi
 
 cp "$ROOT"/examples/kernel/*.c "$ROOT"/examples/kernel/Kbuild "$ROOT"/examples/kernel/Makefile "$STAGE/"
-make -C "$STAGE" KDIR="$kdir" SKELGEN="$SKELGEN" BPF_DIR="$ROOT/examples/bpf" 2>&1 | tee build.log
-if grep -q 'warning:' build.log; then
+make -C "$STAGE" KDIR="$kdir" SKELGEN="$SKELGEN" BPF_DIR="$ROOT/examples/bpf" 2>&1 | tee "$STAGE/build.log"
+if grep -q 'warning:' "$STAGE/build.log"; then
     echo "the kernel-module examples do not build cleanly with W=1"
     exit 1
 fi
