@@ -7,6 +7,7 @@
 # What it provides:
 #   Debian:  clang-19 llvm-19 gcc g++ make bpftool libbpf-dev iproute2 qemu-system-x86
 #            linux-image-amd64 linux-headers-amd64 busybox-static
+#            hyperfine (for bench/loader.sh)
 #   PyPI:    virtme-ng (in a virtualenv at $VNG_VENV, default /opt/virtme-ng;
 #            `vng` is linked into /usr/local/bin)
 #   Rust:    a nightly toolchain, clippy and rustfmt for stable, cargo-fuzz
@@ -61,7 +62,7 @@ quiet() {
 
 apt_wanted=(
     clang-19 llvm-19 gcc g++ make bpftool libbpf-dev iproute2 qemu-system-x86
-    linux-image-amd64 linux-headers-amd64 busybox-static
+    linux-image-amd64 linux-headers-amd64 busybox-static hyperfine
 )
 
 python_for_venv=/usr/bin/python3
