@@ -9,6 +9,7 @@
 #            linux-image-amd64 linux-headers-amd64 busybox-static kmod
 #            bazel-bootstrap (Bazel 4.2) and bazel-bootstrap-source, whose stand-ins for
 #            rules_cc and rules_java let the Bazel example build without network
+#            hyperfine (for bench/loader.sh)
 #   PyPI:    virtme-ng (in a virtualenv at $VNG_VENV, default /opt/virtme-ng;
 #            `vng` is linked into /usr/local/bin)
 #   Rust:    a nightly toolchain, clippy and rustfmt for stable, cargo-fuzz
@@ -63,7 +64,7 @@ quiet() {
 
 apt_wanted=(
     clang-19 llvm-19 gcc g++ make bpftool libbpf-dev iproute2 qemu-system-x86
-    linux-image-amd64 linux-headers-amd64 busybox-static kmod
+    linux-image-amd64 linux-headers-amd64 busybox-static kmod hyperfine
     bazel-bootstrap bazel-bootstrap-source
 )
 

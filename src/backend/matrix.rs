@@ -30,6 +30,10 @@ pub struct Feature {
 use Support::{No, Partly, Yes};
 
 const NOT_YET: Support = No("backend not available yet");
+const PINNING: Support = No(
+    "refused at generation, naming the map: the loader program cannot open bpffs paths; \
+     pin from the application after load",
+);
 
 const KERNEL_KCONFIG: Support = Partly(
     "from the configuration of the kernel the module is built for, when it is compiled; \
@@ -57,6 +61,14 @@ pub const FEATURES: &[Feature] = &[
     Feature {
         name: "knobs: max_entries, value_size, autoload",
         support: [Yes, NOT_YET, NOT_YET, Yes],
+    },
+    Feature {
+        name: "perf event arrays sized 0: possible CPUs, set at open",
+        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+    },
+    Feature {
+        name: "maps pinned by name (LIBBPF_PIN_BY_NAME)",
+        support: [PINNING; 4],
     },
     Feature {
         name: ".kconfig values read on the target",

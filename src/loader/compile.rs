@@ -86,8 +86,8 @@ pub fn compile(spec: &ObjectSpec) -> Result<Blob, CompileError> {
     c.e.push(&[insn::mov64_reg(Reg::R6, Reg::R1)]);
     c.e.blob_addr(BLOB, 0);
     for (i, step) in plan.steps.iter().enumerate() {
-        c.e.safe_point();
         c.e.note(format!("step {i}: {}", step_title(step)));
+        c.e.safe_point();
         if !matches!(step, Step::Finish) {
             c.e.push(&[insn::mov64_imm(Reg::R7, step_index(i)?)]);
         }
@@ -242,8 +242,11 @@ impl<'a> Compiler<'a> {
             let l = self.einval;
             self.e.jmp_imm(JmpOp::Jne, Reg::R1, want, l);
         }
-        self.e
-            .note("step 0: blob addresses and log settings into the attrs".into());
+        let logs = self.l.btf_log_attr.is_some() || !self.l.prog_log_attrs.is_empty();
+        if !self.l.pointers.is_empty() || logs {
+            self.e
+                .note("step 0: blob addresses and log settings into the attrs".into());
+        }
         self.store_pointers()?;
         self.copy_log()
     }

@@ -24,10 +24,13 @@ use crate::ir::{ObjectSpec, SlotTarget};
 use std::collections::BTreeMap;
 
 /// From this many blob addresses on, step 0 stores them with a loop over a table instead
-/// of three instructions each.
-const POINTER_LOOP_MIN: usize = 5;
-/// From this many `BPF_PROG_LOAD` attrs on, step 0 copies the log settings with a loop.
-const LOG_LOOP_MIN: usize = 5;
+/// of three instructions each. A loop is shorter but costs the verifier ten instructions
+/// per entry instead of three, and verification is most of a load's time: only long
+/// loaders trade it for size.
+const POINTER_LOOP_MIN: usize = 64;
+/// From this many `BPF_PROG_LOAD` attrs on, step 0 copies the log settings with a loop
+/// (nine verified instructions per attr instead of three).
+const LOG_LOOP_MIN: usize = 32;
 
 /// The blob offsets one step uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
