@@ -295,8 +295,9 @@ fn go() -> Option<PathBuf> {
     found
 }
 
-/// A Go module in a fresh scratch directory holding `files`; runs `go vet` and `go test`
-/// there (the layout checks fail the build when Go lays a type out otherwise).
+/// A Go module in a fresh scratch directory holding `files`; checks that gofmt would not
+/// change them and runs `go vet` and `go test` there (the layout checks fail the build
+/// when Go lays a type out otherwise).
 fn go_check(what: &str, files: &[(&str, &str)]) {
     let Some(go) = go() else { return };
     let dir = std::env::temp_dir().join(format!("skelgen-go-{what}-{}", std::process::id()));
@@ -306,6 +307,16 @@ fn go_check(what: &str, files: &[(&str, &str)]) {
     for (name, text) in files {
         std::fs::write(dir.join(name), text).unwrap();
     }
+    let gofmt = Command::new(go.with_file_name("gofmt"))
+        .arg("-l")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let unformatted = String::from_utf8_lossy(&gofmt.stdout);
+    assert!(
+        gofmt.status.success() && unformatted.trim().is_empty(),
+        "gofmt would change: {unformatted}"
+    );
     for args in [&["vet", "."][..], &["test", "-count=1", "."][..]] {
         let out = Command::new(&go)
             .args(args)
