@@ -509,11 +509,15 @@ var (
 )
 
 // OpenMany prepares the skeleton: typed views holding the sections' initial values
-// and knobs at their defaults; nothing is created in the kernel until Load.
+// and knobs at their defaults (a perf event array compiled without max_entries gets the
+// number of possible CPUs); nothing is created in the kernel until Load.
 func OpenMany() (*Many, error) {
 	s := &Many{}
 	for i, m := range s.maps() {
 		m.info = &manyMapInfos[i]
+		if err := m.openEntries(); err != nil {
+			return nil, err
+		}
 	}
 	for i, p := range s.progs() {
 		p.info = &manyProgInfos[i]
@@ -5084,10 +5088,7 @@ var (
 // manyLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
 // maps and progs, then hands their fds to them and maps the global-data views.
 func manyLoad(maps []*ManyMap, progs []*ManyProgram, logLevel uint32, logBuf []byte) error {
-	ctx, err := manyContext(maps, progs, logLevel, logBuf)
-	if err != nil {
-		return err
-	}
+	ctx := manyContext(maps, progs, logLevel, logBuf)
 	if err := manyRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -5113,7 +5114,7 @@ func manyLoad(maps []*ManyMap, progs []*ManyProgram, logLevel uint32, logBuf []b
 }
 
 // manyContext is the loader's context (docs/loader-abi.md, section 3) with the knobs.
-func manyContext(maps []*ManyMap, progs []*ManyProgram, logLevel uint32, logBuf []byte) ([]byte, error) {
+func manyContext(maps []*ManyMap, progs []*ManyProgram, logLevel uint32, logBuf []byte) []byte {
 	ctx := make([]byte, manyCtxSize)
 	le := binary.LittleEndian
 	le.PutUint32(ctx[0:], manyCtxSize)
@@ -5128,15 +5129,7 @@ func manyContext(maps []*ManyMap, progs []*ManyProgram, logLevel uint32, logBuf 
 	}
 	for i, m := range maps {
 		d := ctx[48+24*i:]
-		entries := m.MaxEntries
-		if entries == 0 && m.info.mapType == manyMapTypePerfEventArray && m.info.maxEntries == 0 {
-			cpus, err := manyPossibleCPUs()
-			if err != nil {
-				return nil, manyFail("load", "count the possible CPUs for "+m.info.name, err)
-			}
-			entries = uint32(cpus)
-		}
-		le.PutUint32(d[4:], entries)
+		le.PutUint32(d[4:], m.MaxEntries)
 		le.PutUint32(d[8:], m.ValueSize)
 		if m.data != nil {
 			le.PutUint64(d[16:], manyAddr(unsafe.Pointer(&m.data[0])))
@@ -5147,7 +5140,7 @@ func manyContext(maps []*ManyMap, progs []*ManyProgram, logLevel uint32, logBuf 
 			le.PutUint32(ctx[48+24*len(maps)+8*i+4:], 1)
 		}
 	}
-	return ctx, nil
+	return ctx
 }
 
 // manyRunLoader makes the five calls: create, fill and freeze the loader map, load the
@@ -5459,6 +5452,20 @@ func manyPlain(t reflect.Type) bool {
 		return true
 	}
 	return false
+}
+
+// openEntries sets MaxEntries of a perf event array compiled without one to the number of
+// possible CPUs, libbpf's convention: the loader cannot count them itself.
+func (m *ManyMap) openEntries() error {
+	if m.info.mapType != manyMapTypePerfEventArray || m.info.maxEntries != 0 {
+		return nil
+	}
+	cpus, err := manyPossibleCPUs()
+	if err != nil {
+		return manyFail("open", "count the possible CPUs for "+m.info.name, err)
+	}
+	m.MaxEntries = uint32(cpus)
+	return nil
 }
 
 // openData backs the typed view of a global-data map with anonymous memory holding image
