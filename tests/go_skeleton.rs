@@ -128,7 +128,8 @@ fn output_is_deterministic() {
 }
 
 /// The `//go:generate` line of each example package, run by `go generate` with this
-/// build's skelgen on PATH, writes what is committed.
+/// build's skelgen on PATH, writes what the library writes (and what is committed, which
+/// `committed_skeletons_are_current` checks).
 #[test]
 fn go_generate_writes_the_committed_skeletons() {
     let Some(go) = go() else { return };
