@@ -236,7 +236,7 @@ func (s *Iterators) Close() error {
 // AttachDumpBPFMap attaches dump_bpf_map (iter/bpf_map) as a BPF iterator (a link to read through its Iter method).
 func (s *Iterators) AttachDumpBPFMap() error {
 	return iteratorsAttach(&s.Progs.DumpBPFMap, &s.Links.DumpBPFMap, func(fd int) (int, error) {
-		return iteratorsLinkCreate(fd, 0, 28, 0)
+		return iteratorsLinkCreate(fd, 0, 28, 0) // BPF_TRACE_ITER
 	})
 }
 
@@ -249,7 +249,7 @@ func (s *Iterators) DumpBPFMapIter() (*os.File, error) {
 // AttachDumpBPFProg attaches dump_bpf_prog (iter/bpf_prog) as a BPF iterator (a link to read through its Iter method).
 func (s *Iterators) AttachDumpBPFProg() error {
 	return iteratorsAttach(&s.Progs.DumpBPFProg, &s.Links.DumpBPFProg, func(fd int) (int, error) {
-		return iteratorsLinkCreate(fd, 0, 28, 0)
+		return iteratorsLinkCreate(fd, 0, 28, 0) // BPF_TRACE_ITER
 	})
 }
 

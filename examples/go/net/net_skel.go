@@ -238,21 +238,21 @@ func (s *Net) Close() error {
 // AttachXDPCountProto attaches xdp_count_proto (xdp) to the network interface ifindex (flags: 0, or XDP_FLAGS_SKB_MODE 2, DRV_MODE 4, HW_MODE 8).
 func (s *Net) AttachXDPCountProto(ifindex int, flags uint32) error {
 	return netAttach(&s.Progs.XDPCountProto, &s.Links.XDPCountProto, func(fd int) (int, error) {
-		return netLinkCreate(fd, ifindex, 37, flags)
+		return netLinkCreate(fd, ifindex, 37, flags) // BPF_XDP
 	})
 }
 
 // AttachXDPFragsLen attaches xdp_frags_len (xdp.frags) to the network interface ifindex (flags: 0, or XDP_FLAGS_SKB_MODE 2, DRV_MODE 4, HW_MODE 8).
 func (s *Net) AttachXDPFragsLen(ifindex int, flags uint32) error {
 	return netAttach(&s.Progs.XDPFragsLen, &s.Links.XDPFragsLen, func(fd int) (int, error) {
-		return netLinkCreate(fd, ifindex, 37, flags)
+		return netLinkCreate(fd, ifindex, 37, flags) // BPF_XDP
 	})
 }
 
 // AttachTCXIngressCount attaches tcx_ingress_count (tcx/ingress) with tcx to the network interface ifindex (Linux 6.6).
 func (s *Net) AttachTCXIngressCount(ifindex int) error {
 	return netAttach(&s.Progs.TCXIngressCount, &s.Links.TCXIngressCount, func(fd int) (int, error) {
-		return netLinkCreate(fd, ifindex, 46, 0)
+		return netLinkCreate(fd, ifindex, 46, 0) // BPF_TCX_INGRESS
 	})
 }
 
