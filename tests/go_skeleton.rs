@@ -377,3 +377,15 @@ fn go_test_runs_the_examples_on_the_host_kernel() {
         eprintln!("{skip}");
     }
 }
+
+/// The VM part's scripts (run by tests/vm/run.sh in one boot of Linux 6.1) parse.
+#[test]
+fn vm_part_scripts_parse() {
+    for script in ["stage.sh", "guest.sh"] {
+        run_ok(
+            Command::new("bash")
+                .arg("-n")
+                .arg(Path::new(ROOT).join("tests/vm/parts/go").join(script)),
+        );
+    }
+}
