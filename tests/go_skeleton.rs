@@ -128,7 +128,8 @@ fn output_is_deterministic() {
 }
 
 /// The `//go:generate` line of each example package, run by `go generate` with this
-/// build's skelgen on PATH, writes what is committed.
+/// build's skelgen on PATH, writes what the library writes (and what is committed, which
+/// `committed_skeletons_are_current` checks).
 #[test]
 fn go_generate_writes_the_committed_skeletons() {
     let Some(go) = go() else { return };
@@ -374,5 +375,17 @@ fn go_test_runs_the_examples_on_the_host_kernel() {
     }
     for skip in out.lines().filter(|l| l.contains("--- SKIP")) {
         eprintln!("{skip}");
+    }
+}
+
+/// The VM part's scripts (run by tests/vm/run.sh in one boot of Linux 6.1) parse.
+#[test]
+fn vm_part_scripts_parse() {
+    for script in ["stage.sh", "guest.sh"] {
+        run_ok(
+            Command::new("bash")
+                .arg("-n")
+                .arg(Path::new(ROOT).join("tests/vm/parts/go").join(script)),
+        );
     }
 }

@@ -52,108 +52,183 @@ const KERNEL_NO_FD: Support = No(
 pub const FEATURES: &[Feature] = &[
     Feature {
         name: "open / load / destroy",
-        support: [Yes, NOT_YET, NOT_YET, Yes],
+        support: [
+            Yes,
+            NOT_YET,
+            Yes,
+            Yes,
+        ],
     },
     Feature {
         name: "typed global-data views, live after load",
-        support: [Yes, NOT_YET, NOT_YET, Yes],
+        support: [
+            Yes,
+            NOT_YET,
+            Yes,
+            Yes,
+        ],
     },
     Feature {
         name: "knobs: max_entries, value_size, autoload",
-        support: [Yes, NOT_YET, NOT_YET, Yes],
+        support: [
+            Yes,
+            NOT_YET,
+            Yes,
+            Yes,
+        ],
     },
     Feature {
         name: "perf event arrays sized 0: possible CPUs, set at open",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [
+            Yes,
+            NOT_YET,
+            Yes,
+            NOT_YET,
+        ],
     },
     Feature {
         name: "maps pinned by name (LIBBPF_PIN_BY_NAME)",
-        support: [PINNING; 4],
+        support: [
+            PINNING,
+            PINNING,
+            PINNING,
+            PINNING,
+        ],
     },
     Feature {
         name: ".kconfig values read on the target",
-        support: [Yes, NOT_YET, NOT_YET, KERNEL_KCONFIG],
+        support: [
+            Yes,
+            NOT_YET,
+            Yes,
+            KERNEL_KCONFIG,
+        ],
     },
     Feature {
         name: "verifier log on failure",
-        support: [Yes, NOT_YET, NOT_YET, Yes],
+        support: [
+            Yes,
+            NOT_YET,
+            Yes,
+            Yes,
+        ],
     },
     Feature {
         name: "ring buffer / perf buffer reading",
         support: [
             Yes,
             NOT_YET,
-            NOT_YET,
+            Yes,
             No("no reader: a module reads maps through the kernel's own map API"),
         ],
     },
     Feature {
         name: "attach: tracepoint",
-        support: [Yes, NOT_YET, NOT_YET, KERNEL_NO_PERF],
+        support: [
+            Yes,
+            NOT_YET,
+            Yes,
+            KERNEL_NO_PERF,
+        ],
     },
     Feature {
         name: "attach: raw_tp",
-        support: [Yes, NOT_YET, NOT_YET, Yes],
+        support: [
+            Yes,
+            NOT_YET,
+            Yes,
+            Yes,
+        ],
     },
     Feature {
         name: "attach: btf_trace",
         support: [
             Partly("fentry/fexit/fmod_ret/lsm proven on Linux 6.1 in the VM; the host kernel refuses them"),
             NOT_YET,
-            NOT_YET,
+            Partly("fentry/fexit/fmod_ret/lsm proven on Linux 6.1 in the VM; the host kernel refuses them"),
             Partly("fentry, fexit, fmod_ret and lsm exercised; tp_btf attaches the same way but is not exercised"),
         ],
     },
     Feature {
         name: "attach: iter",
-        support: [Yes, NOT_YET, NOT_YET, Yes],
+        support: [
+            Yes,
+            NOT_YET,
+            Yes,
+            Yes,
+        ],
     },
     Feature {
         name: "attach: kprobe",
         support: [
             Partly("proven on Linux 6.1 in the VM; the host kernel refuses kprobes"),
             NOT_YET,
-            NOT_YET,
+            Partly("proven on Linux 6.1 in the VM; the host kernel refuses kprobes"),
             KERNEL_NO_PERF,
         ],
     },
     Feature {
         name: "attach: uprobe",
-        support: [Yes, NOT_YET, NOT_YET, KERNEL_NO_PERF],
+        support: [
+            Yes,
+            NOT_YET,
+            Yes,
+            KERNEL_NO_PERF,
+        ],
     },
     Feature {
         name: "attach: xdp",
-        support: [Yes, NOT_YET, NOT_YET, Yes],
+        support: [
+            Yes,
+            NOT_YET,
+            Yes,
+            Yes,
+        ],
     },
     Feature {
         name: "attach: tcx",
         support: [
             Yes,
             NOT_YET,
-            NOT_YET,
+            Yes,
             No("not generated: tcx needs Linux 6.6, and the module tests boot 6.1"),
         ],
     },
     Feature {
         name: "attach: cgroup",
-        support: [Yes, NOT_YET, NOT_YET, KERNEL_NO_FD],
+        support: [
+            Yes,
+            NOT_YET,
+            Yes,
+            KERNEL_NO_FD,
+        ],
     },
     Feature {
         name: "attach: netns",
-        support: [Yes, NOT_YET, NOT_YET, KERNEL_NO_FD],
+        support: [
+            Yes,
+            NOT_YET,
+            Yes,
+            KERNEL_NO_FD,
+        ],
     },
     Feature {
         name: "attach: sockmap",
         support: [
             Partly("a BPF link on a sockmap needs Linux 6.10"),
             NOT_YET,
-            NOT_YET,
+            Partly("a BPF link on a sockmap needs Linux 6.10"),
             KERNEL_NO_FD,
         ],
     },
     Feature {
         name: "attach: perf_event",
-        support: [Yes, NOT_YET, NOT_YET, KERNEL_NO_FD],
+        support: [
+            Yes,
+            NOT_YET,
+            Yes,
+            KERNEL_NO_FD,
+        ],
     },
 ];
 

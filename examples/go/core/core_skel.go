@@ -147,11 +147,15 @@ var (
 )
 
 // OpenCore prepares the skeleton: typed views holding the sections' initial values
-// and knobs at their defaults; nothing is created in the kernel until Load.
+// and knobs at their defaults (a perf event array compiled without max_entries gets the
+// number of possible CPUs); nothing is created in the kernel until Load.
 func OpenCore() (*Core, error) {
 	s := &Core{}
 	for i, m := range s.maps() {
 		m.info = &coreMapInfos[i]
+		if err := m.openEntries(); err != nil {
+			return nil, err
+		}
 	}
 	for i, p := range s.progs() {
 		p.info = &coreProgInfos[i]
@@ -688,10 +692,7 @@ var (
 // coreLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
 // maps and progs, then hands their fds to them and maps the global-data views.
 func coreLoad(maps []*CoreMap, progs []*CoreProgram, logLevel uint32, logBuf []byte) error {
-	ctx, err := coreContext(maps, progs, logLevel, logBuf)
-	if err != nil {
-		return err
-	}
+	ctx := coreContext(maps, progs, logLevel, logBuf)
 	if err := coreRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -717,7 +718,7 @@ func coreLoad(maps []*CoreMap, progs []*CoreProgram, logLevel uint32, logBuf []b
 }
 
 // coreContext is the loader's context (docs/loader-abi.md, section 3) with the knobs.
-func coreContext(maps []*CoreMap, progs []*CoreProgram, logLevel uint32, logBuf []byte) ([]byte, error) {
+func coreContext(maps []*CoreMap, progs []*CoreProgram, logLevel uint32, logBuf []byte) []byte {
 	ctx := make([]byte, coreCtxSize)
 	le := binary.LittleEndian
 	le.PutUint32(ctx[0:], coreCtxSize)
@@ -732,15 +733,7 @@ func coreContext(maps []*CoreMap, progs []*CoreProgram, logLevel uint32, logBuf 
 	}
 	for i, m := range maps {
 		d := ctx[48+24*i:]
-		entries := m.MaxEntries
-		if entries == 0 && m.info.mapType == coreMapTypePerfEventArray && m.info.maxEntries == 0 {
-			cpus, err := corePossibleCPUs()
-			if err != nil {
-				return nil, coreFail("load", "count the possible CPUs for "+m.info.name, err)
-			}
-			entries = uint32(cpus)
-		}
-		le.PutUint32(d[4:], entries)
+		le.PutUint32(d[4:], m.MaxEntries)
 		le.PutUint32(d[8:], m.ValueSize)
 		if m.data != nil {
 			le.PutUint64(d[16:], coreAddr(unsafe.Pointer(&m.data[0])))
@@ -751,7 +744,7 @@ func coreContext(maps []*CoreMap, progs []*CoreProgram, logLevel uint32, logBuf 
 			le.PutUint32(ctx[48+24*len(maps)+8*i+4:], 1)
 		}
 	}
-	return ctx, nil
+	return ctx
 }
 
 // coreRunLoader makes the five calls: create, fill and freeze the loader map, load the
@@ -1063,6 +1056,20 @@ func corePlain(t reflect.Type) bool {
 		return true
 	}
 	return false
+}
+
+// openEntries sets MaxEntries of a perf event array compiled without one to the number of
+// possible CPUs, libbpf's convention: the loader cannot count them itself.
+func (m *CoreMap) openEntries() error {
+	if m.info.mapType != coreMapTypePerfEventArray || m.info.maxEntries != 0 {
+		return nil
+	}
+	cpus, err := corePossibleCPUs()
+	if err != nil {
+		return coreFail("open", "count the possible CPUs for "+m.info.name, err)
+	}
+	m.MaxEntries = uint32(cpus)
+	return nil
 }
 
 // openData backs the typed view of a global-data map with anonymous memory holding image

@@ -189,11 +189,15 @@ var (
 )
 
 // OpenHostile prepares the skeleton: typed views holding the sections' initial values
-// and knobs at their defaults; nothing is created in the kernel until Load.
+// and knobs at their defaults (a perf event array compiled without max_entries gets the
+// number of possible CPUs); nothing is created in the kernel until Load.
 func OpenHostile() (*Hostile, error) {
 	s := &Hostile{}
 	for i, m := range s.maps() {
 		m.info = &hostileMapInfos[i]
+		if err := m.openEntries(); err != nil {
+			return nil, err
+		}
 	}
 	for i, p := range s.progs() {
 		p.info = &hostileProgInfos[i]
@@ -849,10 +853,7 @@ var (
 // hostileLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
 // maps and progs, then hands their fds to them and maps the global-data views.
 func hostileLoad(maps []*HostileMap, progs []*HostileProgram, logLevel uint32, logBuf []byte) error {
-	ctx, err := hostileContext(maps, progs, logLevel, logBuf)
-	if err != nil {
-		return err
-	}
+	ctx := hostileContext(maps, progs, logLevel, logBuf)
 	if err := hostileRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -878,7 +879,7 @@ func hostileLoad(maps []*HostileMap, progs []*HostileProgram, logLevel uint32, l
 }
 
 // hostileContext is the loader's context (docs/loader-abi.md, section 3) with the knobs.
-func hostileContext(maps []*HostileMap, progs []*HostileProgram, logLevel uint32, logBuf []byte) ([]byte, error) {
+func hostileContext(maps []*HostileMap, progs []*HostileProgram, logLevel uint32, logBuf []byte) []byte {
 	ctx := make([]byte, hostileCtxSize)
 	le := binary.LittleEndian
 	le.PutUint32(ctx[0:], hostileCtxSize)
@@ -893,15 +894,7 @@ func hostileContext(maps []*HostileMap, progs []*HostileProgram, logLevel uint32
 	}
 	for i, m := range maps {
 		d := ctx[48+24*i:]
-		entries := m.MaxEntries
-		if entries == 0 && m.info.mapType == hostileMapTypePerfEventArray && m.info.maxEntries == 0 {
-			cpus, err := hostilePossibleCPUs()
-			if err != nil {
-				return nil, hostileFail("load", "count the possible CPUs for "+m.info.name, err)
-			}
-			entries = uint32(cpus)
-		}
-		le.PutUint32(d[4:], entries)
+		le.PutUint32(d[4:], m.MaxEntries)
 		le.PutUint32(d[8:], m.ValueSize)
 		if m.data != nil {
 			le.PutUint64(d[16:], hostileAddr(unsafe.Pointer(&m.data[0])))
@@ -912,7 +905,7 @@ func hostileContext(maps []*HostileMap, progs []*HostileProgram, logLevel uint32
 			le.PutUint32(ctx[48+24*len(maps)+8*i+4:], 1)
 		}
 	}
-	return ctx, nil
+	return ctx
 }
 
 // hostileRunLoader makes the five calls: create, fill and freeze the loader map, load the
@@ -1224,6 +1217,20 @@ func hostilePlain(t reflect.Type) bool {
 		return true
 	}
 	return false
+}
+
+// openEntries sets MaxEntries of a perf event array compiled without one to the number of
+// possible CPUs, libbpf's convention: the loader cannot count them itself.
+func (m *HostileMap) openEntries() error {
+	if m.info.mapType != hostileMapTypePerfEventArray || m.info.maxEntries != 0 {
+		return nil
+	}
+	cpus, err := hostilePossibleCPUs()
+	if err != nil {
+		return hostileFail("open", "count the possible CPUs for "+m.info.name, err)
+	}
+	m.MaxEntries = uint32(cpus)
+	return nil
 }
 
 // openData backs the typed view of a global-data map with anonymous memory holding image

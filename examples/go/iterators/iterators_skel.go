@@ -118,11 +118,15 @@ var (
 )
 
 // OpenIterators prepares the skeleton: typed views holding the sections' initial values
-// and knobs at their defaults; nothing is created in the kernel until Load.
+// and knobs at their defaults (a perf event array compiled without max_entries gets the
+// number of possible CPUs); nothing is created in the kernel until Load.
 func OpenIterators() (*Iterators, error) {
 	s := &Iterators{}
 	for i, m := range s.maps() {
 		m.info = &iteratorsMapInfos[i]
+		if err := m.openEntries(); err != nil {
+			return nil, err
+		}
 	}
 	for i, p := range s.progs() {
 		p.info = &iteratorsProgInfos[i]
@@ -232,7 +236,7 @@ func (s *Iterators) Close() error {
 // AttachDumpBPFMap attaches dump_bpf_map (iter/bpf_map) as a BPF iterator (a link to read through its Iter method).
 func (s *Iterators) AttachDumpBPFMap() error {
 	return iteratorsAttach(&s.Progs.DumpBPFMap, &s.Links.DumpBPFMap, func(fd int) (int, error) {
-		return iteratorsLinkCreate(fd, 0, 28, 0)
+		return iteratorsLinkCreate(fd, 0, 28, 0) // BPF_TRACE_ITER
 	})
 }
 
@@ -245,7 +249,7 @@ func (s *Iterators) DumpBPFMapIter() (*os.File, error) {
 // AttachDumpBPFProg attaches dump_bpf_prog (iter/bpf_prog) as a BPF iterator (a link to read through its Iter method).
 func (s *Iterators) AttachDumpBPFProg() error {
 	return iteratorsAttach(&s.Progs.DumpBPFProg, &s.Links.DumpBPFProg, func(fd int) (int, error) {
-		return iteratorsLinkCreate(fd, 0, 28, 0)
+		return iteratorsLinkCreate(fd, 0, 28, 0) // BPF_TRACE_ITER
 	})
 }
 
@@ -835,10 +839,7 @@ var (
 // iteratorsLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
 // maps and progs, then hands their fds to them and maps the global-data views.
 func iteratorsLoad(maps []*IteratorsMap, progs []*IteratorsProgram, logLevel uint32, logBuf []byte) error {
-	ctx, err := iteratorsContext(maps, progs, logLevel, logBuf)
-	if err != nil {
-		return err
-	}
+	ctx := iteratorsContext(maps, progs, logLevel, logBuf)
 	if err := iteratorsRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -864,7 +865,7 @@ func iteratorsLoad(maps []*IteratorsMap, progs []*IteratorsProgram, logLevel uin
 }
 
 // iteratorsContext is the loader's context (docs/loader-abi.md, section 3) with the knobs.
-func iteratorsContext(maps []*IteratorsMap, progs []*IteratorsProgram, logLevel uint32, logBuf []byte) ([]byte, error) {
+func iteratorsContext(maps []*IteratorsMap, progs []*IteratorsProgram, logLevel uint32, logBuf []byte) []byte {
 	ctx := make([]byte, iteratorsCtxSize)
 	le := binary.LittleEndian
 	le.PutUint32(ctx[0:], iteratorsCtxSize)
@@ -879,15 +880,7 @@ func iteratorsContext(maps []*IteratorsMap, progs []*IteratorsProgram, logLevel 
 	}
 	for i, m := range maps {
 		d := ctx[48+24*i:]
-		entries := m.MaxEntries
-		if entries == 0 && m.info.mapType == iteratorsMapTypePerfEventArray && m.info.maxEntries == 0 {
-			cpus, err := iteratorsPossibleCPUs()
-			if err != nil {
-				return nil, iteratorsFail("load", "count the possible CPUs for "+m.info.name, err)
-			}
-			entries = uint32(cpus)
-		}
-		le.PutUint32(d[4:], entries)
+		le.PutUint32(d[4:], m.MaxEntries)
 		le.PutUint32(d[8:], m.ValueSize)
 		if m.data != nil {
 			le.PutUint64(d[16:], iteratorsAddr(unsafe.Pointer(&m.data[0])))
@@ -898,7 +891,7 @@ func iteratorsContext(maps []*IteratorsMap, progs []*IteratorsProgram, logLevel 
 			le.PutUint32(ctx[48+24*len(maps)+8*i+4:], 1)
 		}
 	}
-	return ctx, nil
+	return ctx
 }
 
 // iteratorsRunLoader makes the five calls: create, fill and freeze the loader map, load the
@@ -1210,6 +1203,20 @@ func iteratorsPlain(t reflect.Type) bool {
 		return true
 	}
 	return false
+}
+
+// openEntries sets MaxEntries of a perf event array compiled without one to the number of
+// possible CPUs, libbpf's convention: the loader cannot count them itself.
+func (m *IteratorsMap) openEntries() error {
+	if m.info.mapType != iteratorsMapTypePerfEventArray || m.info.maxEntries != 0 {
+		return nil
+	}
+	cpus, err := iteratorsPossibleCPUs()
+	if err != nil {
+		return iteratorsFail("open", "count the possible CPUs for "+m.info.name, err)
+	}
+	m.MaxEntries = uint32(cpus)
+	return nil
 }
 
 // openData backs the typed view of a global-data map with anonymous memory holding image

@@ -139,13 +139,17 @@ var (
 )
 
 // OpenKsyms prepares the skeleton: typed views holding the sections' initial values
-// and knobs at their defaults; nothing is created in the kernel until Load.
+// and knobs at their defaults (a perf event array compiled without max_entries gets the
+// number of possible CPUs); nothing is created in the kernel until Load.
 // The .kconfig view holds the running kernel's configuration, read from
 // /boot/config-$(uname -r), else /proc/config.gz; a value a strong extern lacks fails Load.
 func OpenKsyms() (*Ksyms, error) {
 	s := &Ksyms{}
 	for i, m := range s.maps() {
 		m.info = &ksymsMapInfos[i]
+		if err := m.openEntries(); err != nil {
+			return nil, err
+		}
 	}
 	for i, p := range s.progs() {
 		p.info = &ksymsProgInfos[i]
@@ -706,10 +710,7 @@ var (
 // ksymsLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
 // maps and progs, then hands their fds to them and maps the global-data views.
 func ksymsLoad(maps []*KsymsMap, progs []*KsymsProgram, logLevel uint32, logBuf []byte) error {
-	ctx, err := ksymsContext(maps, progs, logLevel, logBuf)
-	if err != nil {
-		return err
-	}
+	ctx := ksymsContext(maps, progs, logLevel, logBuf)
 	if err := ksymsRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -735,7 +736,7 @@ func ksymsLoad(maps []*KsymsMap, progs []*KsymsProgram, logLevel uint32, logBuf 
 }
 
 // ksymsContext is the loader's context (docs/loader-abi.md, section 3) with the knobs.
-func ksymsContext(maps []*KsymsMap, progs []*KsymsProgram, logLevel uint32, logBuf []byte) ([]byte, error) {
+func ksymsContext(maps []*KsymsMap, progs []*KsymsProgram, logLevel uint32, logBuf []byte) []byte {
 	ctx := make([]byte, ksymsCtxSize)
 	le := binary.LittleEndian
 	le.PutUint32(ctx[0:], ksymsCtxSize)
@@ -750,15 +751,7 @@ func ksymsContext(maps []*KsymsMap, progs []*KsymsProgram, logLevel uint32, logB
 	}
 	for i, m := range maps {
 		d := ctx[48+24*i:]
-		entries := m.MaxEntries
-		if entries == 0 && m.info.mapType == ksymsMapTypePerfEventArray && m.info.maxEntries == 0 {
-			cpus, err := ksymsPossibleCPUs()
-			if err != nil {
-				return nil, ksymsFail("load", "count the possible CPUs for "+m.info.name, err)
-			}
-			entries = uint32(cpus)
-		}
-		le.PutUint32(d[4:], entries)
+		le.PutUint32(d[4:], m.MaxEntries)
 		le.PutUint32(d[8:], m.ValueSize)
 		if m.data != nil {
 			le.PutUint64(d[16:], ksymsAddr(unsafe.Pointer(&m.data[0])))
@@ -769,7 +762,7 @@ func ksymsContext(maps []*KsymsMap, progs []*KsymsProgram, logLevel uint32, logB
 			le.PutUint32(ctx[48+24*len(maps)+8*i+4:], 1)
 		}
 	}
-	return ctx, nil
+	return ctx
 }
 
 // ksymsRunLoader makes the five calls: create, fill and freeze the loader map, load the
@@ -1081,6 +1074,20 @@ func ksymsPlain(t reflect.Type) bool {
 		return true
 	}
 	return false
+}
+
+// openEntries sets MaxEntries of a perf event array compiled without one to the number of
+// possible CPUs, libbpf's convention: the loader cannot count them itself.
+func (m *KsymsMap) openEntries() error {
+	if m.info.mapType != ksymsMapTypePerfEventArray || m.info.maxEntries != 0 {
+		return nil
+	}
+	cpus, err := ksymsPossibleCPUs()
+	if err != nil {
+		return ksymsFail("open", "count the possible CPUs for "+m.info.name, err)
+	}
+	m.MaxEntries = uint32(cpus)
+	return nil
 }
 
 // openData backs the typed view of a global-data map with anonymous memory holding image

@@ -101,11 +101,15 @@ var (
 )
 
 // OpenKsymvar prepares the skeleton: typed views holding the sections' initial values
-// and knobs at their defaults; nothing is created in the kernel until Load.
+// and knobs at their defaults (a perf event array compiled without max_entries gets the
+// number of possible CPUs); nothing is created in the kernel until Load.
 func OpenKsymvar() (*Ksymvar, error) {
 	s := &Ksymvar{}
 	for i, m := range s.maps() {
 		m.info = &ksymvarMapInfos[i]
+		if err := m.openEntries(); err != nil {
+			return nil, err
+		}
 	}
 	for i, p := range s.progs() {
 		p.info = &ksymvarProgInfos[i]
@@ -510,10 +514,7 @@ var (
 // ksymvarLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
 // maps and progs, then hands their fds to them and maps the global-data views.
 func ksymvarLoad(maps []*KsymvarMap, progs []*KsymvarProgram, logLevel uint32, logBuf []byte) error {
-	ctx, err := ksymvarContext(maps, progs, logLevel, logBuf)
-	if err != nil {
-		return err
-	}
+	ctx := ksymvarContext(maps, progs, logLevel, logBuf)
 	if err := ksymvarRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -539,7 +540,7 @@ func ksymvarLoad(maps []*KsymvarMap, progs []*KsymvarProgram, logLevel uint32, l
 }
 
 // ksymvarContext is the loader's context (docs/loader-abi.md, section 3) with the knobs.
-func ksymvarContext(maps []*KsymvarMap, progs []*KsymvarProgram, logLevel uint32, logBuf []byte) ([]byte, error) {
+func ksymvarContext(maps []*KsymvarMap, progs []*KsymvarProgram, logLevel uint32, logBuf []byte) []byte {
 	ctx := make([]byte, ksymvarCtxSize)
 	le := binary.LittleEndian
 	le.PutUint32(ctx[0:], ksymvarCtxSize)
@@ -554,15 +555,7 @@ func ksymvarContext(maps []*KsymvarMap, progs []*KsymvarProgram, logLevel uint32
 	}
 	for i, m := range maps {
 		d := ctx[48+24*i:]
-		entries := m.MaxEntries
-		if entries == 0 && m.info.mapType == ksymvarMapTypePerfEventArray && m.info.maxEntries == 0 {
-			cpus, err := ksymvarPossibleCPUs()
-			if err != nil {
-				return nil, ksymvarFail("load", "count the possible CPUs for "+m.info.name, err)
-			}
-			entries = uint32(cpus)
-		}
-		le.PutUint32(d[4:], entries)
+		le.PutUint32(d[4:], m.MaxEntries)
 		le.PutUint32(d[8:], m.ValueSize)
 		if m.data != nil {
 			le.PutUint64(d[16:], ksymvarAddr(unsafe.Pointer(&m.data[0])))
@@ -573,7 +566,7 @@ func ksymvarContext(maps []*KsymvarMap, progs []*KsymvarProgram, logLevel uint32
 			le.PutUint32(ctx[48+24*len(maps)+8*i+4:], 1)
 		}
 	}
-	return ctx, nil
+	return ctx
 }
 
 // ksymvarRunLoader makes the five calls: create, fill and freeze the loader map, load the
@@ -885,6 +878,20 @@ func ksymvarPlain(t reflect.Type) bool {
 		return true
 	}
 	return false
+}
+
+// openEntries sets MaxEntries of a perf event array compiled without one to the number of
+// possible CPUs, libbpf's convention: the loader cannot count them itself.
+func (m *KsymvarMap) openEntries() error {
+	if m.info.mapType != ksymvarMapTypePerfEventArray || m.info.maxEntries != 0 {
+		return nil
+	}
+	cpus, err := ksymvarPossibleCPUs()
+	if err != nil {
+		return ksymvarFail("open", "count the possible CPUs for "+m.info.name, err)
+	}
+	m.MaxEntries = uint32(cpus)
+	return nil
 }
 
 // openData backs the typed view of a global-data map with anonymous memory holding image

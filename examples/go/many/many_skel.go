@@ -509,11 +509,15 @@ var (
 )
 
 // OpenMany prepares the skeleton: typed views holding the sections' initial values
-// and knobs at their defaults; nothing is created in the kernel until Load.
+// and knobs at their defaults (a perf event array compiled without max_entries gets the
+// number of possible CPUs); nothing is created in the kernel until Load.
 func OpenMany() (*Many, error) {
 	s := &Many{}
 	for i, m := range s.maps() {
 		m.info = &manyMapInfos[i]
+		if err := m.openEntries(); err != nil {
+			return nil, err
+		}
 	}
 	for i, p := range s.progs() {
 		p.info = &manyProgInfos[i]
@@ -864,196 +868,196 @@ func (s *Many) AttachBTFSchedWakeup() error {
 // AttachXDPToDev attaches xdp_to_dev (xdp) to the network interface ifindex (flags: 0, or XDP_FLAGS_SKB_MODE 2, DRV_MODE 4, HW_MODE 8).
 func (s *Many) AttachXDPToDev(ifindex int, flags uint32) error {
 	return manyAttach(&s.Progs.XDPToDev, &s.Links.XDPToDev, func(fd int) (int, error) {
-		return manyLinkCreate(fd, ifindex, 37, flags)
+		return manyLinkCreate(fd, ifindex, 37, flags) // BPF_XDP
 	})
 }
 
 // AttachXDPToCPU attaches xdp_to_cpu (xdp) to the network interface ifindex (flags: 0, or XDP_FLAGS_SKB_MODE 2, DRV_MODE 4, HW_MODE 8).
 func (s *Many) AttachXDPToCPU(ifindex int, flags uint32) error {
 	return manyAttach(&s.Progs.XDPToCPU, &s.Links.XDPToCPU, func(fd int) (int, error) {
-		return manyLinkCreate(fd, ifindex, 37, flags)
+		return manyLinkCreate(fd, ifindex, 37, flags) // BPF_XDP
 	})
 }
 
 // AttachXDPToXsk attaches xdp_to_xsk (xdp) to the network interface ifindex (flags: 0, or XDP_FLAGS_SKB_MODE 2, DRV_MODE 4, HW_MODE 8).
 func (s *Many) AttachXDPToXsk(ifindex int, flags uint32) error {
 	return manyAttach(&s.Progs.XDPToXsk, &s.Links.XDPToXsk, func(fd int) (int, error) {
-		return manyLinkCreate(fd, ifindex, 37, flags)
+		return manyLinkCreate(fd, ifindex, 37, flags) // BPF_XDP
 	})
 }
 
 // AttachXDPFragsToDev attaches xdp_frags_to_dev (xdp.frags) to the network interface ifindex (flags: 0, or XDP_FLAGS_SKB_MODE 2, DRV_MODE 4, HW_MODE 8).
 func (s *Many) AttachXDPFragsToDev(ifindex int, flags uint32) error {
 	return manyAttach(&s.Progs.XDPFragsToDev, &s.Links.XDPFragsToDev, func(fd int) (int, error) {
-		return manyLinkCreate(fd, ifindex, 37, flags)
+		return manyLinkCreate(fd, ifindex, 37, flags) // BPF_XDP
 	})
 }
 
 // AttachTCXIn attaches tcx_in (tcx/ingress) with tcx to the network interface ifindex (Linux 6.6).
 func (s *Many) AttachTCXIn(ifindex int) error {
 	return manyAttach(&s.Progs.TCXIn, &s.Links.TCXIn, func(fd int) (int, error) {
-		return manyLinkCreate(fd, ifindex, 46, 0)
+		return manyLinkCreate(fd, ifindex, 46, 0) // BPF_TCX_INGRESS
 	})
 }
 
 // AttachTCXOut attaches tcx_out (tcx/egress) with tcx to the network interface ifindex (Linux 6.6).
 func (s *Many) AttachTCXOut(ifindex int) error {
 	return manyAttach(&s.Progs.TCXOut, &s.Links.TCXOut, func(fd int) (int, error) {
-		return manyLinkCreate(fd, ifindex, 47, 0)
+		return manyLinkCreate(fd, ifindex, 47, 0) // BPF_TCX_EGRESS
 	})
 }
 
 // AttachCgSKBIn attaches cg_skb_in (cgroup_skb/ingress) to the cgroup open at cgroupFD (a cgroup v2 directory).
 func (s *Many) AttachCgSKBIn(cgroupFD int) error {
 	return manyAttach(&s.Progs.CgSKBIn, &s.Links.CgSKBIn, func(fd int) (int, error) {
-		return manyLinkCreate(fd, cgroupFD, 0, 0)
+		return manyLinkCreate(fd, cgroupFD, 0, 0) // BPF_CGROUP_INET_INGRESS
 	})
 }
 
 // AttachCgSKBOut attaches cg_skb_out (cgroup_skb/egress) to the cgroup open at cgroupFD (a cgroup v2 directory).
 func (s *Many) AttachCgSKBOut(cgroupFD int) error {
 	return manyAttach(&s.Progs.CgSKBOut, &s.Links.CgSKBOut, func(fd int) (int, error) {
-		return manyLinkCreate(fd, cgroupFD, 1, 0)
+		return manyLinkCreate(fd, cgroupFD, 1, 0) // BPF_CGROUP_INET_EGRESS
 	})
 }
 
 // AttachCgSockCreate attaches cg_sock_create (cgroup/sock_create) to the cgroup open at cgroupFD (a cgroup v2 directory).
 func (s *Many) AttachCgSockCreate(cgroupFD int) error {
 	return manyAttach(&s.Progs.CgSockCreate, &s.Links.CgSockCreate, func(fd int) (int, error) {
-		return manyLinkCreate(fd, cgroupFD, 2, 0)
+		return manyLinkCreate(fd, cgroupFD, 2, 0) // BPF_CGROUP_INET_SOCK_CREATE
 	})
 }
 
 // AttachCgSockRelease attaches cg_sock_release (cgroup/sock_release) to the cgroup open at cgroupFD (a cgroup v2 directory).
 func (s *Many) AttachCgSockRelease(cgroupFD int) error {
 	return manyAttach(&s.Progs.CgSockRelease, &s.Links.CgSockRelease, func(fd int) (int, error) {
-		return manyLinkCreate(fd, cgroupFD, 34, 0)
+		return manyLinkCreate(fd, cgroupFD, 34, 0) // BPF_CGROUP_INET_SOCK_RELEASE
 	})
 }
 
 // AttachCgConnect4 attaches cg_connect4 (cgroup/connect4) to the cgroup open at cgroupFD (a cgroup v2 directory).
 func (s *Many) AttachCgConnect4(cgroupFD int) error {
 	return manyAttach(&s.Progs.CgConnect4, &s.Links.CgConnect4, func(fd int) (int, error) {
-		return manyLinkCreate(fd, cgroupFD, 10, 0)
+		return manyLinkCreate(fd, cgroupFD, 10, 0) // BPF_CGROUP_INET4_CONNECT
 	})
 }
 
 // AttachCgConnect6 attaches cg_connect6 (cgroup/connect6) to the cgroup open at cgroupFD (a cgroup v2 directory).
 func (s *Many) AttachCgConnect6(cgroupFD int) error {
 	return manyAttach(&s.Progs.CgConnect6, &s.Links.CgConnect6, func(fd int) (int, error) {
-		return manyLinkCreate(fd, cgroupFD, 11, 0)
+		return manyLinkCreate(fd, cgroupFD, 11, 0) // BPF_CGROUP_INET6_CONNECT
 	})
 }
 
 // AttachCgSendmsg4 attaches cg_sendmsg4 (cgroup/sendmsg4) to the cgroup open at cgroupFD (a cgroup v2 directory).
 func (s *Many) AttachCgSendmsg4(cgroupFD int) error {
 	return manyAttach(&s.Progs.CgSendmsg4, &s.Links.CgSendmsg4, func(fd int) (int, error) {
-		return manyLinkCreate(fd, cgroupFD, 14, 0)
+		return manyLinkCreate(fd, cgroupFD, 14, 0) // BPF_CGROUP_UDP4_SENDMSG
 	})
 }
 
 // AttachCgRecvmsg4 attaches cg_recvmsg4 (cgroup/recvmsg4) to the cgroup open at cgroupFD (a cgroup v2 directory).
 func (s *Many) AttachCgRecvmsg4(cgroupFD int) error {
 	return manyAttach(&s.Progs.CgRecvmsg4, &s.Links.CgRecvmsg4, func(fd int) (int, error) {
-		return manyLinkCreate(fd, cgroupFD, 19, 0)
+		return manyLinkCreate(fd, cgroupFD, 19, 0) // BPF_CGROUP_UDP4_RECVMSG
 	})
 }
 
 // AttachCgBind4 attaches cg_bind4 (cgroup/bind4) to the cgroup open at cgroupFD (a cgroup v2 directory).
 func (s *Many) AttachCgBind4(cgroupFD int) error {
 	return manyAttach(&s.Progs.CgBind4, &s.Links.CgBind4, func(fd int) (int, error) {
-		return manyLinkCreate(fd, cgroupFD, 8, 0)
+		return manyLinkCreate(fd, cgroupFD, 8, 0) // BPF_CGROUP_INET4_BIND
 	})
 }
 
 // AttachCgPostBind4 attaches cg_post_bind4 (cgroup/post_bind4) to the cgroup open at cgroupFD (a cgroup v2 directory).
 func (s *Many) AttachCgPostBind4(cgroupFD int) error {
 	return manyAttach(&s.Progs.CgPostBind4, &s.Links.CgPostBind4, func(fd int) (int, error) {
-		return manyLinkCreate(fd, cgroupFD, 12, 0)
+		return manyLinkCreate(fd, cgroupFD, 12, 0) // BPF_CGROUP_INET4_POST_BIND
 	})
 }
 
 // AttachCgGetsockopt attaches cg_getsockopt (cgroup/getsockopt) to the cgroup open at cgroupFD (a cgroup v2 directory).
 func (s *Many) AttachCgGetsockopt(cgroupFD int) error {
 	return manyAttach(&s.Progs.CgGetsockopt, &s.Links.CgGetsockopt, func(fd int) (int, error) {
-		return manyLinkCreate(fd, cgroupFD, 21, 0)
+		return manyLinkCreate(fd, cgroupFD, 21, 0) // BPF_CGROUP_GETSOCKOPT
 	})
 }
 
 // AttachCgSetsockopt attaches cg_setsockopt (cgroup/setsockopt) to the cgroup open at cgroupFD (a cgroup v2 directory).
 func (s *Many) AttachCgSetsockopt(cgroupFD int) error {
 	return manyAttach(&s.Progs.CgSetsockopt, &s.Links.CgSetsockopt, func(fd int) (int, error) {
-		return manyLinkCreate(fd, cgroupFD, 22, 0)
+		return manyLinkCreate(fd, cgroupFD, 22, 0) // BPF_CGROUP_SETSOCKOPT
 	})
 }
 
 // AttachCgSysctl attaches cg_sysctl (cgroup/sysctl) to the cgroup open at cgroupFD (a cgroup v2 directory).
 func (s *Many) AttachCgSysctl(cgroupFD int) error {
 	return manyAttach(&s.Progs.CgSysctl, &s.Links.CgSysctl, func(fd int) (int, error) {
-		return manyLinkCreate(fd, cgroupFD, 18, 0)
+		return manyLinkCreate(fd, cgroupFD, 18, 0) // BPF_CGROUP_SYSCTL
 	})
 }
 
 // AttachCgDev attaches cg_dev (cgroup/dev) to the cgroup open at cgroupFD (a cgroup v2 directory).
 func (s *Many) AttachCgDev(cgroupFD int) error {
 	return manyAttach(&s.Progs.CgDev, &s.Links.CgDev, func(fd int) (int, error) {
-		return manyLinkCreate(fd, cgroupFD, 6, 0)
+		return manyLinkCreate(fd, cgroupFD, 6, 0) // BPF_CGROUP_DEVICE
 	})
 }
 
 // AttachSockOps attaches sock_ops (sockops) to the cgroup open at cgroupFD (a cgroup v2 directory).
 func (s *Many) AttachSockOps(cgroupFD int) error {
 	return manyAttach(&s.Progs.SockOps, &s.Links.SockOps, func(fd int) (int, error) {
-		return manyLinkCreate(fd, cgroupFD, 3, 0)
+		return manyLinkCreate(fd, cgroupFD, 3, 0) // BPF_CGROUP_SOCK_OPS
 	})
 }
 
 // AttachSKBParser attaches skb_parser (sk_skb/stream_parser) to the sockmap or sockhash whose fd is mapFD (a BPF link, Linux 6.10).
 func (s *Many) AttachSKBParser(mapFD int) error {
 	return manyAttach(&s.Progs.SKBParser, &s.Links.SKBParser, func(fd int) (int, error) {
-		return manyLinkCreate(fd, mapFD, 4, 0)
+		return manyLinkCreate(fd, mapFD, 4, 0) // BPF_SK_SKB_STREAM_PARSER
 	})
 }
 
 // AttachSKBVerdict attaches skb_verdict (sk_skb/stream_verdict) to the sockmap or sockhash whose fd is mapFD (a BPF link, Linux 6.10).
 func (s *Many) AttachSKBVerdict(mapFD int) error {
 	return manyAttach(&s.Progs.SKBVerdict, &s.Links.SKBVerdict, func(fd int) (int, error) {
-		return manyLinkCreate(fd, mapFD, 5, 0)
+		return manyLinkCreate(fd, mapFD, 5, 0) // BPF_SK_SKB_STREAM_VERDICT
 	})
 }
 
 // AttachMsgVerdict attaches msg_verdict (sk_msg) to the sockmap or sockhash whose fd is mapFD (a BPF link, Linux 6.10).
 func (s *Many) AttachMsgVerdict(mapFD int) error {
 	return manyAttach(&s.Progs.MsgVerdict, &s.Links.MsgVerdict, func(fd int) (int, error) {
-		return manyLinkCreate(fd, mapFD, 7, 0)
+		return manyLinkCreate(fd, mapFD, 7, 0) // BPF_SK_MSG_VERDICT
 	})
 }
 
 // AttachLookup attaches lookup (sk_lookup) to the network namespace open at netnsFD (/proc/self/ns/net).
 func (s *Many) AttachLookup(netnsFD int) error {
 	return manyAttach(&s.Progs.Lookup, &s.Links.Lookup, func(fd int) (int, error) {
-		return manyLinkCreate(fd, netnsFD, 36, 0)
+		return manyLinkCreate(fd, netnsFD, 36, 0) // BPF_SK_LOOKUP
 	})
 }
 
 // AttachDissect attaches dissect (flow_dissector) to the network namespace open at netnsFD (/proc/self/ns/net).
 func (s *Many) AttachDissect(netnsFD int) error {
 	return manyAttach(&s.Progs.Dissect, &s.Links.Dissect, func(fd int) (int, error) {
-		return manyLinkCreate(fd, netnsFD, 17, 0)
+		return manyLinkCreate(fd, netnsFD, 17, 0) // BPF_FLOW_DISSECTOR
 	})
 }
 
 // AttachOnPerfEvent attaches on_perf_event (perf_event) to the perf event open at perfFD (perf_event_open(2)); the link keeps the event alive.
 func (s *Many) AttachOnPerfEvent(perfFD int) error {
 	return manyAttach(&s.Progs.OnPerfEvent, &s.Links.OnPerfEvent, func(fd int) (int, error) {
-		return manyLinkCreate(fd, perfFD, 41, 0)
+		return manyLinkCreate(fd, perfFD, 41, 0) // BPF_PERF_EVENT
 	})
 }
 
 // AttachIterTasks attaches iter_tasks (iter/task) as a BPF iterator (a link to read through its Iter method).
 func (s *Many) AttachIterTasks() error {
 	return manyAttach(&s.Progs.IterTasks, &s.Links.IterTasks, func(fd int) (int, error) {
-		return manyLinkCreate(fd, 0, 28, 0)
+		return manyLinkCreate(fd, 0, 28, 0) // BPF_TRACE_ITER
 	})
 }
 
@@ -1066,7 +1070,7 @@ func (s *Many) IterTasksIter() (*os.File, error) {
 // AttachIterMaps attaches iter_maps (iter/bpf_map) as a BPF iterator (a link to read through its Iter method).
 func (s *Many) AttachIterMaps() error {
 	return manyAttach(&s.Progs.IterMaps, &s.Links.IterMaps, func(fd int) (int, error) {
-		return manyLinkCreate(fd, 0, 28, 0)
+		return manyLinkCreate(fd, 0, 28, 0) // BPF_TRACE_ITER
 	})
 }
 
@@ -4146,10 +4150,7 @@ var (
 // manyLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
 // maps and progs, then hands their fds to them and maps the global-data views.
 func manyLoad(maps []*ManyMap, progs []*ManyProgram, logLevel uint32, logBuf []byte) error {
-	ctx, err := manyContext(maps, progs, logLevel, logBuf)
-	if err != nil {
-		return err
-	}
+	ctx := manyContext(maps, progs, logLevel, logBuf)
 	if err := manyRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -4175,7 +4176,7 @@ func manyLoad(maps []*ManyMap, progs []*ManyProgram, logLevel uint32, logBuf []b
 }
 
 // manyContext is the loader's context (docs/loader-abi.md, section 3) with the knobs.
-func manyContext(maps []*ManyMap, progs []*ManyProgram, logLevel uint32, logBuf []byte) ([]byte, error) {
+func manyContext(maps []*ManyMap, progs []*ManyProgram, logLevel uint32, logBuf []byte) []byte {
 	ctx := make([]byte, manyCtxSize)
 	le := binary.LittleEndian
 	le.PutUint32(ctx[0:], manyCtxSize)
@@ -4190,15 +4191,7 @@ func manyContext(maps []*ManyMap, progs []*ManyProgram, logLevel uint32, logBuf 
 	}
 	for i, m := range maps {
 		d := ctx[48+24*i:]
-		entries := m.MaxEntries
-		if entries == 0 && m.info.mapType == manyMapTypePerfEventArray && m.info.maxEntries == 0 {
-			cpus, err := manyPossibleCPUs()
-			if err != nil {
-				return nil, manyFail("load", "count the possible CPUs for "+m.info.name, err)
-			}
-			entries = uint32(cpus)
-		}
-		le.PutUint32(d[4:], entries)
+		le.PutUint32(d[4:], m.MaxEntries)
 		le.PutUint32(d[8:], m.ValueSize)
 		if m.data != nil {
 			le.PutUint64(d[16:], manyAddr(unsafe.Pointer(&m.data[0])))
@@ -4209,7 +4202,7 @@ func manyContext(maps []*ManyMap, progs []*ManyProgram, logLevel uint32, logBuf 
 			le.PutUint32(ctx[48+24*len(maps)+8*i+4:], 1)
 		}
 	}
-	return ctx, nil
+	return ctx
 }
 
 // manyRunLoader makes the five calls: create, fill and freeze the loader map, load the
@@ -4521,6 +4514,20 @@ func manyPlain(t reflect.Type) bool {
 		return true
 	}
 	return false
+}
+
+// openEntries sets MaxEntries of a perf event array compiled without one to the number of
+// possible CPUs, libbpf's convention: the loader cannot count them itself.
+func (m *ManyMap) openEntries() error {
+	if m.info.mapType != manyMapTypePerfEventArray || m.info.maxEntries != 0 {
+		return nil
+	}
+	cpus, err := manyPossibleCPUs()
+	if err != nil {
+		return manyFail("open", "count the possible CPUs for "+m.info.name, err)
+	}
+	m.MaxEntries = uint32(cpus)
+	return nil
 }
 
 // openData backs the typed view of a global-data map with anonymous memory holding image

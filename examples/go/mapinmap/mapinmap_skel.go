@@ -117,11 +117,15 @@ var (
 )
 
 // OpenMapinmap prepares the skeleton: typed views holding the sections' initial values
-// and knobs at their defaults; nothing is created in the kernel until Load.
+// and knobs at their defaults (a perf event array compiled without max_entries gets the
+// number of possible CPUs); nothing is created in the kernel until Load.
 func OpenMapinmap() (*Mapinmap, error) {
 	s := &Mapinmap{}
 	for i, m := range s.maps() {
 		m.info = &mapinmapMapInfos[i]
+		if err := m.openEntries(); err != nil {
+			return nil, err
+		}
 	}
 	for i, p := range s.progs() {
 		p.info = &mapinmapProgInfos[i]
@@ -675,10 +679,7 @@ var (
 // mapinmapLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
 // maps and progs, then hands their fds to them and maps the global-data views.
 func mapinmapLoad(maps []*MapinmapMap, progs []*MapinmapProgram, logLevel uint32, logBuf []byte) error {
-	ctx, err := mapinmapContext(maps, progs, logLevel, logBuf)
-	if err != nil {
-		return err
-	}
+	ctx := mapinmapContext(maps, progs, logLevel, logBuf)
 	if err := mapinmapRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -704,7 +705,7 @@ func mapinmapLoad(maps []*MapinmapMap, progs []*MapinmapProgram, logLevel uint32
 }
 
 // mapinmapContext is the loader's context (docs/loader-abi.md, section 3) with the knobs.
-func mapinmapContext(maps []*MapinmapMap, progs []*MapinmapProgram, logLevel uint32, logBuf []byte) ([]byte, error) {
+func mapinmapContext(maps []*MapinmapMap, progs []*MapinmapProgram, logLevel uint32, logBuf []byte) []byte {
 	ctx := make([]byte, mapinmapCtxSize)
 	le := binary.LittleEndian
 	le.PutUint32(ctx[0:], mapinmapCtxSize)
@@ -719,15 +720,7 @@ func mapinmapContext(maps []*MapinmapMap, progs []*MapinmapProgram, logLevel uin
 	}
 	for i, m := range maps {
 		d := ctx[48+24*i:]
-		entries := m.MaxEntries
-		if entries == 0 && m.info.mapType == mapinmapMapTypePerfEventArray && m.info.maxEntries == 0 {
-			cpus, err := mapinmapPossibleCPUs()
-			if err != nil {
-				return nil, mapinmapFail("load", "count the possible CPUs for "+m.info.name, err)
-			}
-			entries = uint32(cpus)
-		}
-		le.PutUint32(d[4:], entries)
+		le.PutUint32(d[4:], m.MaxEntries)
 		le.PutUint32(d[8:], m.ValueSize)
 		if m.data != nil {
 			le.PutUint64(d[16:], mapinmapAddr(unsafe.Pointer(&m.data[0])))
@@ -738,7 +731,7 @@ func mapinmapContext(maps []*MapinmapMap, progs []*MapinmapProgram, logLevel uin
 			le.PutUint32(ctx[48+24*len(maps)+8*i+4:], 1)
 		}
 	}
-	return ctx, nil
+	return ctx
 }
 
 // mapinmapRunLoader makes the five calls: create, fill and freeze the loader map, load the
@@ -1050,6 +1043,20 @@ func mapinmapPlain(t reflect.Type) bool {
 		return true
 	}
 	return false
+}
+
+// openEntries sets MaxEntries of a perf event array compiled without one to the number of
+// possible CPUs, libbpf's convention: the loader cannot count them itself.
+func (m *MapinmapMap) openEntries() error {
+	if m.info.mapType != mapinmapMapTypePerfEventArray || m.info.maxEntries != 0 {
+		return nil
+	}
+	cpus, err := mapinmapPossibleCPUs()
+	if err != nil {
+		return mapinmapFail("open", "count the possible CPUs for "+m.info.name, err)
+	}
+	m.MaxEntries = uint32(cpus)
+	return nil
 }
 
 // openData backs the typed view of a global-data map with anonymous memory holding image

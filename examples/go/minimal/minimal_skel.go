@@ -209,11 +209,15 @@ var (
 )
 
 // OpenMinimal prepares the skeleton: typed views holding the sections' initial values
-// and knobs at their defaults; nothing is created in the kernel until Load.
+// and knobs at their defaults (a perf event array compiled without max_entries gets the
+// number of possible CPUs); nothing is created in the kernel until Load.
 func OpenMinimal() (*Minimal, error) {
 	s := &Minimal{}
 	for i, m := range s.maps() {
 		m.info = &minimalMapInfos[i]
+		if err := m.openEntries(); err != nil {
+			return nil, err
+		}
 	}
 	for i, p := range s.progs() {
 		p.info = &minimalProgInfos[i]
@@ -831,10 +835,7 @@ var (
 // minimalLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
 // maps and progs, then hands their fds to them and maps the global-data views.
 func minimalLoad(maps []*MinimalMap, progs []*MinimalProgram, logLevel uint32, logBuf []byte) error {
-	ctx, err := minimalContext(maps, progs, logLevel, logBuf)
-	if err != nil {
-		return err
-	}
+	ctx := minimalContext(maps, progs, logLevel, logBuf)
 	if err := minimalRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -860,7 +861,7 @@ func minimalLoad(maps []*MinimalMap, progs []*MinimalProgram, logLevel uint32, l
 }
 
 // minimalContext is the loader's context (docs/loader-abi.md, section 3) with the knobs.
-func minimalContext(maps []*MinimalMap, progs []*MinimalProgram, logLevel uint32, logBuf []byte) ([]byte, error) {
+func minimalContext(maps []*MinimalMap, progs []*MinimalProgram, logLevel uint32, logBuf []byte) []byte {
 	ctx := make([]byte, minimalCtxSize)
 	le := binary.LittleEndian
 	le.PutUint32(ctx[0:], minimalCtxSize)
@@ -875,15 +876,7 @@ func minimalContext(maps []*MinimalMap, progs []*MinimalProgram, logLevel uint32
 	}
 	for i, m := range maps {
 		d := ctx[48+24*i:]
-		entries := m.MaxEntries
-		if entries == 0 && m.info.mapType == minimalMapTypePerfEventArray && m.info.maxEntries == 0 {
-			cpus, err := minimalPossibleCPUs()
-			if err != nil {
-				return nil, minimalFail("load", "count the possible CPUs for "+m.info.name, err)
-			}
-			entries = uint32(cpus)
-		}
-		le.PutUint32(d[4:], entries)
+		le.PutUint32(d[4:], m.MaxEntries)
 		le.PutUint32(d[8:], m.ValueSize)
 		if m.data != nil {
 			le.PutUint64(d[16:], minimalAddr(unsafe.Pointer(&m.data[0])))
@@ -894,7 +887,7 @@ func minimalContext(maps []*MinimalMap, progs []*MinimalProgram, logLevel uint32
 			le.PutUint32(ctx[48+24*len(maps)+8*i+4:], 1)
 		}
 	}
-	return ctx, nil
+	return ctx
 }
 
 // minimalRunLoader makes the five calls: create, fill and freeze the loader map, load the
@@ -1243,6 +1236,20 @@ func minimalPlain(t reflect.Type) bool {
 		return true
 	}
 	return false
+}
+
+// openEntries sets MaxEntries of a perf event array compiled without one to the number of
+// possible CPUs, libbpf's convention: the loader cannot count them itself.
+func (m *MinimalMap) openEntries() error {
+	if m.info.mapType != minimalMapTypePerfEventArray || m.info.maxEntries != 0 {
+		return nil
+	}
+	cpus, err := minimalPossibleCPUs()
+	if err != nil {
+		return minimalFail("open", "count the possible CPUs for "+m.info.name, err)
+	}
+	m.MaxEntries = uint32(cpus)
+	return nil
 }
 
 // openData backs the typed view of a global-data map with anonymous memory holding image

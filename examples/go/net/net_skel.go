@@ -142,11 +142,15 @@ var (
 )
 
 // OpenNet prepares the skeleton: typed views holding the sections' initial values
-// and knobs at their defaults; nothing is created in the kernel until Load.
+// and knobs at their defaults (a perf event array compiled without max_entries gets the
+// number of possible CPUs); nothing is created in the kernel until Load.
 func OpenNet() (*Net, error) {
 	s := &Net{}
 	for i, m := range s.maps() {
 		m.info = &netMapInfos[i]
+		if err := m.openEntries(); err != nil {
+			return nil, err
+		}
 	}
 	for i, p := range s.progs() {
 		p.info = &netProgInfos[i]
@@ -234,21 +238,21 @@ func (s *Net) Close() error {
 // AttachXDPCountProto attaches xdp_count_proto (xdp) to the network interface ifindex (flags: 0, or XDP_FLAGS_SKB_MODE 2, DRV_MODE 4, HW_MODE 8).
 func (s *Net) AttachXDPCountProto(ifindex int, flags uint32) error {
 	return netAttach(&s.Progs.XDPCountProto, &s.Links.XDPCountProto, func(fd int) (int, error) {
-		return netLinkCreate(fd, ifindex, 37, flags)
+		return netLinkCreate(fd, ifindex, 37, flags) // BPF_XDP
 	})
 }
 
 // AttachXDPFragsLen attaches xdp_frags_len (xdp.frags) to the network interface ifindex (flags: 0, or XDP_FLAGS_SKB_MODE 2, DRV_MODE 4, HW_MODE 8).
 func (s *Net) AttachXDPFragsLen(ifindex int, flags uint32) error {
 	return netAttach(&s.Progs.XDPFragsLen, &s.Links.XDPFragsLen, func(fd int) (int, error) {
-		return netLinkCreate(fd, ifindex, 37, flags)
+		return netLinkCreate(fd, ifindex, 37, flags) // BPF_XDP
 	})
 }
 
 // AttachTCXIngressCount attaches tcx_ingress_count (tcx/ingress) with tcx to the network interface ifindex (Linux 6.6).
 func (s *Net) AttachTCXIngressCount(ifindex int) error {
 	return netAttach(&s.Progs.TCXIngressCount, &s.Links.TCXIngressCount, func(fd int) (int, error) {
-		return netLinkCreate(fd, ifindex, 46, 0)
+		return netLinkCreate(fd, ifindex, 46, 0) // BPF_TCX_INGRESS
 	})
 }
 
@@ -757,10 +761,7 @@ var (
 // netLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
 // maps and progs, then hands their fds to them and maps the global-data views.
 func netLoad(maps []*NetMap, progs []*NetProgram, logLevel uint32, logBuf []byte) error {
-	ctx, err := netContext(maps, progs, logLevel, logBuf)
-	if err != nil {
-		return err
-	}
+	ctx := netContext(maps, progs, logLevel, logBuf)
 	if err := netRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -786,7 +787,7 @@ func netLoad(maps []*NetMap, progs []*NetProgram, logLevel uint32, logBuf []byte
 }
 
 // netContext is the loader's context (docs/loader-abi.md, section 3) with the knobs.
-func netContext(maps []*NetMap, progs []*NetProgram, logLevel uint32, logBuf []byte) ([]byte, error) {
+func netContext(maps []*NetMap, progs []*NetProgram, logLevel uint32, logBuf []byte) []byte {
 	ctx := make([]byte, netCtxSize)
 	le := binary.LittleEndian
 	le.PutUint32(ctx[0:], netCtxSize)
@@ -801,15 +802,7 @@ func netContext(maps []*NetMap, progs []*NetProgram, logLevel uint32, logBuf []b
 	}
 	for i, m := range maps {
 		d := ctx[48+24*i:]
-		entries := m.MaxEntries
-		if entries == 0 && m.info.mapType == netMapTypePerfEventArray && m.info.maxEntries == 0 {
-			cpus, err := netPossibleCPUs()
-			if err != nil {
-				return nil, netFail("load", "count the possible CPUs for "+m.info.name, err)
-			}
-			entries = uint32(cpus)
-		}
-		le.PutUint32(d[4:], entries)
+		le.PutUint32(d[4:], m.MaxEntries)
 		le.PutUint32(d[8:], m.ValueSize)
 		if m.data != nil {
 			le.PutUint64(d[16:], netAddr(unsafe.Pointer(&m.data[0])))
@@ -820,7 +813,7 @@ func netContext(maps []*NetMap, progs []*NetProgram, logLevel uint32, logBuf []b
 			le.PutUint32(ctx[48+24*len(maps)+8*i+4:], 1)
 		}
 	}
-	return ctx, nil
+	return ctx
 }
 
 // netRunLoader makes the five calls: create, fill and freeze the loader map, load the
@@ -1132,6 +1125,20 @@ func netPlain(t reflect.Type) bool {
 		return true
 	}
 	return false
+}
+
+// openEntries sets MaxEntries of a perf event array compiled without one to the number of
+// possible CPUs, libbpf's convention: the loader cannot count them itself.
+func (m *NetMap) openEntries() error {
+	if m.info.mapType != netMapTypePerfEventArray || m.info.maxEntries != 0 {
+		return nil
+	}
+	cpus, err := netPossibleCPUs()
+	if err != nil {
+		return netFail("open", "count the possible CPUs for "+m.info.name, err)
+	}
+	m.MaxEntries = uint32(cpus)
+	return nil
 }
 
 // openData backs the typed view of a global-data map with anonymous memory holding image

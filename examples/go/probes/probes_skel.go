@@ -159,11 +159,15 @@ var (
 )
 
 // OpenProbes prepares the skeleton: typed views holding the sections' initial values
-// and knobs at their defaults; nothing is created in the kernel until Load.
+// and knobs at their defaults (a perf event array compiled without max_entries gets the
+// number of possible CPUs); nothing is created in the kernel until Load.
 func OpenProbes() (*Probes, error) {
 	s := &Probes{}
 	for i, m := range s.maps() {
 		m.info = &probesMapInfos[i]
+		if err := m.openEntries(); err != nil {
+			return nil, err
+		}
 	}
 	for i, p := range s.progs() {
 		p.info = &probesProgInfos[i]
@@ -946,10 +950,7 @@ var (
 // probesLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
 // maps and progs, then hands their fds to them and maps the global-data views.
 func probesLoad(maps []*ProbesMap, progs []*ProbesProgram, logLevel uint32, logBuf []byte) error {
-	ctx, err := probesContext(maps, progs, logLevel, logBuf)
-	if err != nil {
-		return err
-	}
+	ctx := probesContext(maps, progs, logLevel, logBuf)
 	if err := probesRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -975,7 +976,7 @@ func probesLoad(maps []*ProbesMap, progs []*ProbesProgram, logLevel uint32, logB
 }
 
 // probesContext is the loader's context (docs/loader-abi.md, section 3) with the knobs.
-func probesContext(maps []*ProbesMap, progs []*ProbesProgram, logLevel uint32, logBuf []byte) ([]byte, error) {
+func probesContext(maps []*ProbesMap, progs []*ProbesProgram, logLevel uint32, logBuf []byte) []byte {
 	ctx := make([]byte, probesCtxSize)
 	le := binary.LittleEndian
 	le.PutUint32(ctx[0:], probesCtxSize)
@@ -990,15 +991,7 @@ func probesContext(maps []*ProbesMap, progs []*ProbesProgram, logLevel uint32, l
 	}
 	for i, m := range maps {
 		d := ctx[48+24*i:]
-		entries := m.MaxEntries
-		if entries == 0 && m.info.mapType == probesMapTypePerfEventArray && m.info.maxEntries == 0 {
-			cpus, err := probesPossibleCPUs()
-			if err != nil {
-				return nil, probesFail("load", "count the possible CPUs for "+m.info.name, err)
-			}
-			entries = uint32(cpus)
-		}
-		le.PutUint32(d[4:], entries)
+		le.PutUint32(d[4:], m.MaxEntries)
 		le.PutUint32(d[8:], m.ValueSize)
 		if m.data != nil {
 			le.PutUint64(d[16:], probesAddr(unsafe.Pointer(&m.data[0])))
@@ -1009,7 +1002,7 @@ func probesContext(maps []*ProbesMap, progs []*ProbesProgram, logLevel uint32, l
 			le.PutUint32(ctx[48+24*len(maps)+8*i+4:], 1)
 		}
 	}
-	return ctx, nil
+	return ctx
 }
 
 // probesRunLoader makes the five calls: create, fill and freeze the loader map, load the
@@ -1321,6 +1314,20 @@ func probesPlain(t reflect.Type) bool {
 		return true
 	}
 	return false
+}
+
+// openEntries sets MaxEntries of a perf event array compiled without one to the number of
+// possible CPUs, libbpf's convention: the loader cannot count them itself.
+func (m *ProbesMap) openEntries() error {
+	if m.info.mapType != probesMapTypePerfEventArray || m.info.maxEntries != 0 {
+		return nil
+	}
+	cpus, err := probesPossibleCPUs()
+	if err != nil {
+		return probesFail("open", "count the possible CPUs for "+m.info.name, err)
+	}
+	m.MaxEntries = uint32(cpus)
+	return nil
 }
 
 // openData backs the typed view of a global-data map with anonymous memory holding image

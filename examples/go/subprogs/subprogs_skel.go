@@ -126,11 +126,15 @@ var (
 )
 
 // OpenSubprogs prepares the skeleton: typed views holding the sections' initial values
-// and knobs at their defaults; nothing is created in the kernel until Load.
+// and knobs at their defaults (a perf event array compiled without max_entries gets the
+// number of possible CPUs); nothing is created in the kernel until Load.
 func OpenSubprogs() (*Subprogs, error) {
 	s := &Subprogs{}
 	for i, m := range s.maps() {
 		m.info = &subprogsMapInfos[i]
+		if err := m.openEntries(); err != nil {
+			return nil, err
+		}
 	}
 	for i, p := range s.progs() {
 		p.info = &subprogsProgInfos[i]
@@ -667,10 +671,7 @@ var (
 // subprogsLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
 // maps and progs, then hands their fds to them and maps the global-data views.
 func subprogsLoad(maps []*SubprogsMap, progs []*SubprogsProgram, logLevel uint32, logBuf []byte) error {
-	ctx, err := subprogsContext(maps, progs, logLevel, logBuf)
-	if err != nil {
-		return err
-	}
+	ctx := subprogsContext(maps, progs, logLevel, logBuf)
 	if err := subprogsRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -696,7 +697,7 @@ func subprogsLoad(maps []*SubprogsMap, progs []*SubprogsProgram, logLevel uint32
 }
 
 // subprogsContext is the loader's context (docs/loader-abi.md, section 3) with the knobs.
-func subprogsContext(maps []*SubprogsMap, progs []*SubprogsProgram, logLevel uint32, logBuf []byte) ([]byte, error) {
+func subprogsContext(maps []*SubprogsMap, progs []*SubprogsProgram, logLevel uint32, logBuf []byte) []byte {
 	ctx := make([]byte, subprogsCtxSize)
 	le := binary.LittleEndian
 	le.PutUint32(ctx[0:], subprogsCtxSize)
@@ -711,15 +712,7 @@ func subprogsContext(maps []*SubprogsMap, progs []*SubprogsProgram, logLevel uin
 	}
 	for i, m := range maps {
 		d := ctx[48+24*i:]
-		entries := m.MaxEntries
-		if entries == 0 && m.info.mapType == subprogsMapTypePerfEventArray && m.info.maxEntries == 0 {
-			cpus, err := subprogsPossibleCPUs()
-			if err != nil {
-				return nil, subprogsFail("load", "count the possible CPUs for "+m.info.name, err)
-			}
-			entries = uint32(cpus)
-		}
-		le.PutUint32(d[4:], entries)
+		le.PutUint32(d[4:], m.MaxEntries)
 		le.PutUint32(d[8:], m.ValueSize)
 		if m.data != nil {
 			le.PutUint64(d[16:], subprogsAddr(unsafe.Pointer(&m.data[0])))
@@ -730,7 +723,7 @@ func subprogsContext(maps []*SubprogsMap, progs []*SubprogsProgram, logLevel uin
 			le.PutUint32(ctx[48+24*len(maps)+8*i+4:], 1)
 		}
 	}
-	return ctx, nil
+	return ctx
 }
 
 // subprogsRunLoader makes the five calls: create, fill and freeze the loader map, load the
@@ -1042,6 +1035,20 @@ func subprogsPlain(t reflect.Type) bool {
 		return true
 	}
 	return false
+}
+
+// openEntries sets MaxEntries of a perf event array compiled without one to the number of
+// possible CPUs, libbpf's convention: the loader cannot count them itself.
+func (m *SubprogsMap) openEntries() error {
+	if m.info.mapType != subprogsMapTypePerfEventArray || m.info.maxEntries != 0 {
+		return nil
+	}
+	cpus, err := subprogsPossibleCPUs()
+	if err != nil {
+		return subprogsFail("open", "count the possible CPUs for "+m.info.name, err)
+	}
+	m.MaxEntries = uint32(cpus)
+	return nil
 }
 
 // openData backs the typed view of a global-data map with anonymous memory holding image

@@ -61,10 +61,7 @@ pub fn attach_method(p: &ProgramSpec, rt: &str) -> Option<AttachMethod> {
         Attach::Iter => (
             String::new(),
             "as a BPF iterator (a link to read through its Iter method)".into(),
-            format!(
-                "{rt}LinkCreate(fd, 0, {}, 0)",
-                AttachType::TraceIter as u32
-            ),
+            link_create(rt, "0", AttachType::TraceIter as u32, "0"),
         ),
         Attach::Kprobe { retprobe, target } => kprobe(rt, retprobe, target),
         Attach::Uprobe { retprobe } => (
@@ -153,6 +150,12 @@ fn link(rt: &str, target: LinkTarget, at: u32) -> (String, String, String) {
     (
         params.into(),
         doc.into(),
-        format!("{rt}LinkCreate(fd, {target}, {at}, {flags})"),
+        link_create(rt, target, at, flags),
     )
+}
+
+/// The call making a `BPF_LINK_CREATE` link, the attach type named in a comment.
+fn link_create(rt: &str, target: &str, at: u32, flags: &str) -> String {
+    let name = AttachType::from_raw(at).map_or("", AttachType::c_name);
+    format!("{rt}LinkCreate(fd, {target}, {at}, {flags}) // {name}")
 }

@@ -77,6 +77,8 @@ pub fn render(
 }
 
 #[cfg(test)]
+mod reserved_tests;
+#[cfg(test)]
 mod tests;
 
 #[cfg(test)]

@@ -322,36 +322,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_keyword_is_kept_out_of_package_names() {
-        for &word in KEYWORDS {
-            assert_eq!(default_package(word), format!("{word}_"), "{word}");
-            let err = check_package(word).unwrap_err().to_string();
-            assert!(err.contains("keyword"), "{word}: {err}");
-        }
-    }
-
-    #[test]
-    fn every_predeclared_identifier_is_kept_out_of_default_package_names() {
-        for &word in PREDECLARED {
-            assert_eq!(default_package(word), format!("{word}_"), "{word}");
-        }
-    }
-
-    #[test]
-    fn every_reserved_word_becomes_a_different_exported_name() {
-        for &word in KEYWORDS.iter().chain(PREDECLARED) {
-            let ident = exported(word);
-            assert!(
-                ident.starts_with(|c: char| c.is_ascii_uppercase()),
-                "{word}"
-            );
-            assert!(!is_reserved(&ident), "{word}");
-        }
-        assert_eq!(exported("type"), "Type");
-        assert_eq!(exported("len"), "Len");
-    }
-
-    #[test]
     fn camel_case_with_go_initialisms() {
         for (name, want) in [
             ("handle_getpid", "HandleGetpid"),

@@ -173,25 +173,7 @@ pub fn build(
             &format!("{m}PerfBuf"),
         )?;
     }
-    let mut imports = vec![
-        "encoding/binary",
-        "errors",
-        "fmt",
-        "os",
-        "reflect",
-        "runtime",
-        "strconv",
-        "strings",
-        "syscall",
-        "unsafe",
-    ];
-    if kconfig.is_some() {
-        imports.extend(["bytes", "compress/gzip", "io"]);
-    }
-    if !ringbufs.is_empty() || !perfbufs.is_empty() {
-        imports.extend(["sync/atomic", "time"]);
-    }
-    imports.sort_unstable();
+    let buffers = !ringbufs.is_empty() || !perfbufs.is_empty();
     let auto = progs
         .iter()
         .filter(|p| p.attach.as_ref().is_some_and(|a| a.auto))
@@ -205,7 +187,7 @@ pub fn build(
         object: names::comment(&spec.name),
         object_lit: names::go_string(&spec.name),
         package,
-        imports: imports.into_iter().map(str::to_string).collect(),
+        imports: imports(kconfig.is_some(), buffers),
         name,
         rt,
         nr_maps: blob.plan.nr_maps,
@@ -228,6 +210,31 @@ pub fn build(
         ringbufs,
         perfbufs,
     })
+}
+
+/// The packages the file imports, sorted as gofmt sorts them: the runtime's, plus those of
+/// the `.kconfig` reader and the buffer readers when the object needs them.
+fn imports(kconfig: bool, buffers: bool) -> Vec<String> {
+    let mut imports = vec![
+        "encoding/binary",
+        "errors",
+        "fmt",
+        "os",
+        "reflect",
+        "runtime",
+        "strconv",
+        "strings",
+        "syscall",
+        "unsafe",
+    ];
+    if kconfig {
+        imports.extend(["bytes", "compress/gzip", "io"]);
+    }
+    if buffers {
+        imports.extend(["sync/atomic", "time"]);
+    }
+    imports.sort_unstable();
+    imports.into_iter().map(str::to_string).collect()
 }
 
 /// The package scope with the skeleton's own exported names taken.

@@ -7,8 +7,9 @@ set -euo pipefail
 
 go=$(command -v go || echo /usr/local/go/bin/go)
 export HOME=$STAGE/home XDG_CONFIG_HOME=$STAGE/home/.config
-export GOCACHE=$STAGE/go-cache GOPATH=$STAGE/go-path GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0
-mkdir -p "$HOME"
+export GOCACHE=$STAGE/go-cache GOPATH=$STAGE/go-path GOTMPDIR=$STAGE/go-tmp
+export GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0
+mkdir -p "$HOME" "$GOTMPDIR"
 
 # A copy of the consumer module with freshly generated skeletons.
 src=$STAGE/src
