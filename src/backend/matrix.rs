@@ -35,90 +35,90 @@ const NOT_YET: Support = No("backend not available yet");
 pub const FEATURES: &[Feature] = &[
     Feature {
         name: "open / load / destroy",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, Yes, NOT_YET, NOT_YET],
     },
     Feature {
         name: "typed global-data views, live after load",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, Yes, NOT_YET, NOT_YET],
     },
     Feature {
         name: "knobs: max_entries, value_size, autoload",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, Yes, NOT_YET, NOT_YET],
     },
     Feature {
         name: ".kconfig values read on the target",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, Yes, NOT_YET, NOT_YET],
     },
     Feature {
         name: "verifier log on failure",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, Yes, NOT_YET, NOT_YET],
     },
     Feature {
         name: "ring buffer / perf buffer reading",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, Yes, NOT_YET, NOT_YET],
     },
     Feature {
         name: "attach: tracepoint",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, Yes, NOT_YET, NOT_YET],
     },
     Feature {
         name: "attach: raw_tp",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, Yes, NOT_YET, NOT_YET],
     },
     Feature {
         name: "attach: btf_trace",
         support: [
             Partly("fentry/fexit/fmod_ret/lsm proven on Linux 6.1 in the VM; the host kernel refuses them"),
-            NOT_YET,
+            Partly("fentry/fexit/fmod_ret/lsm proven on Linux 6.1 in the VM; the host kernel refuses them"),
             NOT_YET,
             NOT_YET,
         ],
     },
     Feature {
         name: "attach: iter",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, Yes, NOT_YET, NOT_YET],
     },
     Feature {
         name: "attach: kprobe",
         support: [
             Partly("proven on Linux 6.1 in the VM; the host kernel refuses kprobes"),
-            NOT_YET,
+            Partly("proven on Linux 6.1 in the VM; the host kernel refuses kprobes"),
             NOT_YET,
             NOT_YET,
         ],
     },
     Feature {
         name: "attach: uprobe",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, Yes, NOT_YET, NOT_YET],
     },
     Feature {
         name: "attach: xdp",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, Yes, NOT_YET, NOT_YET],
     },
     Feature {
         name: "attach: tcx",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, Yes, NOT_YET, NOT_YET],
     },
     Feature {
         name: "attach: cgroup",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, Yes, NOT_YET, NOT_YET],
     },
     Feature {
         name: "attach: netns",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, Yes, NOT_YET, NOT_YET],
     },
     Feature {
         name: "attach: sockmap",
         support: [
             Partly("a BPF link on a sockmap needs Linux 6.10"),
-            NOT_YET,
+            Partly("a BPF link on a sockmap needs Linux 6.10"),
             NOT_YET,
             NOT_YET,
         ],
     },
     Feature {
         name: "attach: perf_event",
-        support: [Yes, NOT_YET, NOT_YET, NOT_YET],
+        support: [Yes, Yes, NOT_YET, NOT_YET],
     },
 ];
 
