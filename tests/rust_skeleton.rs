@@ -350,3 +350,59 @@ fn examples_crate_is_clippy_clean() {
             .args(["--all-targets", "--", "-D", "warnings"]),
     );
 }
+
+/// The runtime is spliced into the module as its templates have it, eight columns in: they
+/// are kept formatted by rustfmt for 92 columns, so the module's runtime reads as rustfmt
+/// would write it.
+#[test]
+fn runtime_templates_are_rustfmt_formatted() {
+    if !Command::new("rustfmt")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        eprintln!("skipping: rustfmt is not installed");
+        return;
+    }
+    let dir = Path::new(ROOT).join("templates/rust");
+    for name in [
+        "runtime.rs.tera",
+        "runtime_plain.rs.tera",
+        "runtime_maps.rs.tera",
+        "runtime_attach.rs.tera",
+        "runtime_buffers.rs.tera",
+        "kconfig.rs.tera",
+        "inflate.rs.tera",
+    ] {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        // runtime.rs.tera ends with the includes of the others.
+        let rust = text.split("{% include").next().unwrap();
+        let mut child = Command::new("rustfmt")
+            .args([
+                "--edition",
+                "2021",
+                "--config",
+                "max_width=92",
+                "--emit",
+                "stdout",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(rust.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{name} is not valid Rust");
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap().trim_end(),
+            rust.trim_end(),
+            "{name} is not rustfmt-formatted (max_width 92)"
+        );
+    }
+}

@@ -54,7 +54,7 @@ pub const FEATURES: &[Feature] = &[
         name: "open / load / destroy",
         support: [
             Yes,
-            NOT_YET,
+            Yes,
             Yes,
             Yes,
         ],
@@ -63,7 +63,7 @@ pub const FEATURES: &[Feature] = &[
         name: "typed global-data views, live after load",
         support: [
             Yes,
-            NOT_YET,
+            Yes,
             Yes,
             Yes,
         ],
@@ -72,7 +72,7 @@ pub const FEATURES: &[Feature] = &[
         name: "knobs: max_entries, value_size, autoload",
         support: [
             Yes,
-            NOT_YET,
+            Yes,
             Yes,
             Yes,
         ],
@@ -81,7 +81,7 @@ pub const FEATURES: &[Feature] = &[
         name: "perf event arrays sized 0: possible CPUs, set at open",
         support: [
             Yes,
-            NOT_YET,
+            Yes,
             Yes,
             NOT_YET,
         ],
@@ -99,7 +99,7 @@ pub const FEATURES: &[Feature] = &[
         name: ".kconfig values read on the target",
         support: [
             Yes,
-            NOT_YET,
+            Yes,
             Yes,
             KERNEL_KCONFIG,
         ],
@@ -108,7 +108,7 @@ pub const FEATURES: &[Feature] = &[
         name: "verifier log on failure",
         support: [
             Yes,
-            NOT_YET,
+            Yes,
             Yes,
             Yes,
         ],
@@ -117,7 +117,7 @@ pub const FEATURES: &[Feature] = &[
         name: "ring buffer / perf buffer reading",
         support: [
             Yes,
-            NOT_YET,
+            Yes,
             Yes,
             No("no reader: a module reads maps through the kernel's own map API"),
         ],
@@ -126,7 +126,7 @@ pub const FEATURES: &[Feature] = &[
         name: "attach: tracepoint",
         support: [
             Yes,
-            NOT_YET,
+            Yes,
             Yes,
             KERNEL_NO_PERF,
         ],
@@ -135,7 +135,7 @@ pub const FEATURES: &[Feature] = &[
         name: "attach: raw_tp",
         support: [
             Yes,
-            NOT_YET,
+            Yes,
             Yes,
             Yes,
         ],
@@ -144,7 +144,7 @@ pub const FEATURES: &[Feature] = &[
         name: "attach: btf_trace",
         support: [
             Partly("fentry/fexit/fmod_ret/lsm proven on Linux 6.1 in the VM; the host kernel refuses them"),
-            NOT_YET,
+            Partly("fentry/fexit/fmod_ret/lsm proven on Linux 6.1 in the VM; the host kernel refuses them"),
             Partly("fentry/fexit/fmod_ret/lsm proven on Linux 6.1 in the VM; the host kernel refuses them"),
             Partly("fentry, fexit, fmod_ret and lsm exercised; tp_btf attaches the same way but is not exercised"),
         ],
@@ -153,7 +153,7 @@ pub const FEATURES: &[Feature] = &[
         name: "attach: iter",
         support: [
             Yes,
-            NOT_YET,
+            Yes,
             Yes,
             Yes,
         ],
@@ -162,7 +162,7 @@ pub const FEATURES: &[Feature] = &[
         name: "attach: kprobe",
         support: [
             Partly("proven on Linux 6.1 in the VM; the host kernel refuses kprobes"),
-            NOT_YET,
+            Partly("proven on Linux 6.1 in the VM; the host kernel refuses kprobes"),
             Partly("proven on Linux 6.1 in the VM; the host kernel refuses kprobes"),
             KERNEL_NO_PERF,
         ],
@@ -171,7 +171,7 @@ pub const FEATURES: &[Feature] = &[
         name: "attach: uprobe",
         support: [
             Yes,
-            NOT_YET,
+            Yes,
             Yes,
             KERNEL_NO_PERF,
         ],
@@ -180,7 +180,7 @@ pub const FEATURES: &[Feature] = &[
         name: "attach: xdp",
         support: [
             Yes,
-            NOT_YET,
+            Yes,
             Yes,
             Yes,
         ],
@@ -189,7 +189,7 @@ pub const FEATURES: &[Feature] = &[
         name: "attach: tcx",
         support: [
             Yes,
-            NOT_YET,
+            Yes,
             Yes,
             No("not generated: tcx needs Linux 6.6, and the module tests boot 6.1"),
         ],
@@ -198,7 +198,7 @@ pub const FEATURES: &[Feature] = &[
         name: "attach: cgroup",
         support: [
             Yes,
-            NOT_YET,
+            Yes,
             Yes,
             KERNEL_NO_FD,
         ],
@@ -207,7 +207,7 @@ pub const FEATURES: &[Feature] = &[
         name: "attach: netns",
         support: [
             Yes,
-            NOT_YET,
+            Yes,
             Yes,
             KERNEL_NO_FD,
         ],
@@ -216,7 +216,7 @@ pub const FEATURES: &[Feature] = &[
         name: "attach: sockmap",
         support: [
             Partly("a BPF link on a sockmap needs Linux 6.10"),
-            NOT_YET,
+            Partly("a BPF link on a sockmap needs Linux 6.10"),
             Partly("a BPF link on a sockmap needs Linux 6.10"),
             KERNEL_NO_FD,
         ],
@@ -225,7 +225,7 @@ pub const FEATURES: &[Feature] = &[
         name: "attach: perf_event",
         support: [
             Yes,
-            NOT_YET,
+            Yes,
             Yes,
             KERNEL_NO_FD,
         ],

@@ -184,7 +184,18 @@ fn every_attach_kind_buffers_and_no_fd_left() {
     verifier_log();
     assert_eq!(open_fds(), before, "a failed load left fds open");
 
-    let mut skel = Many::open_and_load().unwrap();
+    let open = OpenMany::open().unwrap();
+    // A perf event array compiled with max_entries 0 gets one entry per possible CPU.
+    assert_eq!(
+        open.maps.events.max_entries,
+        skelgen_rust_examples::many::possible_cpus()
+    );
+    assert!(open.maps.events.max_entries > 0);
+    let mut skel = open.load().unwrap();
+    assert_eq!(
+        skel.maps.events.max_entries(),
+        skelgen_rust_examples::many::possible_cpus()
+    );
     skel.attach().unwrap();
     let auto: Vec<&str> = skel.links.iter().map(|(name, _)| name).collect();
     assert_eq!(auto.len(), 14, "{auto:?}");

@@ -1,7 +1,7 @@
 //! The Rust attach method of each program: its name, parameters, and the runtime's
 //! `Attach` value it passes. What to attach is decided in [`crate::backend::attach`].
 
-use super::names::{doc, escape, string_literal};
+use super::names::{doc, doc_lines, escape, string_literal};
 use crate::backend::attach::{attach_of, Attach, LinkTarget};
 use crate::ir::ProgramSpec;
 use crate::uapi::AttachType;
@@ -16,8 +16,8 @@ pub struct AttachMethod {
     pub suffix: &'static str,
     /// Parameters after `&self`, each followed by `, `.
     pub params: String,
-    /// What it attaches to, for the doc comment.
-    pub doc: String,
+    /// The doc comment's lines.
+    pub doc: Vec<String>,
     /// The `runtime::Attach` value.
     pub how: String,
 }
@@ -68,7 +68,10 @@ pub fn attach_method(p: &ProgramSpec) -> Option<AttachMethod> {
         method: escape(&format!("attach_{}{suffix}", p.name)),
         suffix,
         params,
-        doc: doc.replace('\n', " "),
+        doc: doc_lines(
+            &format!("Attaches `{}` (section `{}`) to {doc}.", p.name, p.section),
+            88,
+        ),
         how: format!("runtime::Attach::{how}"),
     })
 }

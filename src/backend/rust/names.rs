@@ -127,6 +127,24 @@ pub fn doc(text: &str) -> String {
     text.replace(['\n', '\r'], " ")
 }
 
+/// `text` as the lines of a doc comment of at most `width` characters (longer words stay
+/// whole).
+pub fn doc_lines(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in doc(text).split_whitespace() {
+        let line = lines.last_mut().expect("one line at least");
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            lines.push(word.to_string());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
+}
+
 /// Identifiers already handed out in one namespace (the fields of a struct, the methods of
 /// a type, the items of a module), so two things never share one.
 #[derive(Debug, Default)]

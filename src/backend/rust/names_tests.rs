@@ -178,4 +178,12 @@ fn literals_and_docs_are_escaped() {
     assert_eq!(string_literal("a\"b\\c\n"), "\"a\\\"b\\\\c\\n\"");
     syn::parse_str::<syn::LitStr>(&string_literal("é\u{0}\"")).unwrap();
     assert_eq!(doc("a\nb"), "a b");
+    assert_eq!(
+        doc_lines("one two three four", 9),
+        ["one two", "three", "four"]
+    );
+    assert_eq!(
+        doc_lines("averyveryverylongword x", 5),
+        ["averyveryverylongword", "x"]
+    );
 }

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The Rust skeleton's checks that need Linux 6.1: the test binaries of examples/rust
+# (built here, with their own target directory inside $STAGE) for the probes example,
+# whose kprobe, kretprobe, fentry, fexit, fmod_ret and LSM programs the host refuses, and
+# minimal, iterators and ksyms for a second kernel.
+set -euo pipefail
+
+cd "$STAGE"
+mkdir -p bin
+cargo test --locked --no-run --message-format=json \
+    --manifest-path "$ROOT/examples/rust/Cargo.toml" --target-dir "$STAGE/target" \
+    --test probes --test minimal --test iterators --test ksyms >build.json
+# Each test target's executable, from cargo's "compiler-artifact" messages.
+for name in probes minimal iterators ksyms; do
+    exe=$(grep -F "\"name\":\"$name\"" build.json | grep -F '"kind":["test"]' |
+        sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
+    [ -n "$exe" ] || {
+        echo "no test executable for $name in cargo's output"
+        exit 1
+    }
+    cp "$exe" "bin/$name"
+done
+ls -l bin
