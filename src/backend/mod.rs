@@ -11,6 +11,8 @@ pub mod go;
 pub mod kernel;
 pub mod matrix;
 pub mod rust;
+#[cfg(test)]
+mod test_types;
 
 use crate::ir::ObjectSpec;
 use crate::loader::Blob;

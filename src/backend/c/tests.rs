@@ -2,7 +2,8 @@
 //! compiling the definitions (their static assertions compare C's layout with the IR's).
 
 use super::types::TypePrinter;
-use crate::ir::types::{Bitfield, EnumValue, Member, MemberKind, TypeDef, TypeKind};
+use crate::backend::test_types::*;
+use crate::ir::types::{TypeDef, TypeKind};
 use crate::ir::{TypeId, TypeTable};
 use std::process::Command;
 
@@ -13,85 +14,6 @@ fn int(name: &str, size: u32, signed: bool) -> TypeDef {
         is_char: name == "char",
     };
     TypeDef::new(Some(name.into()), size, size.min(16), kind)
-}
-
-fn field(offset: u32, size: u32, name: Option<&str>, ty: u32) -> Member {
-    let kind = MemberKind::Field {
-        name: name.map(str::to_string),
-        ty: TypeId(ty),
-    };
-    Member { offset, size, kind }
-}
-
-fn pad(offset: u32, size: u32) -> Member {
-    Member {
-        offset,
-        size,
-        kind: MemberKind::Padding,
-    }
-}
-
-fn bits(offset: u32, size: u32, fields: &[(&str, u32, u32, u32)]) -> Member {
-    let fields = fields
-        .iter()
-        .map(|&(name, ty, bit_offset, bits)| Bitfield {
-            name: Some(name.into()),
-            ty: TypeId(ty),
-            bit_offset,
-            bits,
-        })
-        .collect();
-    Member {
-        offset,
-        size,
-        kind: MemberKind::Bitfields { fields },
-    }
-}
-
-fn aggregate(
-    name: Option<&str>,
-    hint: &[&str],
-    size: u32,
-    align: u32,
-    union: bool,
-    members: Vec<Member>,
-) -> TypeDef {
-    let kind = if union {
-        TypeKind::Union { members }
-    } else {
-        TypeKind::Struct { members }
-    };
-    let mut t = TypeDef::new(name.map(str::to_string), size, align, kind);
-    t.name_hint = hint.iter().map(|h| h.to_string()).collect();
-    t
-}
-
-fn enumeration(name: &str, size: u32) -> TypeDef {
-    let values = vec![EnumValue {
-        name: "FIRST".into(),
-        value: 1,
-    }];
-    TypeDef::new(
-        Some(name.into()),
-        size,
-        size,
-        TypeKind::Enum {
-            signed: false,
-            values,
-        },
-    )
-}
-
-fn array(elem: u32, len: u32, size: u32, align: u32) -> TypeDef {
-    TypeDef::new(
-        None,
-        size,
-        align,
-        TypeKind::Array {
-            elem: TypeId(elem),
-            len,
-        },
-    )
 }
 
 /// Types 0..=24; 24 is the section.

@@ -3,7 +3,8 @@
 //! IR's, and a Go test drives the bitfield accessors), names that collide, and objects
 //! without maps or programs.
 
-use crate::ir::types::{Bitfield, EnumValue, Member, MemberKind, TypeDef, TypeKind};
+use crate::backend::test_types::*;
+use crate::ir::types::{EnumValue, Member, MemberKind, TypeDef, TypeKind};
 use crate::ir::{HexBytes, ObjectSpec, TypeId, TypeTable, VariableSpec};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,39 +28,6 @@ fn int(name: &str, size: u32, signed: bool) -> TypeDef {
         is_char: false,
     };
     TypeDef::new(Some(name.into()), size, size.min(16), kind)
-}
-
-fn field(offset: u32, size: u32, name: Option<&str>, ty: u32) -> Member {
-    let kind = MemberKind::Field {
-        name: name.map(str::to_string),
-        ty: TypeId(ty),
-    };
-    Member { offset, size, kind }
-}
-
-fn pad(offset: u32, size: u32) -> Member {
-    Member {
-        offset,
-        size,
-        kind: MemberKind::Padding,
-    }
-}
-
-fn bits(offset: u32, size: u32, fields: &[(&str, u32, u32, u32)]) -> Member {
-    let fields = fields
-        .iter()
-        .map(|&(name, ty, bit_offset, bits)| Bitfield {
-            name: Some(name.into()),
-            ty: TypeId(ty),
-            bit_offset,
-            bits,
-        })
-        .collect();
-    Member {
-        offset,
-        size,
-        kind: MemberKind::Bitfields { fields },
-    }
 }
 
 fn aggregate(name: Option<&str>, hint: &[&str], size: u32, align: u32, union: bool) -> TypeDef {
