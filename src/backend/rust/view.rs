@@ -185,19 +185,7 @@ pub struct KconfigExtern {
 pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
     let (module, camel) = names::object_idents(&spec.name)?;
     let open = format!("Open{camel}");
-    let mut items = Idents::default();
-    for item in RUNTIME_ITEMS {
-        items.claim("the skeleton's runtime", item)?;
-    }
-    for suffix in ["", "Maps", "Progs", "Links", "Views"] {
-        items.claim(
-            &format!("object {}", spec.name),
-            &format!("{camel}{suffix}"),
-        )?;
-    }
-    for suffix in ["", "Maps", "Progs"] {
-        items.claim(&format!("object {}", spec.name), &format!("{open}{suffix}"))?;
-    }
+    claim_items(&spec.name, &camel, &open)?;
     let mut methods = Idents::default();
     for m in FIXED_METHODS {
         methods.claim("the skeleton", m)?;
@@ -210,42 +198,16 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
         maps[s.map_index].view = Some(s.ident.clone());
     }
     let kconfig = kconfig_view(spec, &sections);
-    let mut by_type = |keep: &dyn Fn(&crate::ir::ProgramSpec) -> bool, prefix: &str| {
-        spec.programs
-            .iter()
-            .zip(&progs)
-            .filter(|(p, _)| keep(p))
-            .map(|(p, v)| {
-                let method = names::escape(&format!("{prefix}_{}", p.name));
-                methods
-                    .claim(&format!("program {}", p.name), &method)
-                    .map(|()| MethodView {
-                        method,
-                        field: v.ident.clone(),
-                        name: v.name.clone(),
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()
-    };
-    let iter_progs = by_type(
-        &|p| p.expected_attach_type == Some(AttachType::TraceIter),
-        "iter",
-    )?;
-    let run_progs = by_type(&|p| p.prog_type == ProgType::Syscall, "run")?;
+    let iter_progs = prog_methods(spec, &progs, &mut methods, "iter", &|p| {
+        p.expected_attach_type == Some(AttachType::TraceIter)
+    })?;
+    let run_progs = prog_methods(spec, &progs, &mut methods, "run", &|p| {
+        p.prog_type == ProgType::Syscall
+    })?;
     Ok(SkelView {
         header: header(&spec.name, blob),
         object: names::doc(&spec.name),
-        auto_progs: progs
-            .iter()
-            .filter_map(|p| match &p.attach {
-                Some(a) if a.suffix.is_empty() => Some(MethodView {
-                    method: a.method.clone(),
-                    field: p.ident.clone(),
-                    name: p.name.clone(),
-                }),
-                _ => None,
-            })
-            .collect(),
+        auto_progs: auto_progs(&progs),
         iter_progs,
         run_progs,
         buffers: spec
@@ -274,6 +236,61 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
         data: byte_string(&blob.data),
         kconfig,
     })
+}
+
+/// Claims the module's item names: the runtime's, then the skeleton's own types.
+fn claim_items(object: &str, camel: &str, open: &str) -> Result<(), BackendError> {
+    let mut items = Idents::default();
+    for item in RUNTIME_ITEMS {
+        items.claim("the skeleton's runtime", item)?;
+    }
+    let owner = format!("object {object}");
+    for suffix in ["", "Maps", "Progs", "Links", "Views"] {
+        items.claim(&owner, &format!("{camel}{suffix}"))?;
+    }
+    for suffix in ["", "Maps", "Progs"] {
+        items.claim(&owner, &format!("{open}{suffix}"))?;
+    }
+    Ok(())
+}
+
+/// The programs `attach()` attaches: those whose attach method needs no target.
+fn auto_progs(progs: &[ProgView]) -> Vec<MethodView> {
+    progs
+        .iter()
+        .filter_map(|p| match &p.attach {
+            Some(a) if a.suffix.is_empty() => Some(MethodView {
+                method: a.method.clone(),
+                field: p.ident.clone(),
+                name: p.name.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A `<prefix>_<prog>` method for each program `keep` accepts.
+fn prog_methods(
+    spec: &ObjectSpec,
+    progs: &[ProgView],
+    methods: &mut Idents,
+    prefix: &str,
+    keep: &dyn Fn(&crate::ir::ProgramSpec) -> bool,
+) -> Result<Vec<MethodView>, BackendError> {
+    spec.programs
+        .iter()
+        .zip(progs)
+        .filter(|(p, _)| keep(p))
+        .map(|(p, v)| {
+            let method = names::escape(&format!("{prefix}_{}", p.name));
+            methods.claim(&format!("program {}", p.name), &method)?;
+            Ok(MethodView {
+                method,
+                field: v.ident.clone(),
+                name: v.name.clone(),
+            })
+        })
+        .collect()
 }
 
 /// The file's first comment: what it is and what produced it.
