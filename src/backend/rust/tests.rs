@@ -20,102 +20,9 @@ fn int(name: &str, size: u32, signed: bool) -> TypeDef {
 
 /// Types 0..=31; 30 is the section.
 fn table() -> TypeTable {
-    let types = vec![
-        int("int", 4, true),                                                // 0
-        int("unsigned char", 1, false),                                     // 1
-        int("unsigned int", 4, false),                                      // 2
-        int("long long", 8, true),                                          // 3
-        int("_Bool", 1, false),                                             // 4
-        named("float", 4, 4, TypeKind::Float),                              // 5
-        named("double", 8, 8, TypeKind::Float),                             // 6
-        TypeDef::new(None, 8, 8, TypeKind::Pointer { pointee: TypeId(0) }), // 7
-        enumeration("tiny", 1),                                             // 8
-        enumeration("color", 4),                                            // 9
-        array(11, 3, 3, 1),                                                 // 10: char[3]
-        int("char", 1, true),                                               // 11
-        array(13, 2, 24, 4),                                                // 12: int[2][3]
-        array(0, 3, 12, 4),                                                 // 13: int[3]
-        typedef("triple_t", 13, 12, 4),                                     // 14
-        aggregate(
-            Some("packed_s"),
-            &[],
-            5,
-            1,
-            false,
-            vec![field(0, 1, Some("a"), 1), field(1, 4, Some("b"), 2)],
-        ), // 15
-        aggregate(
-            Some("type"),
-            &[],
-            8,
-            4,
-            false,
-            vec![
-                field(0, 4, Some("self"), 0),
-                field(4, 1, Some("match"), 1),
-                pad(5, 3),
-            ],
-        ), // 16
-        aggregate(
-            Some("u"),
-            &[],
-            8,
-            4,
-            true,
-            vec![
-                field(0, 4, Some("x"), 0),
-                field(0, 3, Some("fn"), 10),
-                pad(0, 8),
-            ],
-        ), // 17
-        aggregate(
-            None,
-            &["outer", "inner"],
-            8,
-            4,
-            false,
-            vec![field(0, 4, Some("p"), 0), field(4, 4, Some("q"), 0)],
-        ), // 18
-        aggregate(
-            Some("outer"),
-            &[],
-            12,
-            4,
-            false,
-            vec![field(0, 8, Some("inner"), 18), field(8, 4, None, 20)],
-        ), // 19
-        aggregate(
-            None,
-            &["outer", "anon1"],
-            4,
-            4,
-            true,
-            vec![field(0, 4, Some("y"), 0), field(0, 4, Some("f"), 5)],
-        ), // 20
-        aggregate(
-            Some("bits"),
-            &[],
-            8,
-            4,
-            false,
-            vec![
-                bits(0, 2, &[("a", 2, 0, 3), ("b", 2, 5, 4)]),
-                field(2, 1, Some("c"), 1),
-                pad(3, 1),
-                bits(4, 3, &[("d", 2, 0, 20), ("e", 1, 20, 4)]),
-                pad(7, 1),
-            ],
-        ), // 21
-        aggregate(
-            Some("aligned16"),
-            &[],
-            16,
-            16,
-            false,
-            vec![field(0, 4, Some("x"), 0), pad(4, 12)],
-        ), // 22
-        int("__int128", 16, true),                                          // 23
-        named("unused", 0, 1, TypeKind::Void),                              // 24
+    let mut types = common_shapes(int, ["type", "self", "match", "fn"]);
+    types.extend([
+        named("unused", 0, 1, TypeKind::Void), // 24
         aggregate(
             Some("same"),
             &[],
@@ -124,8 +31,8 @@ fn table() -> TypeTable {
             false,
             vec![field(0, 4, Some("v"), 0)],
         ), // 25
-        typedef("same", 25, 4, 4),                                          // 26
-        typedef("alias_t", 25, 4, 4),                                       // 27
+        typedef("same", 25, 4, 4),             // 26
+        typedef("alias_t", 25, 4, 4),          // 27
         aggregate(
             Some("sbits"),
             &[],
@@ -134,7 +41,7 @@ fn table() -> TypeTable {
             false,
             vec![bits(0, 1, &[("s", 0, 0, 4)]), pad(1, 3)],
         ), // 28
-        named("_Float16", 2, 2, TypeKind::Float),                           // 29
+        named("_Float16", 2, 2, TypeKind::Float), // 29
         aggregate(
             Some(".bss"),
             &[],
@@ -180,7 +87,7 @@ fn table() -> TypeTable {
             false,
             vec![field(0, 4, Some("a"), 2), field(4, 8, Some("b"), 3)],
         ), // 31
-    ];
+    ]);
     TypeTable { types }
 }
 
