@@ -1,0 +1,3 @@
+module skelgen/tests/faults/go-driver
+
+go 1.21

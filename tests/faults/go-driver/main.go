@@ -1,0 +1,112 @@
+// Command go-driver runs one Go light skeleton through Open, Load, Attach (all programs),
+// a run of its programs and Close, and reports where it stopped and what it left behind.
+// tests/go_faults.rs runs it under the fault injector tests/faults/ptrace.c, failing each
+// bpf(2), perf_event_open(2) and mmap(2) call in turn. The skeletons are generated into
+// this package by the test (skelgen --lang go --go-package main OBJECT).
+//
+//	go-driver minimal|hostile
+//
+// prints, on stdout:
+//
+//	stage <open|load|attach|run|done> err <errno> step <the error's Step, or ->
+//	error <the error's text>                  (when a stage failed)
+//	handles_left <n>  map and program fds the skeleton holds after a failed Load (0)
+//	links_left <n>    links the skeleton holds after a failed Attach (0)
+//	close ok|<error>  Close of the half-built or finished skeleton, then again
+//	views_left <n>    typed views the skeleton still holds after Close (0)
+//	fds_leaked <n>    fds open after Close that were not before, each then listed
+//	maps_leaked <n>   named mappings (files, BPF maps) after Close that were not before
+//
+// Run it with GODEBUG=asyncpreemptoff=1: the Go runtime then makes no getpid(2) call of its
+// own, so the minimal program's count is exact.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+)
+
+func main() {
+	if len(os.Args) != 2 {
+		fail("usage: go-driver minimal|hostile")
+	}
+	obj, ok := objects[os.Args[1]]
+	if !ok {
+		fail("unknown object " + os.Args[1] + ": minimal or hostile")
+	}
+	if !strings.Contains(os.Getenv("GODEBUG"), "asyncpreemptoff=1") {
+		fail("run with GODEBUG=asyncpreemptoff=1: async preemption calls getpid(2)")
+	}
+	before, err := baseline()
+	if err != nil {
+		fail(err.Error())
+	}
+	s, err := obj.open()
+	if err != nil {
+		report(obj, "open", err)
+		if err := printLeaks(before); err != nil {
+			fail(err.Error())
+		}
+		return
+	}
+	drive(obj, s)
+	closeTwice(s)
+	fmt.Printf("views_left %d\n", views(s))
+	if err := printLeaks(before); err != nil {
+		fail(err.Error())
+	}
+}
+
+// drive loads, attaches and runs s, and reports the first stage that fails.
+func drive(obj object, s skeleton) {
+	if err := s.Load(); err != nil {
+		report(obj, "load", err)
+		fmt.Printf("handles_left %d\n", fieldFDs(s, "Maps")+fieldFDs(s, "Progs"))
+		return
+	}
+	if err := s.Attach(); err != nil {
+		report(obj, "attach", err)
+		fmt.Printf("links_left %d\n", fieldFDs(s, "Links"))
+		return
+	}
+	if err := obj.run(s); err != nil {
+		report(obj, "run", err)
+		return
+	}
+	report(obj, "done", nil)
+}
+
+// closeTwice closes s, and again: the second Close must be harmless.
+func closeTwice(s skeleton) {
+	for i := 0; i < 2; i++ {
+		if err := s.Close(); err != nil {
+			fmt.Printf("close %v\n", err)
+		} else {
+			fmt.Println("close ok")
+		}
+	}
+}
+
+// report prints the stage line, and the error's text.
+func report(obj object, stage string, err error) {
+	if err == nil {
+		fmt.Printf("stage %s err 0 step -\n", stage)
+		return
+	}
+	var errno syscall.Errno
+	errors.As(err, &errno)
+	step := obj.step(err)
+	if step == "" {
+		step = "-"
+	}
+	fmt.Printf("stage %s err %d step %s\n", stage, int(errno), step)
+	fmt.Printf("error %v\n", err)
+}
+
+func fail(msg string) {
+	fmt.Fprintln(os.Stderr, "go-driver: "+msg)
+	os.Exit(2)
+}
