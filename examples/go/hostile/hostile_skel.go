@@ -753,13 +753,28 @@ func hostileSysBPF() uintptr {
 
 // hostileBPF makes one bpf(2) call; attr is a struct of the kernel's layout. Go memory that
 // attr points to is pinned (runtime.Pinner) until the call returns: the kernel never keeps
-// such a pointer past the call.
+// such a pointer past the call. A call that a signal interrupted (EINTR), or that the kernel
+// asks to make again (EAGAIN: a program load whose verification a signal cut short), is
+// made again, up to five times in all: the Go runtime signals its own threads.
 func hostileBPF(cmd uintptr, attr unsafe.Pointer, size uintptr) (int, error) {
-	r, _, errno := syscall.Syscall(hostileSysBPF(), cmd, uintptr(attr), size)
-	if errno != 0 {
-		return -1, errno
+	for tries := 1; ; tries++ {
+		r, _, errno := syscall.Syscall(hostileSysBPF(), cmd, uintptr(attr), size)
+		if errno == 0 {
+			return int(r), nil
+		}
+		if (errno != syscall.EINTR && errno != syscall.EAGAIN) || tries == 5 {
+			return -1, errno
+		}
 	}
-	return int(r), nil
+}
+
+// hostilePrivileged is step, saying what loading needs when err is EPERM: the first call
+// that needs privilege fails so when the caller lacks it.
+func hostilePrivileged(step string, err error) string {
+	if err != syscall.EPERM {
+		return step
+	}
+	return step + " (loading BPF needs root, or CAP_BPF and CAP_PERFMON, plus CAP_NET_ADMIN for network programs)"
 }
 
 // hostileAddr is the address of p for an attr field; whatever p points to must be
@@ -864,8 +879,11 @@ func hostileLoad(maps []*HostileMap, progs []*HostileProgram, logLevel uint32, l
 	for i, p := range progs {
 		p.fd = int(int32(le.Uint32(ctx[48+24*len(maps)+8*i:])))
 	}
-	for _, m := range maps {
+	for i, m := range maps {
 		if err := m.mapData(); err != nil {
+			for _, m := range maps[:i] {
+				m.unmapData()
+			}
 			for _, p := range progs {
 				hostileClose(&p.fd)
 			}
@@ -943,7 +961,7 @@ func hostileRunLoader(ctx, logBuf []byte) error {
 	copy(load.progName[:], "__loader.prog")
 	progFD, err := hostileBPF(hostileCmdProgLoad, unsafe.Pointer(&load), unsafe.Sizeof(load))
 	if err != nil {
-		return hostileLoaderFail("load the loader program", -1, logBuf, err)
+		return hostileLoaderFail(hostilePrivileged("load the loader program", err), -1, logBuf, err)
 	}
 	defer syscall.Close(progFD)
 	le.PutUint32(ctx[40:], ^uint32(0))
@@ -994,7 +1012,7 @@ func hostileLoaderMap() (int, error) {
 	copy(create.mapName[:], "__loader.map")
 	fd, err := hostileBPF(hostileCmdMapCreate, unsafe.Pointer(&create), unsafe.Sizeof(create))
 	if err != nil {
-		return -1, hostileFail("load", "create the loader map", err)
+		return -1, hostileFail("load", hostilePrivileged("create the loader map", err), err)
 	}
 	key := new(uint32)
 	var pin runtime.Pinner
@@ -1273,6 +1291,22 @@ func (m *HostileMap) mapData() error {
 		return hostileFail("load", "mmap of the "+m.info.name+" map", errno)
 	}
 	return nil
+}
+
+// unmapData puts anonymous memory holding the view's bytes in place of the map's, when a
+// later step of Load failed: the map then goes with its fd, and the view is writable again
+// for the next Load. Should that mmap fail, the map stays under the view until Close.
+func (m *HostileMap) unmapData() {
+	if m.data == nil {
+		return
+	}
+	saved := append([]byte(nil), m.data...)
+	addr := uintptr(unsafe.Pointer(&m.data[0]))
+	r, _, errno := syscall.Syscall6(hostileSysMmap(), addr, uintptr(len(m.data)), syscall.PROT_READ|syscall.PROT_WRITE,
+		syscall.MAP_PRIVATE|syscall.MAP_ANON|syscall.MAP_FIXED, ^uintptr(0), 0)
+	if errno == 0 && r == addr {
+		copy(m.data, saved)
+	}
 }
 
 // closeData unmaps the view.

@@ -4050,13 +4050,28 @@ func manySysBPF() uintptr {
 
 // manyBPF makes one bpf(2) call; attr is a struct of the kernel's layout. Go memory that
 // attr points to is pinned (runtime.Pinner) until the call returns: the kernel never keeps
-// such a pointer past the call.
+// such a pointer past the call. A call that a signal interrupted (EINTR), or that the kernel
+// asks to make again (EAGAIN: a program load whose verification a signal cut short), is
+// made again, up to five times in all: the Go runtime signals its own threads.
 func manyBPF(cmd uintptr, attr unsafe.Pointer, size uintptr) (int, error) {
-	r, _, errno := syscall.Syscall(manySysBPF(), cmd, uintptr(attr), size)
-	if errno != 0 {
-		return -1, errno
+	for tries := 1; ; tries++ {
+		r, _, errno := syscall.Syscall(manySysBPF(), cmd, uintptr(attr), size)
+		if errno == 0 {
+			return int(r), nil
+		}
+		if (errno != syscall.EINTR && errno != syscall.EAGAIN) || tries == 5 {
+			return -1, errno
+		}
 	}
-	return int(r), nil
+}
+
+// manyPrivileged is step, saying what loading needs when err is EPERM: the first call
+// that needs privilege fails so when the caller lacks it.
+func manyPrivileged(step string, err error) string {
+	if err != syscall.EPERM {
+		return step
+	}
+	return step + " (loading BPF needs root, or CAP_BPF and CAP_PERFMON, plus CAP_NET_ADMIN for network programs)"
 }
 
 // manyAddr is the address of p for an attr field; whatever p points to must be
@@ -4161,8 +4176,11 @@ func manyLoad(maps []*ManyMap, progs []*ManyProgram, logLevel uint32, logBuf []b
 	for i, p := range progs {
 		p.fd = int(int32(le.Uint32(ctx[48+24*len(maps)+8*i:])))
 	}
-	for _, m := range maps {
+	for i, m := range maps {
 		if err := m.mapData(); err != nil {
+			for _, m := range maps[:i] {
+				m.unmapData()
+			}
 			for _, p := range progs {
 				manyClose(&p.fd)
 			}
@@ -4240,7 +4258,7 @@ func manyRunLoader(ctx, logBuf []byte) error {
 	copy(load.progName[:], "__loader.prog")
 	progFD, err := manyBPF(manyCmdProgLoad, unsafe.Pointer(&load), unsafe.Sizeof(load))
 	if err != nil {
-		return manyLoaderFail("load the loader program", -1, logBuf, err)
+		return manyLoaderFail(manyPrivileged("load the loader program", err), -1, logBuf, err)
 	}
 	defer syscall.Close(progFD)
 	le.PutUint32(ctx[40:], ^uint32(0))
@@ -4291,7 +4309,7 @@ func manyLoaderMap() (int, error) {
 	copy(create.mapName[:], "__loader.map")
 	fd, err := manyBPF(manyCmdMapCreate, unsafe.Pointer(&create), unsafe.Sizeof(create))
 	if err != nil {
-		return -1, manyFail("load", "create the loader map", err)
+		return -1, manyFail("load", manyPrivileged("create the loader map", err), err)
 	}
 	key := new(uint32)
 	var pin runtime.Pinner
@@ -4570,6 +4588,22 @@ func (m *ManyMap) mapData() error {
 		return manyFail("load", "mmap of the "+m.info.name+" map", errno)
 	}
 	return nil
+}
+
+// unmapData puts anonymous memory holding the view's bytes in place of the map's, when a
+// later step of Load failed: the map then goes with its fd, and the view is writable again
+// for the next Load. Should that mmap fail, the map stays under the view until Close.
+func (m *ManyMap) unmapData() {
+	if m.data == nil {
+		return
+	}
+	saved := append([]byte(nil), m.data...)
+	addr := uintptr(unsafe.Pointer(&m.data[0]))
+	r, _, errno := syscall.Syscall6(manySysMmap(), addr, uintptr(len(m.data)), syscall.PROT_READ|syscall.PROT_WRITE,
+		syscall.MAP_PRIVATE|syscall.MAP_ANON|syscall.MAP_FIXED, ^uintptr(0), 0)
+	if errno == 0 && r == addr {
+		copy(m.data, saved)
+	}
 }
 
 // closeData unmaps the view.
@@ -4869,8 +4903,9 @@ type ManyRingBuf struct {
 	data     []byte
 }
 
-// manyOpenRingBuf maps the ring buffer map m for reading.
-func manyOpenRingBuf(m *ManyMap) (r *ManyRingBuf, err error) {
+// manyOpenRingBuf maps the ring buffer map m for reading. On failure nothing is left
+// mapped or open.
+func manyOpenRingBuf(m *ManyMap) (*ManyRingBuf, error) {
 	op := "read the ring buffer " + m.info.name
 	size := int(m.maxEntries)
 	if m.fd <= 0 {
@@ -4879,24 +4914,30 @@ func manyOpenRingBuf(m *ManyMap) (r *ManyRingBuf, err error) {
 	if size == 0 || size&(size-1) != 0 {
 		return nil, manyFail(op, "check the size, a power of 2", syscall.EINVAL)
 	}
-	page := os.Getpagesize()
-	r = &ManyRingBuf{name: m.info.name, epfd: -1, mask: uintptr(size - 1)}
-	defer func() {
-		if err != nil {
-			r.Close()
-		}
-	}()
-	if r.consumer, err = syscall.Mmap(m.fd, 0, page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED); err != nil {
-		return nil, manyFail(op, "mmap of the consumer page", err)
-	}
-	if r.producer, err = syscall.Mmap(m.fd, int64(page), page+2*size, syscall.PROT_READ, syscall.MAP_SHARED); err != nil {
-		return nil, manyFail(op, "mmap of the producer page and data", err)
-	}
-	r.data = r.producer[page:]
-	if r.epfd, err = manyEpoll([]int{m.fd}); err != nil {
-		return nil, manyFail(op, "epoll of the map", err)
+	r := &ManyRingBuf{name: m.info.name, epfd: -1, mask: uintptr(size - 1)}
+	if step, err := r.open(m.fd, size); err != nil {
+		r.Close()
+		return nil, manyFail(op, step, err)
 	}
 	return r, nil
+}
+
+// open maps the pages of the ring buffer map fd, of size bytes of data, and watches it;
+// on failure it says which step failed.
+func (r *ManyRingBuf) open(fd, size int) (string, error) {
+	page := os.Getpagesize()
+	var err error
+	if r.consumer, err = syscall.Mmap(fd, 0, page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED); err != nil {
+		return "mmap of the consumer page", err
+	}
+	if r.producer, err = syscall.Mmap(fd, int64(page), page+2*size, syscall.PROT_READ, syscall.MAP_SHARED); err != nil {
+		return "mmap of the producer page and data", err
+	}
+	r.data = r.producer[page:]
+	if r.epfd, err = manyEpoll([]int{fd}); err != nil {
+		return "epoll of the map", err
+	}
+	return "", nil
 }
 
 // Consume calls fn with every committed record, in order; the slice is valid during the
@@ -4961,17 +5002,19 @@ type ManyPerfBuf struct {
 	Lost uint64
 
 	name    string
+	m       *ManyMap
 	epfd    int
 	fds     []int
 	cpus    []int
+	slots   []uint32
 	rings   [][]byte
 	page    int
 	scratch []byte
 }
 
 // manyOpenPerfBuf opens the events of the perf event array m, with rings of pages pages
-// (a power of 2) per CPU.
-func manyOpenPerfBuf(m *ManyMap, pages int) (b *ManyPerfBuf, err error) {
+// (a power of 2) per CPU. On failure nothing is left mapped, open, or in the map.
+func manyOpenPerfBuf(m *ManyMap, pages int) (*ManyPerfBuf, error) {
 	op := "read the perf buffer " + m.info.name
 	if m.fd <= 0 {
 		return nil, manyFail(op, "the map is not loaded", syscall.EBADF)
@@ -4983,46 +5026,49 @@ func manyOpenPerfBuf(m *ManyMap, pages int) (b *ManyPerfBuf, err error) {
 	if err != nil {
 		return nil, manyFail(op, "count the possible CPUs", err)
 	}
-	b = &ManyPerfBuf{name: m.info.name, epfd: -1, page: os.Getpagesize(), scratch: make([]byte, 1<<16)}
-	defer func() {
-		if err != nil {
-			b.Close()
-		}
-	}()
+	b := &ManyPerfBuf{name: m.info.name, m: m, epfd: -1, page: os.Getpagesize(), scratch: make([]byte, 1<<16)}
 	for cpu := 0; cpu < cpus; cpu++ {
-		if err := b.openCPU(m, cpu, pages); err != nil {
-			return nil, manyFail(op, "open the event of CPU "+strconv.Itoa(cpu), err)
+		if step, err := b.openCPU(cpu, pages); err != nil {
+			b.Close()
+			return nil, manyFail(op, step, err)
 		}
 	}
 	if b.epfd, err = manyEpoll(b.fds); err != nil {
+		b.Close()
 		return nil, manyFail(op, "epoll of the events", err)
 	}
 	return b, nil
 }
 
-// openCPU opens the event and ring of one CPU and puts the event in the map.
-func (b *ManyPerfBuf) openCPU(m *ManyMap, cpu, pages int) error {
+// openCPU opens the event and ring of one CPU and puts the event in the map; on failure
+// it says which step failed.
+func (b *ManyPerfBuf) openCPU(cpu, pages int) (string, error) {
 	// PERF_TYPE_SOFTWARE, PERF_COUNT_SW_BPF_OUTPUT, PERF_SAMPLE_RAW.
 	attr := manyPerfAttr{typ: 1, config: 10, sampleType: 1 << 10, samplePeriod: 1, wakeupEvents: 1}
+	of := " of CPU " + strconv.Itoa(cpu)
 	fd, err := manyPerfEventOpen(&attr, -1, cpu)
 	if err == syscall.ENODEV {
-		return nil
+		return "", nil
 	}
 	if err != nil {
-		return err
+		return "perf_event_open" + of, err
 	}
 	b.fds = append(b.fds, fd)
 	ring, err := syscall.Mmap(fd, 0, (pages+1)*b.page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
 	if err != nil {
-		return err
+		return "mmap of the ring" + of, err
 	}
 	b.rings = append(b.rings, ring)
 	b.cpus = append(b.cpus, cpu)
 	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), 0x2400, 0); errno != 0 {
-		return errno
+		return "enable the event" + of, errno
 	}
 	key, value := uint32(cpu), uint32(fd)
-	return m.Update(&key, &value, 0)
+	if err := b.m.Update(&key, &value, 0); err != nil {
+		return "store the event" + of + " in the map", errors.Unwrap(err)
+	}
+	b.slots = append(b.slots, key)
+	return "", nil
 }
 
 // Consume calls fn with every sample of every CPU's ring (the raw data the program
@@ -5098,8 +5144,13 @@ func (b *ManyPerfBuf) Poll(timeout time.Duration, fn func(cpu int, data []byte) 
 	return b.Consume(fn)
 }
 
-// Close closes the events and unmaps their rings; the map's slots then refer to nothing.
+// Close empties the map's slots it filled, closes the events and unmaps their rings. (A
+// slot holds its event, and the event its ring, until the slot is emptied or the map
+// closed.)
 func (b *ManyPerfBuf) Close() error {
+	for i := range b.slots {
+		b.m.Delete(&b.slots[i])
+	}
 	manyClose(&b.epfd)
 	for _, ring := range b.rings {
 		syscall.Munmap(ring)
@@ -5107,7 +5158,7 @@ func (b *ManyPerfBuf) Close() error {
 	for i := range b.fds {
 		manyClose(&b.fds[i])
 	}
-	b.rings, b.fds, b.cpus = nil, nil, nil
+	b.rings, b.fds, b.cpus, b.slots = nil, nil, nil, nil
 	return nil
 }
 

@@ -661,13 +661,28 @@ func netSysBPF() uintptr {
 
 // netBPF makes one bpf(2) call; attr is a struct of the kernel's layout. Go memory that
 // attr points to is pinned (runtime.Pinner) until the call returns: the kernel never keeps
-// such a pointer past the call.
+// such a pointer past the call. A call that a signal interrupted (EINTR), or that the kernel
+// asks to make again (EAGAIN: a program load whose verification a signal cut short), is
+// made again, up to five times in all: the Go runtime signals its own threads.
 func netBPF(cmd uintptr, attr unsafe.Pointer, size uintptr) (int, error) {
-	r, _, errno := syscall.Syscall(netSysBPF(), cmd, uintptr(attr), size)
-	if errno != 0 {
-		return -1, errno
+	for tries := 1; ; tries++ {
+		r, _, errno := syscall.Syscall(netSysBPF(), cmd, uintptr(attr), size)
+		if errno == 0 {
+			return int(r), nil
+		}
+		if (errno != syscall.EINTR && errno != syscall.EAGAIN) || tries == 5 {
+			return -1, errno
+		}
 	}
-	return int(r), nil
+}
+
+// netPrivileged is step, saying what loading needs when err is EPERM: the first call
+// that needs privilege fails so when the caller lacks it.
+func netPrivileged(step string, err error) string {
+	if err != syscall.EPERM {
+		return step
+	}
+	return step + " (loading BPF needs root, or CAP_BPF and CAP_PERFMON, plus CAP_NET_ADMIN for network programs)"
 }
 
 // netAddr is the address of p for an attr field; whatever p points to must be
@@ -772,8 +787,11 @@ func netLoad(maps []*NetMap, progs []*NetProgram, logLevel uint32, logBuf []byte
 	for i, p := range progs {
 		p.fd = int(int32(le.Uint32(ctx[48+24*len(maps)+8*i:])))
 	}
-	for _, m := range maps {
+	for i, m := range maps {
 		if err := m.mapData(); err != nil {
+			for _, m := range maps[:i] {
+				m.unmapData()
+			}
 			for _, p := range progs {
 				netClose(&p.fd)
 			}
@@ -851,7 +869,7 @@ func netRunLoader(ctx, logBuf []byte) error {
 	copy(load.progName[:], "__loader.prog")
 	progFD, err := netBPF(netCmdProgLoad, unsafe.Pointer(&load), unsafe.Sizeof(load))
 	if err != nil {
-		return netLoaderFail("load the loader program", -1, logBuf, err)
+		return netLoaderFail(netPrivileged("load the loader program", err), -1, logBuf, err)
 	}
 	defer syscall.Close(progFD)
 	le.PutUint32(ctx[40:], ^uint32(0))
@@ -902,7 +920,7 @@ func netLoaderMap() (int, error) {
 	copy(create.mapName[:], "__loader.map")
 	fd, err := netBPF(netCmdMapCreate, unsafe.Pointer(&create), unsafe.Sizeof(create))
 	if err != nil {
-		return -1, netFail("load", "create the loader map", err)
+		return -1, netFail("load", netPrivileged("create the loader map", err), err)
 	}
 	key := new(uint32)
 	var pin runtime.Pinner
@@ -1181,6 +1199,22 @@ func (m *NetMap) mapData() error {
 		return netFail("load", "mmap of the "+m.info.name+" map", errno)
 	}
 	return nil
+}
+
+// unmapData puts anonymous memory holding the view's bytes in place of the map's, when a
+// later step of Load failed: the map then goes with its fd, and the view is writable again
+// for the next Load. Should that mmap fail, the map stays under the view until Close.
+func (m *NetMap) unmapData() {
+	if m.data == nil {
+		return
+	}
+	saved := append([]byte(nil), m.data...)
+	addr := uintptr(unsafe.Pointer(&m.data[0]))
+	r, _, errno := syscall.Syscall6(netSysMmap(), addr, uintptr(len(m.data)), syscall.PROT_READ|syscall.PROT_WRITE,
+		syscall.MAP_PRIVATE|syscall.MAP_ANON|syscall.MAP_FIXED, ^uintptr(0), 0)
+	if errno == 0 && r == addr {
+		copy(m.data, saved)
+	}
 }
 
 // closeData unmaps the view.
