@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"unsafe"
 )
 
 // resources is what the process holds that a skeleton could leave behind.
@@ -66,17 +67,17 @@ func leaked(before, now resources) []string {
 	return extra
 }
 
-// views counts the skeleton's typed views that are set: its exported pointer fields.
-func views(s skeleton) int {
+// viewPointers are the skeleton's typed views that are set: its exported pointer fields.
+func viewPointers(s skeleton) []unsafe.Pointer {
 	v := reflect.ValueOf(s).Elem()
-	n := 0
+	var views []unsafe.Pointer
 	for i := 0; i < v.NumField(); i++ {
 		f := v.Field(i)
 		if v.Type().Field(i).IsExported() && f.Kind() == reflect.Pointer && !f.IsNil() {
-			n++
+			views = append(views, f.UnsafePointer())
 		}
 	}
-	return n
+	return views
 }
 
 // setFDs counts the non-zero fds of a struct of handles: Links (ints), or Maps and Progs

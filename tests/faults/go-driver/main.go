@@ -4,13 +4,15 @@
 // bpf(2), perf_event_open(2) and mmap(2) call in turn. The skeletons are generated into
 // this package by the test (skelgen --lang go --go-package main OBJECT).
 //
-//	go-driver minimal|hostile
+//	go-driver minimal|hostile|buffers
 //
 // prints, on stdout:
 //
 //	stage <open|load|attach|run|done> err <errno> step <the error's Step, or ->
 //	error <the error's text>                  (when a stage failed)
 //	handles_left <n>  map and program fds the skeleton holds after a failed Load (0)
+//	maps_held <n>     BPF maps still mapped under the views after a failed Load (0)
+//	views_writable    every view could be written after a failed Load
 //	links_left <n>    links the skeleton holds after a failed Attach (0)
 //	close ok|<error>  Close of the half-built or finished skeleton, then again
 //	views_left <n>    typed views the skeleton still holds after Close (0)
@@ -26,16 +28,17 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync/atomic"
 	"syscall"
 )
 
 func main() {
 	if len(os.Args) != 2 {
-		fail("usage: go-driver minimal|hostile")
+		fail("usage: go-driver minimal|hostile|buffers")
 	}
 	obj, ok := objects[os.Args[1]]
 	if !ok {
-		fail("unknown object " + os.Args[1] + ": minimal or hostile")
+		fail("unknown object " + os.Args[1] + ": minimal, hostile or buffers")
 	}
 	if !strings.Contains(os.Getenv("GODEBUG"), "asyncpreemptoff=1") {
 		fail("run with GODEBUG=asyncpreemptoff=1: async preemption calls getpid(2)")
@@ -52,22 +55,26 @@ func main() {
 		}
 		return
 	}
-	drive(obj, s)
+	drive(obj, s, before)
 	closeTwice(s)
-	fmt.Printf("views_left %d\n", views(s))
+	fmt.Printf("views_left %d\n", len(viewPointers(s)))
 	if err := printLeaks(before); err != nil {
 		fail(err.Error())
 	}
 }
 
 // drive loads, attaches and runs s, and reports the first stage that fails.
-func drive(obj object, s skeleton) {
+func drive(obj object, s skeleton, before resources) {
 	if err := s.Load(); err != nil {
 		report(obj, "load", err)
-		fmt.Printf("handles_left %d\n", fieldFDs(s, "Maps")+fieldFDs(s, "Progs"))
+		afterFailedLoad(s, before)
 		return
 	}
-	if err := s.Attach(); err != nil {
+	attach := obj.attach
+	if attach == nil {
+		attach = skeleton.Attach
+	}
+	if err := attach(s); err != nil {
 		report(obj, "attach", err)
 		fmt.Printf("links_left %d\n", fieldFDs(s, "Links"))
 		return
@@ -77,6 +84,22 @@ func drive(obj object, s skeleton) {
 		return
 	}
 	report(obj, "done", nil)
+}
+
+// afterFailedLoad reports what a failed Load left before Close: no fd in the skeleton's
+// handles, no map mapped under a view; and it writes to every view, as a caller setting
+// values before the next Load would (a view left read-only faults here).
+func afterFailedLoad(s skeleton, before resources) {
+	fmt.Printf("handles_left %d\n", fieldFDs(s, "Maps")+fieldFDs(s, "Progs"))
+	now, err := snapshot()
+	if err != nil {
+		fail(err.Error())
+	}
+	fmt.Printf("maps_held %d\n", now.maps-before.maps)
+	for _, view := range viewPointers(s) {
+		atomic.AddUint32((*uint32)(view), 0)
+	}
+	fmt.Println("views_writable")
 }
 
 // closeTwice closes s, and again: the second Close must be harmless.
