@@ -1,0 +1,366 @@
+//! Faults at run time in the Go skeleton. The Go runtime makes raw system calls, which an
+//! LD_PRELOAD injector cannot see, so tests/faults/ptrace.c fails them from outside: every
+//! bpf(2), perf_event_open(2) and mmap(2) of an fd that the driver (tests/faults/go-driver)
+//! makes is failed in turn, with ENOMEM, EPERM and EINTR, in three runs: minimal (load,
+//! attach, a getpid(2) the program counts, a map lookup), hostile (an attach-all whose third
+//! program fails, so the links of the first two must go), and buffers (the many object's
+//! ring buffer and perf buffer readers). Each run must end normally, name the failing step
+//! in its error, and leave no fd, no mapped map, no link and no view behind; an interrupted
+//! bpf(2) is retried and the run ends as a clean one does. Also: an unprivileged run says
+//! that it lacks privilege, and the injector counts the same with and without its seccomp
+//! filter and passes the command's exit status through.
+
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+/// The bpf(2) commands whose failure a run may absorb: a perf event's BPF_LINK_CREATE falls
+/// back to PERF_EVENT_IOC_SET_BPF (kernels before 5.15 need it), and the perf buffer's
+/// Close empties its map slots with BPF_MAP_DELETE_ELEM, which closing the map also does.
+const ABSORBED: [&str; 2] = ["28", "3"];
+const ERRNOS: [i32; 3] = [libc::ENOMEM, libc::EPERM, libc::EINTR];
+
+/// The go command, when root, gcc and go are all there; else why not, on stderr.
+fn ready() -> Option<PathBuf> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipping: the fault runs load BPF programs, which needs root");
+        return None;
+    }
+    if Command::new("gcc").arg("--version").output().is_err() {
+        eprintln!("skipping: gcc is not installed (scripts/install-deps.sh installs it)");
+        return None;
+    }
+    let on_path = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("go"))
+            .find(|g| g.is_file())
+    });
+    let go = on_path.or_else(|| {
+        let g = PathBuf::from("/usr/local/go/bin/go");
+        g.is_file().then_some(g)
+    });
+    if go.is_none() {
+        eprintln!("skipping: the go command is not installed (PATH, /usr/local/go/bin)");
+    }
+    go
+}
+
+fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The injector and the driver, built once per test binary.
+struct Tools {
+    injector: PathBuf,
+    driver: PathBuf,
+}
+
+fn tools(go: &Path) -> &'static Tools {
+    static TOOLS: OnceLock<Tools> = OnceLock::new();
+    TOOLS.get_or_init(|| build(go))
+}
+
+/// Builds the injector, and the driver with the minimal, hostile and many skeletons
+/// generated into its package, in target/go-faults.
+fn build(go: &Path) -> Tools {
+    let dir = Path::new(ROOT).join("target/go-faults");
+    let _ = std::fs::remove_dir_all(&dir);
+    let src = dir.join("driver");
+    std::fs::create_dir_all(&src).unwrap();
+    let faults = Path::new(ROOT).join("tests/faults");
+    for entry in std::fs::read_dir(faults.join("go-driver")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name == "go.mod" || (name.ends_with(".go") && !name.ends_with("_skel.go")) {
+            std::fs::copy(&path, src.join(&name)).unwrap();
+        }
+    }
+    let options = skelgen::Options {
+        go_package: Some("main".into()),
+        ..skelgen::Options::for_lang(skelgen::Lang::Go)
+    };
+    for object in ["minimal", "hostile", "many"] {
+        let file = format!("{object}.bpf.o");
+        let data = std::fs::read(Path::new(ROOT).join("examples/bpf").join(&file)).unwrap();
+        let skeleton = skelgen::generate(&data, &file, &options).unwrap();
+        std::fs::write(src.join(format!("{object}_skel.go")), skeleton).unwrap();
+    }
+    let injector = dir.join("ptrace-inject");
+    run_ok(
+        Command::new("gcc")
+            .args(["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-o"])
+            .arg(&injector)
+            .arg(faults.join("ptrace.c")),
+    );
+    let driver = dir.join("go-driver");
+    for args in [&["vet", "."][..], &["build", "-o", "../go-driver", "."]] {
+        run_ok(
+            Command::new(go)
+                .args(args)
+                .current_dir(&src)
+                .env("GOTOOLCHAIN", "local")
+                .env("GOFLAGS", "")
+                .env("CGO_ENABLED", "0"),
+        );
+    }
+    Tools { injector, driver }
+}
+
+/// One run's report: the driver's lines on stdout, the injector's on stderr.
+struct Report {
+    stage: String,
+    err: i32,
+    step: String,
+    /// The failed call: a bpf(2) command number, `perf_event_open` or `mmap`.
+    what: String,
+    calls: u32,
+    injected: bool,
+    text: String,
+}
+
+impl Report {
+    fn field(&self, key: &str) -> Option<&str> {
+        self.text
+            .lines()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix(' '))
+    }
+
+    fn number(&self, key: &str) -> i64 {
+        let value = self.field(key);
+        let value = value.unwrap_or_else(|| panic!("no {key:?} in\n{}", self.text));
+        value.parse().unwrap()
+    }
+
+    /// What a run ended with: the stage, the errno and the step.
+    fn outcome(&self) -> (&str, i32, &str) {
+        (&self.stage, self.err, &self.step)
+    }
+}
+
+/// Runs the driver on `object` under the injector, failing call `call` (none: a clean run)
+/// with `errno`.
+fn run(tools: &Tools, object: &str, call: Option<u32>, errno: i32, every_syscall: bool) -> Report {
+    let mut cmd = Command::new(&tools.injector);
+    if every_syscall {
+        cmd.arg("--every-syscall");
+    }
+    cmd.arg(&tools.driver)
+        .arg(object)
+        .env("GODEBUG", "asyncpreemptoff=1")
+        .env("SKELGEN_FAULT_ERRNO", errno.to_string())
+        .env_remove("SKELGEN_FAULT_CALL");
+    if let Some(n) = call {
+        cmd.env("SKELGEN_FAULT_CALL", n.to_string());
+    }
+    let out = run_ok(&mut cmd);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let counts = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("fault: calls "))
+        .unwrap_or_else(|| panic!("the injector did not report: {stderr}"));
+    let (calls, rest) = counts.split_once(" injected ").unwrap();
+    let (injected, what) = rest.split_once(" what ").unwrap();
+    let stage_line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("stage "))
+        .unwrap_or_else(|| panic!("no stage in\n{text}"));
+    let words: Vec<&str> = stage_line.splitn(5, ' ').collect();
+    Report {
+        stage: words[0].to_string(),
+        err: words[2].parse().unwrap(),
+        step: words[4].to_string(),
+        what: what.to_string(),
+        calls: calls.parse().unwrap(),
+        injected: injected == "1",
+        text,
+    }
+}
+
+/// Checks that the run left nothing behind, and that a failure says which step failed.
+fn assert_tidy(r: &Report, context: &str) {
+    let text = &r.text;
+    for key in ["fds_leaked", "maps_leaked", "views_left"] {
+        assert_eq!(r.number(key), 0, "{key}, {context}:\n{text}");
+    }
+    let closes = text.lines().filter(|l| *l == "close ok").count();
+    assert_eq!(closes, 2, "Close, then Close again, {context}:\n{text}");
+    match r.stage.as_str() {
+        "load" => {
+            assert_eq!(r.number("handles_left"), 0, "{context}:\n{text}");
+            assert_eq!(r.number("maps_held"), 0, "{context}:\n{text}");
+            assert!(text.contains("\nviews_writable\n"), "{context}:\n{text}");
+        }
+        "attach" => assert_eq!(r.number("links_left"), 0, "{context}:\n{text}"),
+        _ => {}
+    }
+    if r.stage != "done" {
+        assert_ne!(r.step, "-", "a failure names its step, {context}:\n{text}");
+        let error = r.field("error").unwrap_or_default();
+        assert!(
+            error.contains(&r.step),
+            "{context}: the error has the step:\n{text}"
+        );
+    }
+}
+
+/// Fails each call of a clean run of `object` in turn with each errno; checks each run and
+/// returns the clean run's report and the others'.
+fn sweep(tools: &Tools, object: &str) -> (Report, Vec<Report>) {
+    let clean = run(tools, object, None, 0, false);
+    assert_tidy(&clean, &format!("{object}, no fault"));
+    assert!(clean.calls >= 10, "{object}: only {} calls", clean.calls);
+    let mut reports = Vec::new();
+    for errno in ERRNOS {
+        for call in 1..=clean.calls {
+            let r = run(tools, object, Some(call), errno, false);
+            let context = format!("{object}, call {call} (what {}) errno {errno}", r.what);
+            assert!(r.injected, "{context}: not reached, of {}", clean.calls);
+            assert_tidy(&r, &context);
+            let bpf = r.what.parse::<u32>().is_ok();
+            if errno == libc::EINTR && bpf {
+                assert_eq!(
+                    r.outcome(),
+                    clean.outcome(),
+                    "{context}: not retried:\n{}",
+                    r.text
+                );
+            } else if !ABSORBED.contains(&r.what.as_str()) {
+                assert_ne!(
+                    r.outcome(),
+                    clean.outcome(),
+                    "{context}: unnoticed:\n{}",
+                    r.text
+                );
+            }
+            reports.push(r);
+        }
+    }
+    (clean, reports)
+}
+
+#[test]
+fn minimal_every_call_failing_leaks_nothing() {
+    let Some(go) = ready() else { return };
+    let (clean, reports) = sweep(tools(&go), "minimal");
+    assert_eq!(clean.stage, "done", "{}", clean.text);
+    for stage in ["load", "attach", "run"] {
+        assert!(
+            reports.iter().any(|r| r.stage == stage),
+            "no fault stopped the {stage} stage"
+        );
+    }
+}
+
+/// Attach of every program: hostile's attaches two tracepoints, then fails on a raw
+/// tracepoint that does not exist; a fault may stop it earlier. No link may stay.
+#[test]
+fn failed_attach_all_leaves_no_link() {
+    let Some(go) = ready() else { return };
+    let (clean, reports) = sweep(tools(&go), "hostile");
+    assert_eq!(
+        clean.outcome(),
+        ("attach", libc::ENOENT, "BPF_RAW_TRACEPOINT_OPEN"),
+        "{}",
+        clean.text
+    );
+    // The second program failing, with the first attached.
+    assert!(
+        reports
+            .iter()
+            .any(|r| r.stage == "attach" && r.step.contains("sys_enter_getppid")),
+        "no fault failed the second attach"
+    );
+}
+
+#[test]
+fn buffer_readers_every_call_failing_leak_nothing() {
+    let Some(go) = ready() else { return };
+    let (clean, reports) = sweep(tools(&go), "buffers");
+    assert_eq!(clean.stage, "done", "{}", clean.text);
+    for step in ["mmap of the consumer page", "mmap of the ring of CPU 0"] {
+        assert!(
+            reports.iter().any(|r| r.step == step),
+            "no fault failed {step:?}"
+        );
+    }
+}
+
+/// Without privilege, the error says so.
+#[test]
+fn unprivileged_load_says_why() {
+    let Some(go) = ready() else { return };
+    if Command::new("setpriv").arg("--version").output().is_err() {
+        eprintln!("skipping: setpriv (util-linux) is not installed");
+        return;
+    }
+    let tools = tools(&go);
+    let out = run_ok(
+        Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "--inh-caps=-all",
+            ])
+            .arg(&tools.driver)
+            .arg("minimal")
+            .env("GODEBUG", "asyncpreemptoff=1"),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("stage load err 1 step create the loader map (loading BPF needs root"),
+        "{text}"
+    );
+    assert!(text.contains(": operation not permitted\n"), "{text}");
+    assert!(text.contains("fds_leaked 0"), "{text}");
+}
+
+/// The seccomp filter stops the tracee at the counted calls only: counts and faults are
+/// the same as when every system call stops.
+#[test]
+fn injector_filter_changes_no_count() {
+    let Some(go) = ready() else { return };
+    let tools = tools(&go);
+    let filtered = run(tools, "minimal", None, 0, false);
+    let every = run(tools, "minimal", None, 0, true);
+    assert_eq!(filtered.calls, every.calls);
+    for call in [1, filtered.calls / 2, filtered.calls] {
+        let a = run(tools, "minimal", Some(call), libc::ENOMEM, false);
+        let b = run(tools, "minimal", Some(call), libc::ENOMEM, true);
+        assert_eq!(
+            (a.outcome(), &a.what),
+            (b.outcome(), &b.what),
+            "call {call}"
+        );
+    }
+}
+
+/// The injector exits as the command did: with its code, or killed by its signal.
+#[test]
+fn injector_passes_the_exit_status_through() {
+    let Some(go) = ready() else { return };
+    let tools = tools(&go);
+    let status = |script: &str| {
+        let out = Command::new(&tools.injector)
+            .args(["sh", "-c", script])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("fault: calls "), "{stderr}");
+        out.status
+    };
+    assert_eq!(status("exit 3").code(), Some(3));
+    assert_eq!(status("kill -TERM $$").signal(), Some(libc::SIGTERM));
+}
