@@ -4,35 +4,14 @@
 //! that failed, and leave no fd, mapping or link behind; EINTR is retried and succeeds.
 //! Also: an unprivileged run gets an error that says it lacks privilege.
 
+mod fault_support;
+
+use fault_support::{ready, run_ok, unprivileged, Injected};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const BPF_LINK_CREATE: &str = "28";
-
-fn ready() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("skipping: the fault runs load BPF programs, which needs root");
-        return false;
-    }
-    if Command::new("gcc").arg("--version").output().is_err() {
-        eprintln!("skipping: gcc is not installed (scripts/install-deps.sh installs it)");
-        return false;
-    }
-    true
-}
-
-fn run_ok(cmd: &mut Command) -> std::process::Output {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 /// Builds the injector and the driver in scratch directory `name` (one per test, as tests
 /// run in parallel); returns (driver, injector).
@@ -108,18 +87,13 @@ fn run(driver: &Path, inject: &Path, call: Option<u32>, errno: i32) -> Report {
     let mut words = stage_line.splitn(5, ' ');
     let stage = words.next().unwrap().to_string();
     let step = words.nth(3).unwrap_or("-").to_string();
-    let counts = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("fault: calls "))
-        .unwrap_or_else(|| panic!("the injector did not report: {stderr}"));
-    let (calls, rest) = counts.split_once(" injected ").unwrap();
-    let (injected, what) = rest.split_once(" what ").unwrap();
+    let counts = Injected::parse(&stderr);
     Report {
         stage,
         step,
-        injected: injected == "1",
-        what: what.to_string(),
-        calls: calls.parse().unwrap(),
+        injected: counts.injected,
+        what: counts.what,
+        calls: counts.calls,
         text,
     }
 }
@@ -185,21 +159,11 @@ fn unprivileged_load_says_why() {
     if !ready() {
         return;
     }
-    if Command::new("setpriv").arg("--version").output().is_err() {
-        eprintln!("skipping: setpriv (util-linux) is not installed");
-        return;
-    }
     let (driver, _) = build("unprivileged");
-    let out = run_ok(
-        Command::new("setpriv")
-            .args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                "--inh-caps=-all",
-            ])
-            .arg(&driver),
-    );
+    let Some(mut cmd) = unprivileged(&driver) else {
+        return;
+    };
+    let out = run_ok(&mut cmd);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("stage load err -1 step"), "{text}");
     assert!(

@@ -10,9 +10,14 @@
 //! that it lacks privilege, and the injector counts the same with and without its seccomp
 //! filter and passes the command's exit status through.
 
+mod fault_support;
+mod go_support;
+
+use fault_support::{run_ok, unprivileged, Injected};
+use go_support::{go, go_cmd};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::OnceLock;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -24,40 +29,10 @@ const ERRNOS: [i32; 3] = [libc::ENOMEM, libc::EPERM, libc::EINTR];
 
 /// The go command, when root, gcc and go are all there; else why not, on stderr.
 fn ready() -> Option<PathBuf> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("skipping: the fault runs load BPF programs, which needs root");
+    if !fault_support::ready() {
         return None;
     }
-    if Command::new("gcc").arg("--version").output().is_err() {
-        eprintln!("skipping: gcc is not installed (scripts/install-deps.sh installs it)");
-        return None;
-    }
-    let on_path = std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join("go"))
-            .find(|g| g.is_file())
-    });
-    let go = on_path.or_else(|| {
-        let g = PathBuf::from("/usr/local/go/bin/go");
-        g.is_file().then_some(g)
-    });
-    if go.is_none() {
-        eprintln!("skipping: the go command is not installed (PATH, /usr/local/go/bin)");
-    }
-    go
-}
-
-fn run_ok(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    go()
 }
 
 /// The injector and the driver, built once per test binary.
@@ -105,14 +80,7 @@ fn build(go: &Path) -> Tools {
     );
     let driver = dir.join("go-driver");
     for args in [&["vet", "."][..], &["build", "-o", "../go-driver", "."]] {
-        run_ok(
-            Command::new(go)
-                .args(args)
-                .current_dir(&src)
-                .env("GOTOOLCHAIN", "local")
-                .env("GOFLAGS", "")
-                .env("CGO_ENABLED", "0"),
-        );
+        run_ok(go_cmd(go, &src).args(args));
     }
     Tools { injector, driver }
 }
@@ -166,12 +134,7 @@ fn run(tools: &Tools, object: &str, call: Option<u32>, errno: i32, every_syscall
     let out = run_ok(&mut cmd);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let counts = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("fault: calls "))
-        .unwrap_or_else(|| panic!("the injector did not report: {stderr}"));
-    let (calls, rest) = counts.split_once(" injected ").unwrap();
-    let (injected, what) = rest.split_once(" what ").unwrap();
+    let counts = Injected::parse(&stderr);
     let stage_line = text
         .lines()
         .find_map(|l| l.strip_prefix("stage "))
@@ -181,9 +144,9 @@ fn run(tools: &Tools, object: &str, call: Option<u32>, errno: i32, every_syscall
         stage: words[0].to_string(),
         err: words[2].parse().unwrap(),
         step: words[4].to_string(),
-        what: what.to_string(),
-        calls: calls.parse().unwrap(),
-        injected: injected == "1",
+        what: counts.what,
+        calls: counts.calls,
+        injected: counts.injected,
         text,
     }
 }
@@ -215,13 +178,16 @@ fn assert_tidy(r: &Report, context: &str) {
     }
 }
 
-/// Fails each call of a clean run of `object` in turn with each errno; checks each run and
-/// returns the clean run's report and the others'.
-fn sweep(tools: &Tools, object: &str) -> (Report, Vec<Report>) {
+/// Fails each call of a clean run of `object` in turn with each errno, and checks each run.
+/// The clean run must end with `outcome` (stage, errno, step); each of `reached` must be
+/// the stage, or part of the step, where some fault run stopped.
+fn sweep(object: &str, outcome: (&str, i32, &str), reached: &[&str]) {
+    let Some(go) = ready() else { return };
+    let tools = tools(&go);
     let clean = run(tools, object, None, 0, false);
     assert_tidy(&clean, &format!("{object}, no fault"));
-    assert!(clean.calls >= 10, "{object}: only {} calls", clean.calls);
-    let mut reports = Vec::new();
+    assert_eq!(clean.outcome(), outcome, "{object}:\n{}", clean.text);
+    let mut stops = Vec::new();
     for errno in ERRNOS {
         for call in 1..=clean.calls {
             let r = run(tools, object, Some(call), errno, false);
@@ -244,80 +210,48 @@ fn sweep(tools: &Tools, object: &str) -> (Report, Vec<Report>) {
                     r.text
                 );
             }
-            reports.push(r);
+            stops.push((r.stage, r.step));
         }
     }
-    (clean, reports)
+    for place in reached {
+        assert!(
+            stops
+                .iter()
+                .any(|(stage, step)| stage == place || step.contains(place)),
+            "{object}: no fault stopped the run at {place:?}"
+        );
+    }
 }
 
 #[test]
 fn minimal_every_call_failing_leaks_nothing() {
-    let Some(go) = ready() else { return };
-    let (clean, reports) = sweep(tools(&go), "minimal");
-    assert_eq!(clean.stage, "done", "{}", clean.text);
-    for stage in ["load", "attach", "run"] {
-        assert!(
-            reports.iter().any(|r| r.stage == stage),
-            "no fault stopped the {stage} stage"
-        );
-    }
+    sweep("minimal", ("done", 0, "-"), &["load", "attach", "run"]);
 }
 
 /// Attach of every program: hostile's attaches two tracepoints, then fails on a raw
-/// tracepoint that does not exist; a fault may stop it earlier. No link may stay.
+/// tracepoint that does not exist; a fault may stop it earlier, at the second program with
+/// the first attached. No link may stay.
 #[test]
 fn failed_attach_all_leaves_no_link() {
-    let Some(go) = ready() else { return };
-    let (clean, reports) = sweep(tools(&go), "hostile");
-    assert_eq!(
-        clean.outcome(),
-        ("attach", libc::ENOENT, "BPF_RAW_TRACEPOINT_OPEN"),
-        "{}",
-        clean.text
-    );
-    // The second program failing, with the first attached.
-    assert!(
-        reports
-            .iter()
-            .any(|r| r.stage == "attach" && r.step.contains("sys_enter_getppid")),
-        "no fault failed the second attach"
-    );
+    let last = ("attach", libc::ENOENT, "BPF_RAW_TRACEPOINT_OPEN");
+    sweep("hostile", last, &["sys_enter_getppid"]);
 }
 
 #[test]
 fn buffer_readers_every_call_failing_leak_nothing() {
-    let Some(go) = ready() else { return };
-    let (clean, reports) = sweep(tools(&go), "buffers");
-    assert_eq!(clean.stage, "done", "{}", clean.text);
-    for step in ["mmap of the consumer page", "mmap of the ring of CPU 0"] {
-        assert!(
-            reports.iter().any(|r| r.step == step),
-            "no fault failed {step:?}"
-        );
-    }
+    let reached = ["mmap of the consumer page", "mmap of the ring of CPU 0"];
+    sweep("buffers", ("done", 0, "-"), &reached);
 }
 
 /// Without privilege, the error says so.
 #[test]
 fn unprivileged_load_says_why() {
     let Some(go) = ready() else { return };
-    if Command::new("setpriv").arg("--version").output().is_err() {
-        eprintln!("skipping: setpriv (util-linux) is not installed");
-        return;
-    }
     let tools = tools(&go);
-    let out = run_ok(
-        Command::new("setpriv")
-            .args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                "--inh-caps=-all",
-            ])
-            .arg(&tools.driver)
-            .arg("minimal")
-            .env("GODEBUG", "asyncpreemptoff=1"),
-    );
+    let Some(mut cmd) = unprivileged(&tools.driver) else {
+        return;
+    };
+    let out = run_ok(cmd.arg("minimal").env("GODEBUG", "asyncpreemptoff=1"));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("stage load err 1 step create the loader map (loading BPF needs root"),

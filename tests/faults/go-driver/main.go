@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -49,7 +50,7 @@ func main() {
 	}
 	s, err := obj.open()
 	if err != nil {
-		report(obj, "open", err)
+		report("open", err)
 		if err := printLeaks(before); err != nil {
 			fail(err.Error())
 		}
@@ -66,7 +67,7 @@ func main() {
 // drive loads, attaches and runs s, and reports the first stage that fails.
 func drive(obj object, s skeleton, before resources) {
 	if err := s.Load(); err != nil {
-		report(obj, "load", err)
+		report("load", err)
 		afterFailedLoad(s, before)
 		return
 	}
@@ -75,15 +76,15 @@ func drive(obj object, s skeleton, before resources) {
 		attach = skeleton.Attach
 	}
 	if err := attach(s); err != nil {
-		report(obj, "attach", err)
+		report("attach", err)
 		fmt.Printf("links_left %d\n", fieldFDs(s, "Links"))
 		return
 	}
 	if err := obj.run(s); err != nil {
-		report(obj, "run", err)
+		report("run", err)
 		return
 	}
-	report(obj, "done", nil)
+	report("done", nil)
 }
 
 // afterFailedLoad reports what a failed Load left before Close: no fd in the skeleton's
@@ -102,6 +103,20 @@ func afterFailedLoad(s skeleton, before resources) {
 	fmt.Println("views_writable")
 }
 
+// stepOf is the Step of the first skeleton error (a struct with a Step) in err's chain,
+// or "-".
+func stepOf(err error) string {
+	for ; err != nil; err = errors.Unwrap(err) {
+		v := reflect.ValueOf(err)
+		if v.Kind() == reflect.Pointer && v.Elem().Kind() == reflect.Struct {
+			if step := v.Elem().FieldByName("Step"); step.Kind() == reflect.String {
+				return step.String()
+			}
+		}
+	}
+	return "-"
+}
+
 // closeTwice closes s, and again: the second Close must be harmless.
 func closeTwice(s skeleton) {
 	for i := 0; i < 2; i++ {
@@ -114,17 +129,14 @@ func closeTwice(s skeleton) {
 }
 
 // report prints the stage line, and the error's text.
-func report(obj object, stage string, err error) {
+func report(stage string, err error) {
 	if err == nil {
 		fmt.Printf("stage %s err 0 step -\n", stage)
 		return
 	}
 	var errno syscall.Errno
 	errors.As(err, &errno)
-	step := obj.step(err)
-	if step == "" {
-		step = "-"
-	}
+	step := stepOf(err)
 	fmt.Printf("stage %s err %d step %s\n", stage, int(errno), step)
 	fmt.Printf("error %v\n", err)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -21,8 +20,6 @@ type object struct {
 	attach func(skeleton) error
 	// run makes the attached programs run and checks what they did.
 	run func(skeleton) error
-	// step is the Step of the skeleton's error type, "" when err is not one.
-	step func(err error) string
 }
 
 // skeleton is what the driver calls on every skeleton.
@@ -47,13 +44,6 @@ var objects = map[string]object{
 			return s, nil
 		},
 		run: runMinimal,
-		step: func(err error) string {
-			var e *MinimalError
-			if errors.As(err, &e) {
-				return e.Step
-			}
-			return ""
-		},
 	},
 	"buffers": {
 		open: func() (skeleton, error) {
@@ -63,26 +53,12 @@ var objects = map[string]object{
 			return s.(*Many).AttachTpRead()
 		},
 		run: runBuffers,
-		step: func(err error) string {
-			var e *ManyError
-			if errors.As(err, &e) {
-				return e.Step
-			}
-			return ""
-		},
 	},
 	"hostile": {
 		open: func() (skeleton, error) {
 			return OpenHostile()
 		},
 		run: func(skeleton) error { return nil },
-		step: func(err error) string {
-			var e *HostileError
-			if errors.As(err, &e) {
-				return e.Step
-			}
-			return ""
-		},
 	},
 }
 
