@@ -607,8 +607,8 @@ func coreBPF(cmd uintptr, attr unsafe.Pointer, size uintptr) (int, error) {
 	}
 }
 
-// corePrivileged is step, saying what loading needs when err is EPERM: the first call
-// that needs privilege fails so when the caller lacks it.
+// corePrivileged is step, and what loading needs when err is EPERM: that is how the
+// runtime's first calls fail without privilege.
 func corePrivileged(step string, err error) string {
 	if err != syscall.EPERM {
 		return step

@@ -768,8 +768,8 @@ func hostileBPF(cmd uintptr, attr unsafe.Pointer, size uintptr) (int, error) {
 	}
 }
 
-// hostilePrivileged is step, saying what loading needs when err is EPERM: the first call
-// that needs privilege fails so when the caller lacks it.
+// hostilePrivileged is step, and what loading needs when err is EPERM: that is how the
+// runtime's first calls fail without privilege.
 func hostilePrivileged(step string, err error) string {
 	if err != syscall.EPERM {
 		return step

@@ -754,8 +754,8 @@ func iteratorsBPF(cmd uintptr, attr unsafe.Pointer, size uintptr) (int, error) {
 	}
 }
 
-// iteratorsPrivileged is step, saying what loading needs when err is EPERM: the first call
-// that needs privilege fails so when the caller lacks it.
+// iteratorsPrivileged is step, and what loading needs when err is EPERM: that is how the
+// runtime's first calls fail without privilege.
 func iteratorsPrivileged(step string, err error) string {
 	if err != syscall.EPERM {
 		return step

@@ -625,8 +625,8 @@ func ksymsBPF(cmd uintptr, attr unsafe.Pointer, size uintptr) (int, error) {
 	}
 }
 
-// ksymsPrivileged is step, saying what loading needs when err is EPERM: the first call
-// that needs privilege fails so when the caller lacks it.
+// ksymsPrivileged is step, and what loading needs when err is EPERM: that is how the
+// runtime's first calls fail without privilege.
 func ksymsPrivileged(step string, err error) string {
 	if err != syscall.EPERM {
 		return step

@@ -429,8 +429,8 @@ func ksymvarBPF(cmd uintptr, attr unsafe.Pointer, size uintptr) (int, error) {
 	}
 }
 
-// ksymvarPrivileged is step, saying what loading needs when err is EPERM: the first call
-// that needs privilege fails so when the caller lacks it.
+// ksymvarPrivileged is step, and what loading needs when err is EPERM: that is how the
+// runtime's first calls fail without privilege.
 func ksymvarPrivileged(step string, err error) string {
 	if err != syscall.EPERM {
 		return step

@@ -4065,8 +4065,8 @@ func manyBPF(cmd uintptr, attr unsafe.Pointer, size uintptr) (int, error) {
 	}
 }
 
-// manyPrivileged is step, saying what loading needs when err is EPERM: the first call
-// that needs privilege fails so when the caller lacks it.
+// manyPrivileged is step, and what loading needs when err is EPERM: that is how the
+// runtime's first calls fail without privilege.
 func manyPrivileged(step string, err error) string {
 	if err != syscall.EPERM {
 		return step

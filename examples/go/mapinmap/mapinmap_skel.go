@@ -594,8 +594,8 @@ func mapinmapBPF(cmd uintptr, attr unsafe.Pointer, size uintptr) (int, error) {
 	}
 }
 
-// mapinmapPrivileged is step, saying what loading needs when err is EPERM: the first call
-// that needs privilege fails so when the caller lacks it.
+// mapinmapPrivileged is step, and what loading needs when err is EPERM: that is how the
+// runtime's first calls fail without privilege.
 func mapinmapPrivileged(step string, err error) string {
 	if err != syscall.EPERM {
 		return step

@@ -750,8 +750,8 @@ func minimalBPF(cmd uintptr, attr unsafe.Pointer, size uintptr) (int, error) {
 	}
 }
 
-// minimalPrivileged is step, saying what loading needs when err is EPERM: the first call
-// that needs privilege fails so when the caller lacks it.
+// minimalPrivileged is step, and what loading needs when err is EPERM: that is how the
+// runtime's first calls fail without privilege.
 func minimalPrivileged(step string, err error) string {
 	if err != syscall.EPERM {
 		return step

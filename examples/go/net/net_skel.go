@@ -676,8 +676,8 @@ func netBPF(cmd uintptr, attr unsafe.Pointer, size uintptr) (int, error) {
 	}
 }
 
-// netPrivileged is step, saying what loading needs when err is EPERM: the first call
-// that needs privilege fails so when the caller lacks it.
+// netPrivileged is step, and what loading needs when err is EPERM: that is how the
+// runtime's first calls fail without privilege.
 func netPrivileged(step string, err error) string {
 	if err != syscall.EPERM {
 		return step

@@ -865,8 +865,8 @@ func probesBPF(cmd uintptr, attr unsafe.Pointer, size uintptr) (int, error) {
 	}
 }
 
-// probesPrivileged is step, saying what loading needs when err is EPERM: the first call
-// that needs privilege fails so when the caller lacks it.
+// probesPrivileged is step, and what loading needs when err is EPERM: that is how the
+// runtime's first calls fail without privilege.
 func probesPrivileged(step string, err error) string {
 	if err != syscall.EPERM {
 		return step

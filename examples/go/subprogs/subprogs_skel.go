@@ -586,8 +586,8 @@ func subprogsBPF(cmd uintptr, attr unsafe.Pointer, size uintptr) (int, error) {
 	}
 }
 
-// subprogsPrivileged is step, saying what loading needs when err is EPERM: the first call
-// that needs privilege fails so when the caller lacks it.
+// subprogsPrivileged is step, and what loading needs when err is EPERM: that is how the
+// runtime's first calls fail without privilege.
 func subprogsPrivileged(step string, err error) string {
 	if err != syscall.EPERM {
 		return step
