@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# Faults at run time in the kernel light skeleton's runtime, through faults_kmod (see its
+# first comment): the skeleton of iterators.bpf.o with every kern_sys_bpf, allocation, task
+# mapping and reference call of its runtime counted.
+#  - a clean run: how many calls, and which; the iterators work (read from userspace);
+#  - every call failed in turn with ENOMEM, EPERM and EINTR: insmod fails with that error
+#    (ENOMEM for an allocation) and says which step, or, for the loader program's load
+#    (retried with the log), succeeds; either way no program, map or link is left (bpftool,
+#    ids before and after), nor memory, mapping, reference or fd of the runtime;
+#  - a failed attach-all leaves no link of the program it did attach (held, seen by
+#    bpftool); destroy after a failed load, from rmmod's task, is safe;
+#  - without a log the loader program's load is not retried; rmmod and reload are clean;
+#  - manylog_kmod: a log big enough for each program of many.bpf.o but not for the loader
+#    program does not fail the load.
+source "$ROOT/tests/vm/lib.sh"
+
+mod=faults_kmod
+listing=./bpf_listing
+calls_table=calls.table
+
+# bpf_ids: one line "prog ID", "map ID" or "link ID" per BPF object, from bpftool, sorted.
+bpf_ids() {
+    local t
+    for t in prog map link; do
+        bpftool "$t" show | sed -nE "s/^([0-9]+): .*/$t \1/p"
+    done | sort
+}
+
+# new_objects BEFORE: the objects bpftool lists now that are not in the file BEFORE, also
+# left in ids.new; ids.now is the current list.
+new_objects() {
+    bpf_ids >ids.now
+    comm -13 "$1" ids.now | tee ids.new
+}
+
+# count_new KIND: how many objects of KIND (prog, map, link) ids.new has.
+count_new() {
+    grep -c "^$1 " ids.new
+}
+
+# load PARAM...: insmod the module; the module's lines go to $mod.dmesg, insmod's output to
+# insmod.out. Returns insmod's status. Kernel warnings are collected in warnings.log.
+load() {
+    local rc
+    dmesg -C
+    insmod "./$mod.ko" "$@" >insmod.out 2>&1
+    rc=$?
+    dmesg -t >dmesg.all
+    grep "^$mod: " dmesg.all >"$mod.dmesg"
+    grep -E 'WARNING:|BUG:|Oops|refcount_t|general protection|UBSAN|KASAN' dmesg.all >>warnings.log
+    return "$rc"
+}
+
+# unload: rmmod the module; its lines are appended to $mod.dmesg.
+unload() {
+    local rc
+    dmesg -C
+    rmmod "$mod"
+    rc=$?
+    dmesg -t >dmesg.all
+    grep "^$mod: " dmesg.all >>"$mod.dmesg"
+    grep -E 'WARNING:|BUG:|Oops|refcount_t|general protection|UBSAN|KASAN' dmesg.all >>warnings.log
+    return "$rc"
+}
+
+# run_field NAME: a field of the module's "run:" line (calls, injected, what, result, step).
+run_field() {
+    sed -nE "s/.*$mod: run: calls ([0-9]+) injected ([0-9]+) what (\S+) result (-?[0-9]+) step (\S+)$/\1 \2 \3 \4 \5/p" \
+        "$mod.dmesg" | {
+        read -r calls injected what result step
+        case $1 in
+            calls) echo "$calls" ;;
+            injected) echo "$injected" ;;
+            what) echo "$what" ;;
+            result) echo "$result" ;;
+            step) echo "$step" ;;
+        esac
+    }
+}
+
+# said LINE: the module printed exactly LINE (after its name).
+said() {
+    grep -Fxq "$mod: $1" "$mod.dmesg"
+}
+
+# iterators_work: userspace reads both listings, and the program listing shows the
+# module's two iterators.
+iterators_work() {
+    $listing read dump_bpf_map dump_bpf_prog >listing.out 2>&1 &&
+        grep -Eq '^ +[0-9]+ dump_bpf_map +bpf_iter_bpf_map ' listing.out &&
+        grep -Eq '^ +[0-9]+ dump_bpf_prog +bpf_iter_bpf_prog ' listing.out
+}
+
+# problem TEXT: records why the current check fails; `problems=()` starts a check.
+problem() {
+    problems+=("$1")
+}
+
+# no_problems: prints the problems recorded; true when there are none.
+no_problems() {
+    [ "${#problems[@]}" -eq 0 ] && return 0
+    printf '     %s\n' "${problems[@]}"
+    return 1
+}
+
+# expect_loaded_objects PROGS MAPS LINKS: ids.new has that many new objects of each kind.
+expect_loaded_objects() {
+    local p m l
+    p=$(count_new prog) m=$(count_new map) l=$(count_new link)
+    [ "$p $m $l" = "$1 $2 $3" ] ||
+        problem "new objects: $p programs, $m maps, $l links; expected $1, $2, $3"
+}
+
+# after_rmmod BEFORE: rmmod, then exit released everything and no object is left.
+after_rmmod() {
+    unload || problem "rmmod failed"
+    said "exit: leaks: memory 0 mappings 0 refs 0" || problem "exit left something: $(grep 'exit: leaks' "$mod.dmesg")"
+    [ -z "$(new_objects "$1")" ] || problem "left after rmmod: $(tr '\n' ' ' <ids.new)"
+}
+
+errno_name=([1]=EPERM [4]=EINTR [12]=ENOMEM)
+errno_text=([1]="Operation not permitted" [4]="Interrupted system call" [12]="Cannot allocate memory")
+declare -A failed_at=()
+recovered=0
+runs=0
+bad_runs=0
+
+# one_fault CALL ERRNO BEFORE: insmod with call CALL failing with ERRNO, then what the
+# module and the kernel say; records problems and sets $summary. BEFORE lists the objects
+# before the run.
+one_fault() {
+    local call=$1 errno=$2 before=$3 want what result step expected rc
+    want=$(sed -n "${call}p" "$calls_table")
+    load fail_at="$call" fail_errno="$errno"
+    rc=$?
+    runs=$((runs + 1))
+    what=$(run_field what) result=$(run_field result) step=$(run_field step)
+    [ "$(run_field injected)" = "$call" ] || problem "call $call was not reached"
+    [ "$what" = "$want" ] || problem "call $call is $what; the clean run's was $want"
+    said "fds: left 0" || problem "insmod's fds changed: $(grep 'fds:' "$mod.dmesg")"
+    if [ "$rc" -eq 0 ]; then
+        # Only the loader program's load is tried again (with the log), and then succeeds.
+        [ "$what" = kern_sys_bpf:BPF_PROG_LOAD ] && [ "$step" = done ] ||
+            problem "insmod succeeded: the fault at $what went unnoticed"
+        [ "$(run_field calls)" = $((clean_calls + 1)) ] ||
+            problem "$(run_field calls) calls after a retried load; expected $((clean_calls + 1))"
+        new_objects "$before" >/dev/null
+        expect_loaded_objects 2 3 2
+        iterators_work || problem "the iterators of the recovered load do not read"
+        after_rmmod "$before"
+        recovered=$((recovered + 1))
+        summary="retried with the log, insmod succeeds"
+    else
+        expected=$errno
+        [ "$what" = kvzalloc ] && expected=12
+        [ "$result" = "-$expected" ] || problem "init returned $result; expected -$expected"
+        grep -qF "${errno_text[$expected]}" insmod.out ||
+            problem "insmod says: $(cat insmod.out)"
+        ! grep -q "^$mod " /proc/modules || problem "the module is loaded after a failed init"
+        said "init: leaks: memory 0 mappings 0 refs 0" ||
+            problem "init left something: $(grep 'init: leaks' "$mod.dmesg")"
+        case $step in
+            load)
+                grep -q "^$mod: load: error -$expected at plan step -\?[0-9]* (" "$mod.dmesg" &&
+                    ! grep -q 'no step said' "$mod.dmesg" ||
+                    problem "the failed load does not say its step"
+                ;;
+            attach)
+                said "attach: links left: fds 0 refs 0" || problem "attach-all left a link"
+                ;;
+        esac
+        [ -z "$(new_objects "$before")" ] ||
+            problem "left after the failed insmod: $(tr '\n' ' ' <ids.new)"
+        failed_at[$step]=$((${failed_at[$step]:-0} + 1))
+        summary="insmod fails with ${errno_name[$expected]} at $step"
+    fi
+    [ ! -s warnings.log ] || problem "kernel warnings: $(head -n 3 warnings.log)"
+}
+
+# nth_call WHAT N: the index of the N-th call WHAT in the clean run.
+nth_call() {
+    grep -nFx "$1" "$calls_table" | sed -n "$2s/:.*//p"
+}
+
+# held CALL STEP PROGS MAPS LINKS: with hold=1 the run failing at CALL (in STEP) keeps what
+# it left until rmmod: exactly PROGS programs, MAPS maps and LINKS links; rmmod then
+# releases them.
+held() {
+    local call=$1
+    problems=()
+    bpf_ids >ids.before
+    load fail_at="$call" hold=1 || problem "insmod with hold=1 failed: $(cat insmod.out)"
+    said "held after the failure: $2" || problem "the run did not fail at $2"
+    said "fds: left 0" || problem "insmod's fds changed"
+    new_objects ids.before >/dev/null
+    expect_loaded_objects "$3" "$4" "$5"
+    after_rmmod ids.before
+    [ ! -s warnings.log ] || problem "kernel warnings: $(head -n 3 warnings.log)"
+    no_problems
+}
+
+: >warnings.log
+
+# --- the clean run ----------------------------------------------------------
+
+echo "== clean run"
+bpf_ids >ids.start
+check "insmod $mod (no fault, every call traced)" load trace=1
+sed -nE "s/^$mod: call [0-9]+: (\S+)$/\1/p" "$mod.dmesg" >"$calls_table"
+clean_calls=$(run_field calls)
+echo "calls: $clean_calls: $(uniq -c "$calls_table" | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')"
+check "the run completes: no fault, result 0" \
+    said "run: calls $clean_calls injected 0 what - result 0 step done"
+check "every call was traced" test "$(wc -l <"$calls_table")" = "$clean_calls"
+kinds="$(grep -c '^kvzalloc$' "$calls_table") $(grep -c '^kern_sys_bpf:' "$calls_table")"
+kinds="$kinds $(grep -c '_get' "$calls_table")"
+check "3 allocations, 7 kern_sys_bpf (5 loader, 2 links), 7 references taken" test "$kinds" = "3 7 7"
+check "insmod's fds are as before" said "fds: left 0"
+problems=()
+new_objects ids.start >/dev/null
+expect_loaded_objects 2 3 2
+check "2 programs, 3 maps and 2 links are loaded" no_problems
+check "userspace reads both iterators" iterators_work
+problems=()
+after_rmmod ids.start
+check "rmmod releases everything (by id, memory, mappings, references)" no_problems
+
+# --- every call fails, with each errno --------------------------------------
+
+bpf_ids >ids.before
+for errno in 12 1 4; do
+    echo "== every call fails with ${errno_name[$errno]} (no run may leave an object, memory," \
+        "a mapping, a reference or an fd)"
+    for call in $(seq 1 "$clean_calls"); do
+        problems=()
+        one_fault "$call" "$errno" ids.before
+        [ "${#problems[@]}" -eq 0 ] || bad_runs=$((bad_runs + 1))
+        check "call $call ($(sed -n "${call}p" "$calls_table")), ${errno_name[$errno]}: $summary" \
+            no_problems
+        cp ids.now ids.before
+    done
+done
+
+# --- attach-all and destroy, held -------------------------------------------
+
+echo "== held failures"
+link2=$(nth_call kern_sys_bpf:BPF_LINK_CREATE 2)
+ref2=$(nth_call bpf_link_get_from_fd 2)
+testrun=$(nth_call kern_sys_bpf:BPF_PROG_TEST_RUN 1)
+check "the second BPF_LINK_CREATE fails (call $link2): attach-all leaves no link, the programs stay" \
+    held "$link2" attach 2 3 0
+check "the second link reference fails (call $ref2): the first link is released too" \
+    held "$ref2" attach 2 3 0
+check "the loader run fails (call $testrun): nothing is loaded; destroy in rmmod's task is safe" \
+    held "$testrun" load 0 0 0
+
+# --- without a log; reload --------------------------------------------------
+
+echo "== without a log; reload"
+progload=$(nth_call kern_sys_bpf:BPF_PROG_LOAD 1)
+bpf_ids >ids.before
+load fail_at="$progload" with_log=0
+rc=$?
+check "without a log the loader program's load (call $progload) is not retried: insmod fails" \
+    test "$rc $(run_field result)" = "1 -12"
+check "and leaves nothing" test -z "$(new_objects ids.before)"
+check "reload after all the failures: insmod succeeds" load
+check "the iterators read" iterators_work
+problems=()
+after_rmmod ids.before
+check "rmmod leaves nothing" no_problems
+
+# --- a log too small for the loader program ---------------------------------
+
+echo "== manylog_kmod: many.bpf.o with a 64 KiB log"
+mod=manylog_kmod
+bpf_ids >ids.before
+check "insmod manylog_kmod: the load succeeds, the loader program is verified without the log" \
+    load
+cat "$mod.dmesg"
+new_objects ids.before >/dev/null
+echo "loaded: $(count_new prog) programs, $(count_new map) maps"
+check "its 52 programs and 80 maps are loaded" test "$(count_new prog) $(count_new map)" = "52 80"
+check "rmmod manylog_kmod" unload
+check "nothing of manylog_kmod remains (by id)" test -z "$(new_objects ids.before)"
+
+check "no kernel warning in any run" test ! -s warnings.log
+
+fails=0
+for s in "${!failed_at[@]}"; do
+    fails=$((fails + failed_at[$s]))
+done
+echo "kernel-faults: $clean_calls calls x 3 errnos = $runs runs: $fails failed with the" \
+    "expected error (open ${failed_at[open]:-0}, load ${failed_at[load]:-0}," \
+    "attach ${failed_at[attach]:-0}), $recovered recovered by the retried loader load," \
+    "$bad_runs with a problem (a leak, a wrong error, a warning)"
+finish
