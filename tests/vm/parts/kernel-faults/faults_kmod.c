@@ -167,40 +167,33 @@ static int faults_vm_munmap(unsigned long start, size_t len)
 	return err;
 }
 
+/* A reference the wrapped _get function returned: counted unless it is an error. */
+static void *count_ref(void *ref)
+{
+	if (!IS_ERR(ref))
+		st.refs++;
+	return ref;
+}
+
 static struct bpf_map *faults_map_get(u32 ufd)
 {
-	struct bpf_map *map;
-
 	if (fault_now("bpf_map_get"))
 		return ERR_PTR(-fail_errno);
-	map = bpf_map_get(ufd);
-	if (!IS_ERR(map))
-		st.refs++;
-	return map;
+	return count_ref(bpf_map_get(ufd));
 }
 
 static struct bpf_prog *faults_prog_get(u32 ufd, enum bpf_prog_type type, bool attach_drv)
 {
-	struct bpf_prog *prog;
-
 	if (fault_now("bpf_prog_get_type_dev"))
 		return ERR_PTR(-fail_errno);
-	prog = bpf_prog_get_type_dev(ufd, type, attach_drv);
-	if (!IS_ERR(prog))
-		st.refs++;
-	return prog;
+	return count_ref(bpf_prog_get_type_dev(ufd, type, attach_drv));
 }
 
 static struct bpf_link *faults_link_get(u32 ufd)
 {
-	struct bpf_link *link;
-
 	if (fault_now("bpf_link_get_from_fd"))
 		return ERR_PTR(-fail_errno);
-	link = bpf_link_get_from_fd(ufd);
-	if (!IS_ERR(link))
-		st.refs++;
-	return link;
+	return count_ref(bpf_link_get_from_fd(ufd));
 }
 
 static void faults_map_put(struct bpf_map *map)

@@ -6,13 +6,8 @@
 set -euo pipefail
 
 here=$ROOT/tests/vm/parts/kernel-faults
-kdir=/lib/modules/$VM_KERNEL_RELEASE/build
-[ -d "$kdir" ] || kdir=/usr/src/linux-headers-$VM_KERNEL_RELEASE
-if [ ! -d "$kdir" ]; then
-    echo "no headers for $VM_KERNEL_RELEASE in /lib/modules/$VM_KERNEL_RELEASE/build or" \
-        "$kdir; scripts/install-deps.sh installs linux-headers-amd64"
-    exit 1
-fi
+source "$ROOT/tests/vm/lib.sh"
+kdir=$(vm_kdir)
 
 cp "$here"/*.c "$here/Kbuild" "$STAGE/"
 for obj in iterators many; do
