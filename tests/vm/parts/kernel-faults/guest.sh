@@ -12,75 +12,93 @@
 #  - without a log the loader program's load is not retried; rmmod and reload are clean;
 #  - manylog_kmod: a log big enough for each program of many.bpf.o but not for the loader
 #    program does not fail the load.
+# A process start costs about 0.1 s in the VM: the checks of the 54 fault runs parse what
+# they read with bash itself.
 source "$ROOT/tests/vm/lib.sh"
 
 mod=faults_kmod
 listing=./bpf_listing
-calls_table=calls.table
 
-# bpf_ids: one line "prog ID", "map ID" or "link ID" per BPF object, from bpftool, sorted.
+# bpf_ids: one line "prog ID", "map ID" or "link ID" per BPF object, from one bpftool run.
 bpf_ids() {
-    local t
-    for t in prog map link; do
-        bpftool "$t" show | sed -nE "s/^([0-9]+): .*/$t \1/p"
-    done | sort
+    local kind=none token
+    bpftool -j batch file - <<<$'prog show\nmap show\nlink show' |
+        grep -oE '"command":\["[a-z]+"|\{"id":[0-9]+' |
+        while IFS= read -r token; do
+            if [[ $token =~ ^\"command\":\[\"([a-z]+)\"$ ]]; then
+                kind=${BASH_REMATCH[1]}
+            else
+                echo "$kind ${token#*:}"
+            fi
+        done
 }
 
-# new_objects BEFORE: the objects bpftool lists now that are not in the file BEFORE, also
-# left in ids.new; ids.now is the current list.
+# new_objects BEFORE: writes to ids.new the objects bpftool lists now that are not in the
+# file BEFORE (ids.now: all of them); true when there are none.
 new_objects() {
     bpf_ids >ids.now
-    comm -13 "$1" ids.now | tee ids.new
+    ! grep -vxFf "$1" ids.now >ids.new
 }
 
 # count_new KIND: how many objects of KIND (prog, map, link) ids.new has.
 count_new() {
-    grep -c "^$1 " ids.new
+    local n=0 kind id
+    while read -r kind id; do
+        [ "$kind" = "$1" ] && n=$((n + 1))
+    done <ids.new
+    echo "$n"
 }
 
-# load PARAM...: insmod the module; the module's lines go to $mod.dmesg, insmod's output to
-# insmod.out. Returns insmod's status. Kernel warnings are collected in warnings.log.
-load() {
-    local rc
-    dmesg -C
-    insmod "./$mod.ko" "$@" >insmod.out 2>&1
+# kmsg COMMAND...: runs COMMAND, then takes the kernel's messages (and clears them): the
+# module's lines go to the array modlines, kernel warnings to warnings.log. Returns
+# COMMAND's status.
+kmsg() {
+    local rc line
+    "$@" >cmd.out 2>&1
     rc=$?
-    dmesg -t >dmesg.all
-    grep "^$mod: " dmesg.all >"$mod.dmesg"
-    grep -E 'WARNING:|BUG:|Oops|refcount_t|general protection|UBSAN|KASAN' dmesg.all >>warnings.log
-    return "$rc"
-}
-
-# unload: rmmod the module; its lines are appended to $mod.dmesg.
-unload() {
-    local rc
-    dmesg -C
-    rmmod "$mod"
-    rc=$?
-    dmesg -t >dmesg.all
-    grep "^$mod: " dmesg.all >>"$mod.dmesg"
-    grep -E 'WARNING:|BUG:|Oops|refcount_t|general protection|UBSAN|KASAN' dmesg.all >>warnings.log
-    return "$rc"
-}
-
-# run_field NAME: a field of the module's "run:" line (calls, injected, what, result, step).
-run_field() {
-    sed -nE "s/.*$mod: run: calls ([0-9]+) injected ([0-9]+) what (\S+) result (-?[0-9]+) step (\S+)$/\1 \2 \3 \4 \5/p" \
-        "$mod.dmesg" | {
-        read -r calls injected what result step
-        case $1 in
-            calls) echo "$calls" ;;
-            injected) echo "$injected" ;;
-            what) echo "$what" ;;
-            result) echo "$result" ;;
-            step) echo "$step" ;;
+    modlines=()
+    while IFS= read -r line; do
+        case $line in
+            "$mod: "*) modlines+=("${line#"$mod: "}") ;;
+            *WARNING:* | *BUG:* | *Oops* | *refcount_t* | *"general protection"* | *UBSAN* | *KASAN*)
+                echo "$line" >>warnings.log ;;
         esac
-    }
+    done < <(dmesg -t -c)
+    return "$rc"
 }
 
-# said LINE: the module printed exactly LINE (after its name).
+# load PARAM...: insmod the module, then parse its "run:" line into run_calls, run_injected,
+# run_what, run_result and run_step (see faults_kmod.c).
+load() {
+    local rc line re='^run: calls ([0-9]+) injected ([0-9]+) what (.+) result (-?[0-9]+) step (.+)$'
+    kmsg insmod "./$mod.ko" "$@"
+    rc=$?
+    run_calls='' run_injected='' run_what='' run_result='' run_step=''
+    for line in "${modlines[@]}"; do
+        if [[ $line =~ $re ]]; then
+            run_calls=${BASH_REMATCH[1]} run_injected=${BASH_REMATCH[2]}
+            run_what=${BASH_REMATCH[3]} run_result=${BASH_REMATCH[4]} run_step=${BASH_REMATCH[5]}
+        fi
+    done
+    return "$rc"
+}
+
+# said LINE: the module printed exactly LINE (after its name) in the last load or unload.
 said() {
-    grep -Fxq "$mod: $1" "$mod.dmesg"
+    local line
+    for line in "${modlines[@]}"; do
+        [ "$line" = "$1" ] && return 0
+    done
+    return 1
+}
+
+# said_like PATTERN: a line the module printed matches the bash regular expression.
+said_like() {
+    local line
+    for line in "${modlines[@]}"; do
+        [[ $line =~ $1 ]] && return 0
+    done
+    return 1
 }
 
 # iterators_work: userspace reads both listings, and the program listing shows the
@@ -103,19 +121,25 @@ no_problems() {
     return 1
 }
 
-# expect_loaded_objects PROGS MAPS LINKS: ids.new has that many new objects of each kind.
-expect_loaded_objects() {
-    local p m l
-    p=$(count_new prog) m=$(count_new map) l=$(count_new link)
-    [ "$p $m $l" = "$1 $2 $3" ] ||
-        problem "new objects: $p programs, $m maps, $l links; expected $1, $2, $3"
+# expect_new PROGS MAPS LINKS: ids.new has that many new objects of each kind.
+expect_new() {
+    local got
+    got="$(count_new prog) $(count_new map) $(count_new link)"
+    [ "$got" = "$1 $2 $3" ] ||
+        problem "new programs, maps, links: $got; expected $1 $2 $3"
 }
 
-# after_rmmod BEFORE: rmmod, then exit released everything and no object is left.
+# after_rmmod BEFORE: rmmod; exit released everything and no object is left.
 after_rmmod() {
-    unload || problem "rmmod failed"
-    said "exit: leaks: memory 0 mappings 0 refs 0" || problem "exit left something: $(grep 'exit: leaks' "$mod.dmesg")"
-    [ -z "$(new_objects "$1")" ] || problem "left after rmmod: $(tr '\n' ' ' <ids.new)"
+    kmsg rmmod "$mod" || problem "rmmod failed: $(<cmd.out)"
+    said "exit: leaks: memory 0 mappings 0 refs 0" ||
+        problem "exit left something: ${modlines[*]}"
+    new_objects "$1" || problem "left after rmmod: $(<ids.new)"
+}
+
+# no_warning: no kernel warning so far.
+no_warning() {
+    [ ! -s warnings.log ] || problem "kernel warnings: $(head -n 3 warnings.log)"
 }
 
 errno_name=([1]=EPERM [4]=EINTR [12]=ENOMEM)
@@ -129,57 +153,55 @@ bad_runs=0
 # module and the kernel say; records problems and sets $summary. BEFORE lists the objects
 # before the run.
 one_fault() {
-    local call=$1 errno=$2 before=$3 want what result step expected rc
-    want=$(sed -n "${call}p" "$calls_table")
+    local call=$1 errno=$2 before=$3 want=${calls[$1 - 1]} expected rc
     load fail_at="$call" fail_errno="$errno"
     rc=$?
     runs=$((runs + 1))
-    what=$(run_field what) result=$(run_field result) step=$(run_field step)
-    [ "$(run_field injected)" = "$call" ] || problem "call $call was not reached"
-    [ "$what" = "$want" ] || problem "call $call is $what; the clean run's was $want"
-    said "fds: left 0" || problem "insmod's fds changed: $(grep 'fds:' "$mod.dmesg")"
+    [ "$run_injected" = "$call" ] || problem "call $call was not reached"
+    [ "$run_what" = "$want" ] || problem "call $call is $run_what; the clean run's was $want"
+    said "fds: left 0" || problem "insmod's fds changed: ${modlines[*]}"
     if [ "$rc" -eq 0 ]; then
         # Only the loader program's load is tried again (with the log), and then succeeds.
-        [ "$what" = kern_sys_bpf:BPF_PROG_LOAD ] && [ "$step" = done ] ||
-            problem "insmod succeeded: the fault at $what went unnoticed"
-        [ "$(run_field calls)" = $((clean_calls + 1)) ] ||
-            problem "$(run_field calls) calls after a retried load; expected $((clean_calls + 1))"
-        new_objects "$before" >/dev/null
-        expect_loaded_objects 2 3 2
+        [ "$run_what $run_step" = "kern_sys_bpf:BPF_PROG_LOAD done" ] ||
+            problem "insmod succeeded: the fault at $run_what went unnoticed"
+        [ "$run_calls" = $((clean_calls + 1)) ] ||
+            problem "$run_calls calls after a retried load; expected $((clean_calls + 1))"
+        new_objects "$before"
+        expect_new 2 3 2
         iterators_work || problem "the iterators of the recovered load do not read"
         after_rmmod "$before"
         recovered=$((recovered + 1))
         summary="retried with the log, insmod succeeds"
     else
         expected=$errno
-        [ "$what" = kvzalloc ] && expected=12
-        [ "$result" = "-$expected" ] || problem "init returned $result; expected -$expected"
-        grep -qF "${errno_text[$expected]}" insmod.out ||
-            problem "insmod says: $(cat insmod.out)"
-        ! grep -q "^$mod " /proc/modules || problem "the module is loaded after a failed init"
-        said "init: leaks: memory 0 mappings 0 refs 0" ||
-            problem "init left something: $(grep 'init: leaks' "$mod.dmesg")"
-        case $step in
+        [ "$run_what" = kvzalloc ] && expected=12
+        [ "$run_result" = "-$expected" ] || problem "init returned $run_result; expected -$expected"
+        [[ $(<cmd.out) == *"${errno_text[$expected]}"* ]] || problem "insmod says: $(<cmd.out)"
+        [ ! -e "/sys/module/$mod" ] || problem "the module is loaded after a failed init"
+        said "init: leaks: memory 0 mappings 0 refs 0" || problem "init left something: ${modlines[*]}"
+        case $run_step in
             load)
-                grep -q "^$mod: load: error -$expected at plan step -\?[0-9]* (" "$mod.dmesg" &&
-                    ! grep -q 'no step said' "$mod.dmesg" ||
-                    problem "the failed load does not say its step"
+                said_like "^load: error -$expected at plan step -?[0-9]+ \(" &&
+                    ! said_like 'no step said' || problem "the failed load does not say its step"
                 ;;
             attach)
                 said "attach: links left: fds 0 refs 0" || problem "attach-all left a link"
                 ;;
         esac
-        [ -z "$(new_objects "$before")" ] ||
-            problem "left after the failed insmod: $(tr '\n' ' ' <ids.new)"
-        failed_at[$step]=$((${failed_at[$step]:-0} + 1))
-        summary="insmod fails with ${errno_name[$expected]} at $step"
+        new_objects "$before" || problem "left after the failed insmod: $(<ids.new)"
+        failed_at[$run_step]=$((${failed_at[$run_step]:-0} + 1))
+        summary="insmod fails with ${errno_name[$expected]} at $run_step"
     fi
-    [ ! -s warnings.log ] || problem "kernel warnings: $(head -n 3 warnings.log)"
+    no_warning
 }
 
-# nth_call WHAT N: the index of the N-th call WHAT in the clean run.
+# nth_call WHAT N: the index (from 1) of the N-th call WHAT in the clean run.
 nth_call() {
-    grep -nFx "$1" "$calls_table" | sed -n "$2s/:.*//p"
+    local i n=0
+    for i in "${!calls[@]}"; do
+        [ "${calls[$i]}" = "$1" ] && n=$((n + 1))
+        [ "$n" = "$2" ] && echo $((i + 1)) && return
+    done
 }
 
 # held CALL STEP PROGS MAPS LINKS: with hold=1 the run failing at CALL (in STEP) keeps what
@@ -189,36 +211,41 @@ held() {
     local call=$1
     problems=()
     bpf_ids >ids.before
-    load fail_at="$call" hold=1 || problem "insmod with hold=1 failed: $(cat insmod.out)"
+    load fail_at="$call" hold=1 || problem "insmod with hold=1 failed: $(<cmd.out)"
     said "held after the failure: $2" || problem "the run did not fail at $2"
     said "fds: left 0" || problem "insmod's fds changed"
-    new_objects ids.before >/dev/null
-    expect_loaded_objects "$3" "$4" "$5"
+    new_objects ids.before
+    expect_new "$3" "$4" "$5"
     after_rmmod ids.before
-    [ ! -s warnings.log ] || problem "kernel warnings: $(head -n 3 warnings.log)"
+    no_warning
     no_problems
 }
 
 : >warnings.log
+dmesg -C
 
 # --- the clean run ----------------------------------------------------------
 
 echo "== clean run"
 bpf_ids >ids.start
 check "insmod $mod (no fault, every call traced)" load trace=1
-sed -nE "s/^$mod: call [0-9]+: (\S+)$/\1/p" "$mod.dmesg" >"$calls_table"
-clean_calls=$(run_field calls)
-echo "calls: $clean_calls: $(uniq -c "$calls_table" | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')"
+calls=()
+for line in "${modlines[@]}"; do
+    [[ $line =~ ^call\ [0-9]+:\ (.+)$ ]] && calls+=("${BASH_REMATCH[1]}")
+done
+clean_calls=$run_calls
+printf '%s\n' "${calls[@]}" >calls.table
+echo "calls: $clean_calls: $(uniq -c calls.table | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')"
 check "the run completes: no fault, result 0" \
     said "run: calls $clean_calls injected 0 what - result 0 step done"
-check "every call was traced" test "$(wc -l <"$calls_table")" = "$clean_calls"
-kinds="$(grep -c '^kvzalloc$' "$calls_table") $(grep -c '^kern_sys_bpf:' "$calls_table")"
-kinds="$kinds $(grep -c '_get' "$calls_table")"
+check "every call was traced" test "${#calls[@]}" = "$clean_calls"
+kinds="$(grep -c '^kvzalloc$' calls.table) $(grep -c '^kern_sys_bpf:' calls.table)"
+kinds="$kinds $(grep -c '_get' calls.table)"
 check "3 allocations, 7 kern_sys_bpf (5 loader, 2 links), 7 references taken" test "$kinds" = "3 7 7"
 check "insmod's fds are as before" said "fds: left 0"
 problems=()
-new_objects ids.start >/dev/null
-expect_loaded_objects 2 3 2
+new_objects ids.start
+expect_new 2 3 2
 check "2 programs, 3 maps and 2 links are loaded" no_problems
 check "userspace reads both iterators" iterators_work
 problems=()
@@ -235,9 +262,8 @@ for errno in 12 1 4; do
         problems=()
         one_fault "$call" "$errno" ids.before
         [ "${#problems[@]}" -eq 0 ] || bad_runs=$((bad_runs + 1))
-        check "call $call ($(sed -n "${call}p" "$calls_table")), ${errno_name[$errno]}: $summary" \
-            no_problems
-        cp ids.now ids.before
+        check "call $call (${calls[$call - 1]}), ${errno_name[$errno]}: $summary" no_problems
+        mv ids.now ids.before
     done
 done
 
@@ -262,8 +288,8 @@ bpf_ids >ids.before
 load fail_at="$progload" with_log=0
 rc=$?
 check "without a log the loader program's load (call $progload) is not retried: insmod fails" \
-    test "$rc $(run_field result)" = "1 -12"
-check "and leaves nothing" test -z "$(new_objects ids.before)"
+    test "$rc $run_result" = "1 -12"
+check "and leaves nothing" new_objects ids.before
 check "reload after all the failures: insmod succeeds" load
 check "the iterators read" iterators_work
 problems=()
@@ -276,13 +302,13 @@ echo "== manylog_kmod: many.bpf.o with a 64 KiB log"
 mod=manylog_kmod
 bpf_ids >ids.before
 check "insmod manylog_kmod: the load succeeds, the loader program is verified without the log" \
-    load
-cat "$mod.dmesg"
-new_objects ids.before >/dev/null
+    kmsg insmod ./manylog_kmod.ko
+printf '%s\n' "${modlines[@]}"
+new_objects ids.before
 echo "loaded: $(count_new prog) programs, $(count_new map) maps"
 check "its 52 programs and 80 maps are loaded" test "$(count_new prog) $(count_new map)" = "52 80"
-check "rmmod manylog_kmod" unload
-check "nothing of manylog_kmod remains (by id)" test -z "$(new_objects ids.before)"
+check "rmmod manylog_kmod" kmsg rmmod manylog_kmod
+check "nothing of manylog_kmod remains (by id)" new_objects ids.before
 
 check "no kernel warning in any run" test ! -s warnings.log
 
