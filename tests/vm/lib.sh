@@ -45,6 +45,19 @@ kernel_version() {
     echo $(((a << 16) | (b << 8) | (c > 255 ? 255 : c)))
 }
 
+# vm_kdir: the kbuild directory of the headers of the VM's kernel ($VM_KERNEL_RELEASE), for
+# a stage.sh; when there is none, says how to install them and returns 1.
+vm_kdir() {
+    local kdir=/lib/modules/$VM_KERNEL_RELEASE/build
+    [ -d "$kdir" ] || kdir=/usr/src/linux-headers-$VM_KERNEL_RELEASE
+    if [ ! -d "$kdir" ]; then
+        echo "no headers for $VM_KERNEL_RELEASE in /lib/modules/$VM_KERNEL_RELEASE/build or" \
+            "$kdir; scripts/install-deps.sh installs linux-headers-amd64" >&2
+        return 1
+    fi
+    echo "$kdir"
+}
+
 # finish: the part's exit status.
 finish() {
     if [ "$vm_failures" -gt 0 ]; then

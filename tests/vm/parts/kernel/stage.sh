@@ -3,13 +3,8 @@
 # the VM's kernel, with W=1 and no warning allowed.
 set -euo pipefail
 
-kdir=/lib/modules/$VM_KERNEL_RELEASE/build
-[ -d "$kdir" ] || kdir=/usr/src/linux-headers-$VM_KERNEL_RELEASE
-if [ ! -d "$kdir" ]; then
-    echo "no headers for $VM_KERNEL_RELEASE in /lib/modules/$VM_KERNEL_RELEASE/build or" \
-        "$kdir; scripts/install-deps.sh installs linux-headers-amd64"
-    exit 1
-fi
+source "$ROOT/tests/vm/lib.sh"
+kdir=$(vm_kdir)
 
 cp "$ROOT"/examples/kernel/*.c "$ROOT"/examples/kernel/Kbuild "$ROOT"/examples/kernel/Makefile "$STAGE/"
 make -C "$STAGE" KDIR="$kdir" SKELGEN="$SKELGEN" BPF_DIR="$ROOT/examples/bpf" 2>&1 | tee "$STAGE/build.log"
