@@ -127,21 +127,29 @@ impl Census {
         Ok(census)
     }
 
-    /// The skeleton's objects made since `start` that are still there once freed objects
-    /// had time to go.
+    /// The skeleton's objects made since `start` that no other process holds, and that
+    /// stay so while freed objects have time to go: an object of another process may be
+    /// between its last fd's close and its end when looked at once, not all the time.
     pub fn leaked(self) -> io::Result<Leaked> {
-        let mut left = Vec::new();
+        let mut left: Option<HashSet<(Kind, u32)>> = None;
         for _ in 0..SETTLE_TRIES {
-            left = self.ours()?;
-            if !left.is_empty() {
+            let mut now = self.ours()?;
+            if !now.is_empty() {
                 let held = held_elsewhere();
-                left.retain(|obj| !held.contains(obj));
+                now.retain(|obj| !held.contains(obj));
             }
-            if left.is_empty() {
+            let still = match left {
+                Some(before) => before.intersection(&now).copied().collect(),
+                None => now,
+            };
+            if still.is_empty() {
+                left = Some(still);
                 break;
             }
+            left = Some(still);
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
+        let left = left.unwrap_or_default();
         let count = |kind| left.iter().filter(|(k, _)| *k == kind).count();
         Ok(Leaked {
             progs: count(Kind::Prog),
@@ -213,15 +221,15 @@ impl Census {
 
     /// The skeleton's objects made since `start`: programs and maps by name, links by
     /// their program.
-    fn ours(&self) -> io::Result<Vec<(Kind, u32)>> {
-        let mut found = Vec::new();
+    fn ours(&self) -> io::Result<HashSet<(Kind, u32)>> {
+        let mut found = HashSet::new();
         let mut progs = HashSet::new();
         for id in self.ids(Kind::Prog, self.first_new(Kind::Prog))? {
             // struct bpf_prog_info: name[16] at 64.
             if let Some(info) = self.info::<80>(Kind::Prog, id)? {
                 if self.names.progs.contains(&name_at(&info, 64)) {
                     progs.insert(id);
-                    found.push((Kind::Prog, id));
+                    found.insert((Kind::Prog, id));
                 }
             }
         }
@@ -229,7 +237,7 @@ impl Census {
             // struct bpf_map_info: name[16] at 24.
             if let Some(info) = self.info::<40>(Kind::Map, id)? {
                 if self.names.maps.contains(&name_at(&info, 24)) {
-                    found.push((Kind::Map, id));
+                    found.insert((Kind::Map, id));
                 }
             }
         }
@@ -238,7 +246,7 @@ impl Census {
             if let Some(info) = self.info::<12>(Kind::Link, id)? {
                 let prog = u32::from_ne_bytes([info[8], info[9], info[10], info[11]]);
                 if progs.contains(&prog) {
-                    found.push((Kind::Link, id));
+                    found.insert((Kind::Link, id));
                 }
             }
         }

@@ -1,0 +1,247 @@
+//! Faults at run time in the Rust skeleton: the driver crate tests/faults/rust-driver runs
+//! the skeletons of minimal.bpf.o and iterators.bpf.o under the `LD_PRELOAD` injector
+//! (tests/faults/inject.c), which fails, one run at a time, each bpf(2),
+//! perf_event_open(2) and mmap(2) call the skeleton makes, with ENOMEM, EPERM and EINTR.
+//! Each run must end normally, report the stage and step that failed with the injected
+//! errno, and leave no fd, mapping or link behind, nor any program, map or link in the
+//! kernel; an interrupted bpf(2) is retried and the run completes. Also: the calls counted
+//! are exactly the skeleton's, a failed attach-all leaves no link of the programs it had
+//! attached, a load the loader refuses leaves nothing in the kernel, the counts do see a
+//! leak, an unprivileged run is told it lacks privilege, and `RLIMIT_MEMLOCK` 0 does not
+//! matter to a kernel that charges BPF memory to the memory cgroup (5.11 and later).
+
+mod common;
+
+use common::faults::{self, Report};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The calls of a clean run, in order, as the injector names them: mmap of each data
+/// view at open, the five calls of the load (loader map create, update, freeze; loader
+/// program load, test run), mmap of each view's map; then the attach-all and the trigger.
+const MINIMAL_CALLS: [&str; 18] = [
+    "mmap",
+    "mmap",
+    "mmap",
+    "mmap",
+    "mmap", // .rodata .data .data.custom .rodata.custom .bss
+    "0",
+    "2",
+    "22",
+    "5",
+    "10", // the load
+    "mmap",
+    "mmap",
+    "mmap",
+    "mmap",
+    "mmap", // the views onto their maps
+    "perf_event_open",
+    "28", // the tracepoint, linked by BPF_LINK_CREATE
+    "1",  // the trigger: BPF_MAP_LOOKUP_ELEM of this pid's count
+];
+const ITERATORS_CALLS: [&str; 12] = [
+    "mmap", "mmap", // .rodata .bss
+    "0", "2", "22", "5", "10", // the load
+    "mmap", "mmap", // the views onto their maps
+    "28", "28", // two iterator links
+    "33", // the trigger: BPF_ITER_CREATE
+];
+
+/// The objects the driver runs, with their calls.
+const OBJECTS: [(&str, &[&str]); 2] =
+    [("minimal", &MINIMAL_CALLS), ("iterators", &ITERATORS_CALLS)];
+
+/// `cargo` as the test runs under, so the same toolchain builds the driver.
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+fn ready() -> bool {
+    faults::root()
+        && faults::have(&cargo(), "the driver is a crate")
+        && faults::have("gcc", "scripts/install-deps.sh installs it")
+}
+
+/// The driver and the injector, built once for every test.
+fn built() -> &'static (PathBuf, PathBuf) {
+    static BUILT: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let inject = faults::build_injector(&Path::new(ROOT).join("target/rust-faults"));
+        // The examples crate's target directory: the same skelgen build-dependency.
+        let target = Path::new(ROOT).join("target/rust-examples");
+        faults::run_ok(
+            Command::new(cargo())
+                .arg("build")
+                .arg("--manifest-path")
+                .arg(Path::new(ROOT).join("tests/faults/rust-driver/Cargo.toml"))
+                .arg("--target-dir")
+                .arg(&target),
+        );
+        (target.join("debug/skelgen-rust-faults-driver"), inject)
+    })
+}
+
+fn driver(args: &[&str]) -> Command {
+    let mut cmd = Command::new(&built().0);
+    cmd.args(args);
+    cmd
+}
+
+fn run(args: &[&str], call: Option<u32>, errno: i32) -> Report {
+    faults::run(driver(args), &built().1, call, errno)
+}
+
+/// The errno a failed stage reports, as the driver prints it.
+fn errno_name(errno: i32) -> String {
+    std::io::Error::from_raw_os_error(errno).to_string()
+}
+
+#[test]
+fn every_call_failing_leaks_nothing() {
+    if !ready() {
+        return;
+    }
+    let mut runs = 0;
+    for (object, calls) in OBJECTS {
+        let clean = run(&[object], None, 0);
+        assert_eq!(clean.stage, "done", "{}", clean.text);
+        for f in faults::sweep(clean.calls, |call, errno| run(&[object], Some(call), errno)) {
+            let r = &f.report;
+            let context = format!("{object}: call {} errno {}: {}", f.call, f.errno, r.text);
+            assert_eq!(r.what, calls[f.call as usize - 1], "{context}");
+            if r.stage != "done" {
+                assert_eq!(r.err, f.errno, "{context}");
+                assert_ne!(r.step, "-", "{context}");
+                let error = r.field("error").unwrap_or_default();
+                assert!(error.contains(&r.step), "{context}");
+                assert!(error.contains(&errno_name(f.errno)), "{context}");
+            }
+            runs += 1;
+        }
+    }
+    eprintln!("{runs} runs under faults, none left anything behind");
+}
+
+/// The injector sees every call the skeleton makes and nothing else: not std's own
+/// `syscall(SYS_futex)` and mappings (the driver runs a thread first), nor the driver's
+/// census of the kernel's objects.
+#[test]
+fn the_calls_counted_are_the_skeletons() {
+    if !ready() {
+        return;
+    }
+    for (object, calls) in OBJECTS {
+        let clean = run(&[object], None, 0);
+        assert_eq!(
+            clean.calls as usize,
+            calls.len(),
+            "{object}: {}",
+            clean.text
+        );
+        let seen: Vec<String> = (1..=clean.calls)
+            .map(|call| run(&[object], Some(call), libc::ENOMEM).what)
+            .collect();
+        assert_eq!(seen, calls, "{object}");
+    }
+}
+
+/// Attach-all links both iterators; when the second link fails, the first is gone too.
+#[test]
+fn a_failed_attach_all_leaves_no_link_of_the_others() {
+    if !ready() {
+        return;
+    }
+    let second = ITERATORS_CALLS.iter().rposition(|&c| c == "28").unwrap() as u32 + 1;
+    for errno in [libc::ENOMEM, libc::EPERM] {
+        let r = run(&["iterators"], Some(second), errno);
+        assert_eq!(r.stage, "attach", "{}", r.text);
+        assert_eq!(r.step, "attach dump_bpf_prog", "{}", r.text);
+        assert_eq!(r.field("links_left"), Some("0"), "{}", r.text);
+        assert_eq!(r.field("kernel_links_leaked"), Some("0"), "{}", r.text);
+    }
+}
+
+/// A load that the loader program refuses at one of its steps closes, in the kernel, what
+/// the steps before it made; the skeleton dropped after it leaves nothing either.
+#[test]
+fn a_refused_load_leaves_nothing_in_the_kernel() {
+    if !ready() {
+        return;
+    }
+    let r = run(&["minimal", "--refuse"], None, 0);
+    assert_eq!(r.stage, "load", "{}", r.text);
+    assert_eq!(r.err, libc::EINVAL, "{}", r.text);
+    assert_eq!(r.step, "create_map .rodata", "{}", r.text);
+    assert!(r.field("plan_step").is_some_and(|s| s != "0"), "{}", r.text);
+    for kind in ["progs", "maps", "links"] {
+        assert_eq!(
+            r.field(&format!("kernel_{kind}_leaked")),
+            Some("0"),
+            "{}",
+            r.text
+        );
+    }
+}
+
+/// The counts are not blind: a skeleton forgotten instead of dropped shows in every one.
+#[test]
+fn the_counts_see_a_leak() {
+    if !ready() {
+        return;
+    }
+    // minimal: 5 views and 6 maps (the hash map and 5 data sections), 1 program, 1 link;
+    // iterators: 2 views and 3 maps, 2 programs, 2 links.
+    for (object, views, maps, progs) in [("minimal", 5, 6, 1), ("iterators", 2, 3, 2)] {
+        let r = faults::run_raw(driver(&[object, "--forget"]), &built().1, None, 0);
+        assert_eq!(r.stage, "done", "{}", r.text);
+        let count = |key: &str| -> i64 { r.field(key).unwrap().parse().unwrap() };
+        assert!(
+            count("fds_leaked") >= maps + progs * 2,
+            "{object}: {}",
+            r.text
+        );
+        assert_eq!(count("maps_leaked"), views, "{object}: {}", r.text);
+        assert_eq!(count("kernel_progs_leaked"), progs, "{object}: {}", r.text);
+        assert_eq!(count("kernel_maps_leaked"), maps, "{object}: {}", r.text);
+        assert_eq!(count("kernel_links_leaked"), progs, "{object}: {}", r.text);
+    }
+}
+
+/// Without privilege, the error says so, and nothing is left behind.
+#[test]
+fn unprivileged_load_says_why() {
+    if !ready() {
+        return;
+    }
+    let Some(mut cmd) = faults::unprivileged(&built().0) else {
+        return;
+    };
+    cmd.arg("minimal");
+    let out = faults::run_ok(&mut cmd);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("stage load err 1 step create the loader map (loading BPF needs root"),
+        "{text}"
+    );
+    assert!(text.contains("Operation not permitted"), "{text}");
+    assert!(text.contains("fds_leaked 0\nmaps_leaked 0\n"), "{text}");
+    // Nobody cannot list the kernel's objects either.
+    assert!(text.contains("kernel unavailable"), "{text}");
+}
+
+/// `RLIMIT_MEMLOCK` at 0 before the open: since Linux 5.11 BPF memory is charged to the
+/// memory cgroup and the limit is not consulted, so the run completes.
+#[test]
+fn memlock_limit_zero_does_not_matter() {
+    if !ready() {
+        return;
+    }
+    for (object, _) in OBJECTS {
+        let r = run(&[object, "--memlock0"], None, 0);
+        assert!(r.text.starts_with("memlock 0\n"), "{}", r.text);
+        assert_eq!(r.stage, "done", "{object}: {}", r.text);
+    }
+}
