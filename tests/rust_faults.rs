@@ -186,6 +186,25 @@ fn a_refused_load_leaves_nothing_in_the_kernel() {
     }
 }
 
+/// A log buffer too small for what the object's loads write fails the load at one of the
+/// loader's steps with ENOSPC, as the kernel does; the loader program itself is loaded
+/// without a log, so that it never is the load that fails. With room, the load succeeds.
+#[test]
+fn a_small_log_fails_the_objects_load_not_the_loaders() {
+    if !ready() {
+        return;
+    }
+    for size in ["64", "4096"] {
+        let r = run(&["minimal", &format!("--log={size}")], None, 0);
+        assert_eq!(r.stage, "load", "{}", r.text);
+        assert_eq!(r.err, libc::ENOSPC, "{}", r.text);
+        assert!(r.field("plan_step").is_some(), "{}", r.text);
+        assert!(r.field("log_len").is_some_and(|n| n != "0"), "{}", r.text);
+    }
+    let r = run(&["minimal", "--log=1048576"], None, 0);
+    assert_eq!(r.stage, "done", "{}", r.text);
+}
+
 /// The counts are not blind: a skeleton forgotten instead of dropped shows in every one.
 #[test]
 fn the_counts_see_a_leak() {

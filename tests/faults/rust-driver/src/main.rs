@@ -15,10 +15,11 @@
 //! kernel unavailable <why>            instead, when the kernel's lists cannot be read
 //! ```
 //!
-//! `rust-faults-driver minimal|iterators [--refuse] [--memlock0] [--forget]`: `--refuse`
-//! sets a `value_size` knob that the loader refuses (`.rodata` of another size),
-//! `--memlock0` sets `RLIMIT_MEMLOCK` to 0 before the open, and `--forget` leaks the
-//! skeleton of a run that succeeded instead of dropping it, to show that the counts see it.
+//! `rust-faults-driver minimal|iterators [--refuse] [--memlock0] [--forget] [--log=N]`:
+//! `--refuse` sets a `value_size` knob that the loader refuses (`.rodata` of another size),
+//! `--memlock0` sets `RLIMIT_MEMLOCK` to 0 before the open, `--forget` leaks the skeleton
+//! of a run that succeeded instead of dropping it, to show that the counts see it, and
+//! `--log=N` loads minimal with a log of N bytes (`log_len <n>`: the log an error kept).
 #![deny(warnings)]
 
 mod kernel;
@@ -74,6 +75,7 @@ struct Flags {
     refuse: bool,
     memlock0: bool,
     forget: bool,
+    log: Option<usize>,
 }
 
 /// minimal.bpf.o: its program counts this process's getpid() calls in a hash map.
@@ -83,7 +85,16 @@ fn minimal(flags: Flags) -> Result<(), Failure> {
         // Global data loads only with its compiled size: the loader refuses this map.
         open.maps.rodata.value_size += 1;
     }
-    let mut skel = open.load().map_err(|e| failed!("load", e))?;
+    let loaded = match flags.log {
+        Some(size) => open.load_with_log(size),
+        None => open.load(),
+    };
+    let mut skel = loaded.map_err(|e| {
+        if let Some(log) = e.log() {
+            println!("log_len {}", log.len());
+        }
+        failed!("load", e)
+    })?;
     if let Err(err) = skel.attach() {
         let mut failure = failed!("attach", err);
         failure.links_left = Some(skel.links.iter().count());
@@ -175,13 +186,17 @@ fn main() -> ExitCode {
         refuse: flag("--refuse"),
         memlock0: flag("--memlock0"),
         forget: flag("--forget"),
+        log: args
+            .iter()
+            .find_map(|a| a.strip_prefix("--log=")?.parse().ok()),
     };
     let (object, names) = match args.first().map(String::as_str) {
         Some("minimal") => ("minimal", &kernel::MINIMAL),
         Some("iterators") => ("iterators", &kernel::ITERATORS),
         _ => {
             eprintln!(
-                "usage: rust-faults-driver minimal|iterators [--refuse] [--memlock0] [--forget]"
+                "usage: rust-faults-driver minimal|iterators [--refuse] [--memlock0] [--forget] \
+                 [--log=N]"
             );
             return ExitCode::from(2);
         }
