@@ -55,7 +55,7 @@ fn every_call_failing_leaks_nothing() {
     let clean = run(&driver, &inject, None, 0);
     assert_eq!(clean.stage, "done", "{}", clean.text);
     assert!(clean.calls >= 6, "too few calls counted: {}", clean.calls);
-    faults::sweep(clean.calls, |call, errno| {
+    faults::sweep(clean.calls, &[faults::BPF_LINK_CREATE], |call, errno| {
         run(&driver, &inject, Some(call), errno)
     });
 }

@@ -1,11 +1,11 @@
-//! Generates the skeletons of minimal.bpf.o and iterators.bpf.o into OUT_DIR, and
-//! `kernel_names.rs`: the names the kernel gives their programs and maps (and the loader's
-//! own), by which the driver tells its kernel objects from other processes'.
+//! Generates the skeletons of minimal.bpf.o, iterators.bpf.o and many.bpf.o into OUT_DIR,
+//! and `kernel_names.rs`: the names the kernel gives their programs (and the loader's own),
+//! by which the driver tells its programs from other processes'.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-const OBJECTS: [&str; 2] = ["minimal", "iterators"];
+const OBJECTS: [&str; 3] = ["minimal", "iterators", "many"];
 
 fn main() {
     let bpf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../examples/bpf");
@@ -18,15 +18,18 @@ fn main() {
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let spec = skelgen::parse_object(&bytes, &format!("{object}.bpf.o"))
             .unwrap_or_else(|e| panic!("skelgen: {e}"));
-        let progs = spec.programs.iter().map(|p| kernel_name(&p.name));
-        let maps = spec.maps.iter().map(|m| kernel_name(&m.kernel_name));
+        let progs: String = spec
+            .programs
+            .iter()
+            .map(|p| kernel_name(&p.name))
+            .chain(["__loader.prog".to_string()])
+            .map(|n| format!("{n:?}, "))
+            .collect();
         writeln!(
             names,
-            "/// The kernel's names of {object}.bpf.o's programs and maps.\n\
-             pub const {}: KernelNames = KernelNames {{ progs: &[{}], maps: &[{}] }};",
+            "/// The kernel's names of {object}.bpf.o's programs.\n\
+             pub const {}: KernelNames = KernelNames {{ progs: &[{progs}] }};",
             object.to_uppercase(),
-            quoted(progs.chain(["__loader.prog".into()])),
-            quoted(maps.chain(["__loader.map".into()])),
         )
         .unwrap();
     }
@@ -45,8 +48,4 @@ fn kernel_name(name: &str) -> String {
             (*len <= 15).then_some(c)
         })
         .collect()
-}
-
-fn quoted(names: impl Iterator<Item = String>) -> String {
-    names.map(|n| format!("{n:?}, ")).collect()
 }

@@ -3,19 +3,19 @@
 //! injector (tests/faults/inject.c):
 //!
 //! ```text
-//! stage <open|load|attach|trigger|done> err <errno> step <what failed, or ->
+//! stage <open|load|attach|buffers|trigger|done> err <errno> step <what failed, or ->
 //! error <the error as displayed>      when a stage failed
 //! plan_step <n>                       when the loader program failed
 //! links_left <n>                      links held after a failed attach-all (must be 0)
 //! fds_leaked <n>                      /proc/self/fd, before the open and after the drop
 //! maps_leaked <n>                     /proc/self/maps, likewise
-//! kernel_progs_leaked <n>             the object's programs, maps and links the kernel
-//! kernel_maps_leaked <n>              still has after the drop, made during the run and
-//! kernel_links_leaked <n>             held by no other process
+//! kernel_progs_leaked <n>             the object's programs and the links to them the
+//! kernel_links_leaked <n>             kernel still has after the drop, made during the
+//!                                     run and held by no other process
 //! kernel unavailable <why>            instead, when the kernel's lists cannot be read
 //! ```
 //!
-//! `rust-faults-driver minimal|iterators [--refuse] [--memlock0] [--forget] [--log=N]`:
+//! `rust-faults-driver minimal|iterators|many [--refuse] [--memlock0] [--forget] [--log=N]`:
 //! `--refuse` sets a `value_size` knob that the loader refuses (`.rodata` of another size),
 //! `--memlock0` sets `RLIMIT_MEMLOCK` to 0 before the open, `--forget` leaks the skeleton
 //! of a run that succeeded instead of dropping it, to show that the counts see it, and
@@ -26,9 +26,11 @@ mod kernel;
 
 include!(concat!(env!("OUT_DIR"), "/minimal.skel.rs"));
 include!(concat!(env!("OUT_DIR"), "/iterators.skel.rs"));
+include!(concat!(env!("OUT_DIR"), "/many.skel.rs"));
 
 use std::io::Read as _;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 /// Where a run stopped, as the driver prints it.
 struct Failure {
@@ -53,6 +55,17 @@ macro_rules! failed {
             links_left: None,
         }
     }};
+}
+
+/// Attach-all; on failure, how many links the skeleton holds (none, if it undid its work).
+macro_rules! attach_all {
+    ($skel:expr) => {
+        if let Err(err) = $skel.attach() {
+            let mut failure = failed!("attach", err);
+            failure.links_left = Some($skel.links.iter().count());
+            return Err(failure);
+        }
+    };
 }
 
 impl Failure {
@@ -95,11 +108,7 @@ fn minimal(flags: Flags) -> Result<(), Failure> {
         }
         failed!("load", e)
     })?;
-    if let Err(err) = skel.attach() {
-        let mut failure = failed!("attach", err);
-        failure.links_left = Some(skel.links.iter().count());
-        return Err(failure);
-    }
+    attach_all!(skel);
     let pid = std::process::id();
     match skel.maps.counts.lookup::<u32, u64>(&pid) {
         Ok(Some(n)) if n > 0 => {}
@@ -121,11 +130,7 @@ fn minimal(flags: Flags) -> Result<(), Failure> {
 fn iterators(flags: Flags) -> Result<(), Failure> {
     let open = iterators::OpenIterators::open().map_err(|e| failed!("open", e))?;
     let mut skel = open.load().map_err(|e| failed!("load", e))?;
-    if let Err(err) = skel.attach() {
-        let mut failure = failed!("attach", err);
-        failure.links_left = Some(skel.links.iter().count());
-        return Err(failure);
-    }
+    attach_all!(skel);
     let mut text = String::new();
     skel.iter_dump_bpf_prog()
         .map_err(|e| failed!("trigger", e))?
@@ -138,6 +143,43 @@ fn iterators(flags: Flags) -> Result<(), Failure> {
         ));
     }
     if flags.forget {
+        std::mem::forget(skel);
+    }
+    Ok(())
+}
+
+/// many.bpf.o: attach-all makes its 12 links; a read(2) of this thread reaches the ring
+/// buffer and the perf buffer through one of them.
+fn many(flags: Flags) -> Result<(), Failure> {
+    let open = many::OpenMany::open().map_err(|e| failed!("open", e))?;
+    let mut skel = open.load().map_err(|e| failed!("load", e))?;
+    attach_all!(skel);
+    let mut rb = skel.maps.rb.ringbuf().map_err(|e| failed!("buffers", e))?;
+    let mut pb = skel
+        .maps
+        .events
+        .perfbuf(4)
+        .map_err(|e| failed!("buffers", e))?;
+    // The main thread's bpf_get_current_pid_tgid().
+    let pid = u64::from(std::process::id());
+    let me = ((pid << 32) | pid).to_ne_bytes();
+    let (mut in_rb, mut in_pb) = (false, false);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !(in_rb && in_pb) {
+        if Instant::now() > deadline {
+            let what = format!("no read(2) of {pid} seen: ring buffer {in_rb}, perf {in_pb}");
+            return Err(Failure::check("trigger", what));
+        }
+        std::fs::read("/proc/self/stat")
+            .map_err(|e| Failure::check("trigger", format!("read: {e}")))?;
+        let tick = Some(Duration::from_millis(10));
+        rb.poll(tick, |rec| in_rb |= rec == me)
+            .map_err(|e| failed!("trigger", e))?;
+        pb.poll(tick, |_, rec| in_pb |= rec.starts_with(&me))
+            .map_err(|e| failed!("trigger", e))?;
+    }
+    if flags.forget {
+        std::mem::forget((rb, pb));
         std::mem::forget(skel);
     }
     Ok(())
@@ -193,9 +235,10 @@ fn main() -> ExitCode {
     let (object, names) = match args.first().map(String::as_str) {
         Some("minimal") => ("minimal", &kernel::MINIMAL),
         Some("iterators") => ("iterators", &kernel::ITERATORS),
+        Some("many") => ("many", &kernel::MANY),
         _ => {
             eprintln!(
-                "usage: rust-faults-driver minimal|iterators [--refuse] [--memlock0] [--forget] \
+                "usage: rust-faults-driver minimal|iterators|many [--refuse] [--memlock0] [--forget] \
                  [--log=N]"
             );
             return ExitCode::from(2);
@@ -217,7 +260,8 @@ fn main() -> ExitCode {
     let (fds, mappings) = (count_fds(), count_mappings());
     let result = match object {
         "minimal" => minimal(flags),
-        _ => iterators(flags),
+        "iterators" => iterators(flags),
+        _ => many(flags),
     };
     report(&result);
     println!("fds_leaked {}", count_fds() as i64 - fds as i64);
@@ -225,7 +269,6 @@ fn main() -> ExitCode {
     match census.and_then(|c| c.leaked()) {
         Ok(left) => {
             println!("kernel_progs_leaked {}", left.progs);
-            println!("kernel_maps_leaked {}", left.maps);
             println!("kernel_links_leaked {}", left.links);
         }
         Err(err) => println!("kernel unavailable {err}"),
