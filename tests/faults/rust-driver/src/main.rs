@@ -18,8 +18,9 @@
 //! `rust-faults-driver minimal|iterators|many [--refuse] [--memlock0] [--forget] [--log=N]`:
 //! `--refuse` sets a `value_size` knob that the loader refuses (`.rodata` of another size),
 //! `--memlock0` sets `RLIMIT_MEMLOCK` to 0 before the open, `--forget` leaks the skeleton
-//! of a run that succeeded instead of dropping it, to show that the counts see it, and
-//! `--log=N` loads minimal with a log of N bytes (`log_len <n>`: the log an error kept).
+//! of a run that succeeded instead of dropping it (its buffers are dropped), to show that
+//! the counts see it, and `--log=N` loads minimal with a log of N bytes (`log_len <n>`: the
+//! log an error kept).
 #![deny(warnings)]
 
 mod kernel;
@@ -91,8 +92,11 @@ struct Flags {
     log: Option<usize>,
 }
 
+/// A loaded skeleton, which `main` drops (or, with `--forget`, leaks).
+type Skeleton = Box<dyn std::any::Any>;
+
 /// minimal.bpf.o: its program counts this process's getpid() calls in a hash map.
-fn minimal(flags: Flags) -> Result<(), Failure> {
+fn minimal(flags: Flags) -> Result<Skeleton, Failure> {
     let mut open = minimal::OpenMinimal::open().map_err(|e| failed!("open", e))?;
     if flags.refuse {
         // Global data loads only with its compiled size: the loader refuses this map.
@@ -120,14 +124,11 @@ fn minimal(flags: Flags) -> Result<(), Failure> {
         }
         Err(err) => return Err(failed!("trigger", err)),
     }
-    if flags.forget {
-        std::mem::forget(skel);
-    }
-    Ok(())
+    Ok(Box::new(skel))
 }
 
 /// iterators.bpf.o: attach-all makes two iterator links; a read of one lists the programs.
-fn iterators(flags: Flags) -> Result<(), Failure> {
+fn iterators() -> Result<Skeleton, Failure> {
     let open = iterators::OpenIterators::open().map_err(|e| failed!("open", e))?;
     let mut skel = open.load().map_err(|e| failed!("load", e))?;
     attach_all!(skel);
@@ -142,15 +143,12 @@ fn iterators(flags: Flags) -> Result<(), Failure> {
             format!("the iterator missed itself: {text}"),
         ));
     }
-    if flags.forget {
-        std::mem::forget(skel);
-    }
-    Ok(())
+    Ok(Box::new(skel))
 }
 
-/// many.bpf.o: attach-all makes its 12 links; a read(2) of this thread reaches the ring
+/// many.bpf.o: attach-all makes its 14 links; a read(2) of this thread reaches the ring
 /// buffer and the perf buffer through one of them.
-fn many(flags: Flags) -> Result<(), Failure> {
+fn many() -> Result<Skeleton, Failure> {
     let open = many::OpenMany::open().map_err(|e| failed!("open", e))?;
     let mut skel = open.load().map_err(|e| failed!("load", e))?;
     attach_all!(skel);
@@ -178,11 +176,8 @@ fn many(flags: Flags) -> Result<(), Failure> {
         pb.poll(tick, |_, rec| in_pb |= rec.starts_with(&me))
             .map_err(|e| failed!("trigger", e))?;
     }
-    if flags.forget {
-        std::mem::forget((rb, pb));
-        std::mem::forget(skel);
-    }
-    Ok(())
+    drop((rb, pb));
+    Ok(Box::new(skel))
 }
 
 fn count_fds() -> usize {
@@ -205,9 +200,9 @@ fn set_memlock_zero() -> std::io::Result<()> {
     Ok(())
 }
 
-fn report(result: &Result<(), Failure>) {
+fn report(result: &Result<Skeleton, Failure>) {
     match result {
-        Ok(()) => println!("stage done err 0 step -"),
+        Ok(_) => println!("stage done err 0 step -"),
         Err(f) => {
             println!("stage {} err {} step {}", f.stage, f.errno, f.what);
             println!("error {}", f.text);
@@ -260,10 +255,14 @@ fn main() -> ExitCode {
     let (fds, mappings) = (count_fds(), count_mappings());
     let result = match object {
         "minimal" => minimal(flags),
-        "iterators" => iterators(flags),
-        _ => many(flags),
+        "iterators" => iterators(),
+        _ => many(),
     };
     report(&result);
+    match result {
+        Ok(skel) if flags.forget => std::mem::forget(skel),
+        result => drop(result),
+    }
     println!("fds_leaked {}", count_fds() as i64 - fds as i64);
     println!("maps_leaked {}", count_mappings() as i64 - mappings as i64);
     match census.and_then(|c| c.leaked()) {
