@@ -101,22 +101,29 @@ fn ready() -> bool {
         && faults::have("gcc", "scripts/install-deps.sh installs it")
 }
 
+/// `cargo <what>` of the driver crate, in the examples crate's target directory (the same
+/// skelgen build-dependency).
+fn cargo_driver(what: &str) -> Command {
+    let mut cmd = Command::new(cargo());
+    cmd.arg(what)
+        .arg("--manifest-path")
+        .arg(Path::new(ROOT).join("tests/faults/rust-driver/Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target());
+    cmd
+}
+
+fn target() -> PathBuf {
+    Path::new(ROOT).join("target/rust-examples")
+}
+
 /// The driver and the injector, built once for every test.
 fn built() -> &'static (PathBuf, PathBuf) {
     static BUILT: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
     BUILT.get_or_init(|| {
         let inject = faults::build_injector(&Path::new(ROOT).join("target/rust-faults"));
-        // The examples crate's target directory: the same skelgen build-dependency.
-        let target = Path::new(ROOT).join("target/rust-examples");
-        faults::run_ok(
-            Command::new(cargo())
-                .arg("build")
-                .arg("--manifest-path")
-                .arg(Path::new(ROOT).join("tests/faults/rust-driver/Cargo.toml"))
-                .arg("--target-dir")
-                .arg(&target),
-        );
-        (target.join("debug/skelgen-rust-faults-driver"), inject)
+        faults::run_ok(&mut cargo_driver("build"));
+        (target().join("debug/skelgen-rust-faults-driver"), inject)
     })
 }
 
@@ -307,4 +314,21 @@ fn memlock_limit_zero_does_not_matter() {
         assert!(r.text.starts_with("memlock 0\n"), "{}", r.text);
         assert_eq!(r.stage, "done", "{object}: {}", r.text);
     }
+}
+
+/// The driver is held to the standards of the code it tests.
+#[test]
+fn the_driver_is_clippy_clean() {
+    if !faults::have(&cargo(), "the driver is a crate") {
+        return;
+    }
+    if !Command::new(cargo())
+        .args(["clippy", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        eprintln!("skipping: cargo clippy is not installed");
+        return;
+    }
+    faults::run_ok(cargo_driver("clippy").args(["--", "-D", "warnings"]));
 }
