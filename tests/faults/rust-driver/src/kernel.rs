@@ -18,7 +18,7 @@
 //! fault injector, which replaces the `syscall` the driver links against, neither counts
 //! nor fails them.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd};
 
@@ -35,12 +35,13 @@ const BPF_OBJ_GET_INFO_BY_FD: i64 = 15;
 const BPF_LINK_GET_FD_BY_ID: i64 = 30;
 const BPF_LINK_GET_NEXT_ID: i64 = 31;
 
-/// How long freed objects may take to leave the kernel's lists (links are released after
-/// an RCU grace period), in steps of 20 ms.
-const SETTLE_TRIES: u32 = 50;
+/// How long freed objects may take to leave the kernel's lists, in steps of 20 ms: a link
+/// puts its program after an RCU grace period (of RCU tasks trace, for a sleepable one),
+/// which a busy machine stretches to seconds.
+const SETTLE_TRIES: u32 = 500;
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-enum Kind {
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub enum Kind {
     Prog,
     Link,
 }
@@ -89,10 +90,22 @@ pub struct Census {
     first_new: [(Kind, u32); 2],
 }
 
-/// What the run left in the kernel.
-pub struct Leaked {
-    pub progs: usize,
-    pub links: usize,
+/// What the run left in the kernel: each object's kind, id and what it is.
+pub struct Leaked(Vec<(Kind, u32, String)>);
+
+impl Leaked {
+    /// How many programs and links.
+    pub fn counts(&self) -> (usize, usize) {
+        let count = |kind| self.0.iter().filter(|(k, _, _)| *k == kind).count();
+        (count(Kind::Prog), count(Kind::Link))
+    }
+
+    /// One line per object.
+    pub fn lines(&self) -> impl Iterator<Item = String> + '_ {
+        self.0
+            .iter()
+            .map(|(kind, id, what)| format!("{kind:?} {id} {what}"))
+    }
 }
 
 #[repr(C)]
@@ -129,32 +142,34 @@ impl Census {
 
     /// The skeleton's objects made since `start` that no other process holds, and that
     /// stay so while freed objects have time to go: an object of another process may be
-    /// between its last fd's close and its end when looked at once, not all the time.
+    /// between its last fd's close and its end when looked at once, not all the time. What
+    /// this process still holds is left for good, and not waited for.
     pub fn leaked(self) -> io::Result<Leaked> {
-        let mut left: Option<HashSet<(Kind, u32)>> = None;
+        let mut left: Option<HashMap<(Kind, u32), String>> = None;
         for _ in 0..SETTLE_TRIES {
             let mut now = self.ours()?;
-            if !now.is_empty() {
-                let held = held_elsewhere();
-                now.retain(|obj| !held.contains(obj));
+            let mine = held_by(&["self".into()]);
+            if now.keys().any(|obj| !mine.contains(obj)) {
+                let held = held_by(&other_pids());
+                now.retain(|obj, _| !held.contains(obj));
             }
-            let still = match left {
-                Some(before) => before.intersection(&now).copied().collect(),
-                None => now,
-            };
-            if still.is_empty() {
-                left = Some(still);
+            if let Some(before) = left {
+                now.retain(|obj, _| before.contains_key(obj));
+            }
+            let waiting = now.keys().any(|obj| !mine.contains(obj));
+            left = Some(now);
+            if !waiting {
                 break;
             }
-            left = Some(still);
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        let left = left.unwrap_or_default();
-        let count = |kind| left.iter().filter(|(k, _)| *k == kind).count();
-        Ok(Leaked {
-            progs: count(Kind::Prog),
-            links: count(Kind::Link),
-        })
+        let mut left: Vec<_> = left
+            .unwrap_or_default()
+            .into_iter()
+            .map(|((kind, id), what)| (kind, id, what))
+            .collect();
+        left.sort();
+        Ok(Leaked(left))
     }
 
     fn bpf<A>(&self, cmd: i64, attr: &mut A) -> io::Result<i32> {
@@ -218,17 +233,16 @@ impl Census {
             .map_or(0, |(_, id)| *id)
     }
 
-    /// The skeleton's objects made since `start`: programs by name, links by their
-    /// program.
-    fn ours(&self) -> io::Result<HashSet<(Kind, u32)>> {
-        let mut found = HashSet::new();
-        let mut progs = HashSet::new();
+    /// The skeleton's objects made since `start`, with what they are: programs by name,
+    /// links by their program.
+    fn ours(&self) -> io::Result<HashMap<(Kind, u32), String>> {
+        let mut found = HashMap::new();
         for id in self.ids(Kind::Prog, self.first_new(Kind::Prog))? {
             // struct bpf_prog_info: name[16] at 64.
             if let Some(info) = self.info::<80>(Kind::Prog, id)? {
-                if self.names.progs.contains(&name_at(&info, 64)) {
-                    progs.insert(id);
-                    found.insert((Kind::Prog, id));
+                let name = name_at(&info, 64);
+                if self.names.progs.contains(&name) {
+                    found.insert((Kind::Prog, id), format!("program {name}"));
                 }
             }
         }
@@ -236,8 +250,8 @@ impl Census {
             // struct bpf_link_info: prog_id at 8.
             if let Some(info) = self.info::<12>(Kind::Link, id)? {
                 let prog = u32::from_ne_bytes([info[8], info[9], info[10], info[11]]);
-                if progs.contains(&prog) {
-                    found.insert((Kind::Link, id));
+                if found.contains_key(&(Kind::Prog, prog)) {
+                    found.insert((Kind::Link, id), format!("link of program {prog}"));
                 }
             }
         }
@@ -252,20 +266,25 @@ fn name_at(info: &[u8], at: usize) -> &str {
     std::str::from_utf8(&raw[..end]).unwrap_or("")
 }
 
-/// The objects other processes hold an fd of (a link's fdinfo also names its program).
-fn held_elsewhere() -> HashSet<(Kind, u32)> {
+/// Every process but this one, as /proc names them.
+fn other_pids() -> Vec<String> {
     let me = std::process::id().to_string();
-    let mut held = HashSet::new();
     let Ok(procs) = std::fs::read_dir("/proc") else {
-        return held;
+        return Vec::new();
     };
-    for proc in procs.flatten() {
-        let pid = proc.file_name();
-        let pid = pid.to_string_lossy();
-        if pid == me || !pid.bytes().all(|b| b.is_ascii_digit()) {
-            continue;
-        }
-        let Ok(fds) = std::fs::read_dir(proc.path().join("fdinfo")) else {
+    procs
+        .flatten()
+        .map(|p| p.file_name().to_string_lossy().into_owned())
+        .filter(|pid| *pid != me && pid.bytes().all(|b| b.is_ascii_digit()))
+        .collect()
+}
+
+/// The objects the processes `pids` (as /proc names them) hold an fd of; a link's fdinfo
+/// also names its program.
+fn held_by(pids: &[String]) -> HashSet<(Kind, u32)> {
+    let mut held = HashSet::new();
+    for pid in pids {
+        let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fdinfo")) else {
             continue;
         };
         for fd in fds.flatten() {

@@ -12,6 +12,7 @@
 //! kernel_progs_leaked <n>             the object's programs and the links to them the
 //! kernel_links_leaked <n>             kernel still has after the drop, made during the
 //!                                     run and held by no other process
+//! kernel_left <kind> <id> <what>      each of them
 //! kernel unavailable <why>            instead, when the kernel's lists cannot be read
 //! ```
 //!
@@ -267,8 +268,12 @@ fn main() -> ExitCode {
     println!("maps_leaked {}", count_mappings() as i64 - mappings as i64);
     match census.and_then(|c| c.leaked()) {
         Ok(left) => {
-            println!("kernel_progs_leaked {}", left.progs);
-            println!("kernel_links_leaked {}", left.links);
+            let (progs, links) = left.counts();
+            println!("kernel_progs_leaked {progs}");
+            println!("kernel_links_leaked {links}");
+            for line in left.lines() {
+                println!("kernel_left {line}");
+            }
         }
         Err(err) => println!("kernel unavailable {err}"),
     }
