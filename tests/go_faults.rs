@@ -10,10 +10,10 @@
 //! that it lacks privilege, and the injector counts the same with and without its seccomp
 //! filter and passes the command's exit status through.
 
-mod fault_support;
+mod common;
 mod go_support;
 
-use fault_support::{run_ok, unprivileged, Injected};
+use common::faults::{self, run_ok, unprivileged, Report, ERRNOS};
 use go_support::{go, go_cmd};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
@@ -25,11 +25,10 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// back to PERF_EVENT_IOC_SET_BPF (kernels before 5.15 need it), and the perf buffer's
 /// Close empties its map slots with BPF_MAP_DELETE_ELEM, which closing the map also does.
 const ABSORBED: [&str; 2] = ["28", "3"];
-const ERRNOS: [i32; 3] = [libc::ENOMEM, libc::EPERM, libc::EINTR];
 
 /// The go command, when root, gcc and go are all there; else why not, on stderr.
 fn ready() -> Option<PathBuf> {
-    if !fault_support::ready() {
+    if !(faults::root() && faults::have("gcc", "scripts/install-deps.sh installs it")) {
         return None;
     }
     go()
@@ -85,37 +84,6 @@ fn build(go: &Path) -> Tools {
     Tools { injector, driver }
 }
 
-/// One run's report: the driver's lines on stdout, the injector's on stderr.
-struct Report {
-    stage: String,
-    err: i32,
-    step: String,
-    /// The failed call: a bpf(2) command number, `perf_event_open` or `mmap`.
-    what: String,
-    calls: u32,
-    injected: bool,
-    text: String,
-}
-
-impl Report {
-    fn field(&self, key: &str) -> Option<&str> {
-        self.text
-            .lines()
-            .find_map(|l| l.strip_prefix(key)?.strip_prefix(' '))
-    }
-
-    fn number(&self, key: &str) -> i64 {
-        let value = self.field(key);
-        let value = value.unwrap_or_else(|| panic!("no {key:?} in\n{}", self.text));
-        value.parse().unwrap()
-    }
-
-    /// What a run ended with: the stage, the errno and the step.
-    fn outcome(&self) -> (&str, i32, &str) {
-        (&self.stage, self.err, &self.step)
-    }
-}
-
 /// Runs the driver on `object` under the injector, failing call `call` (none: a clean run)
 /// with `errno`.
 fn run(tools: &Tools, object: &str, call: Option<u32>, errno: i32, every_syscall: bool) -> Report {
@@ -131,24 +99,7 @@ fn run(tools: &Tools, object: &str, call: Option<u32>, errno: i32, every_syscall
     if let Some(n) = call {
         cmd.env("SKELGEN_FAULT_CALL", n.to_string());
     }
-    let out = run_ok(&mut cmd);
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let counts = Injected::parse(&stderr);
-    let stage_line = text
-        .lines()
-        .find_map(|l| l.strip_prefix("stage "))
-        .unwrap_or_else(|| panic!("no stage in\n{text}"));
-    let words: Vec<&str> = stage_line.splitn(5, ' ').collect();
-    Report {
-        stage: words[0].to_string(),
-        err: words[2].parse().unwrap(),
-        step: words[4].to_string(),
-        what: counts.what,
-        calls: counts.calls,
-        injected: counts.injected,
-        text,
-    }
+    Report::parse(&run_ok(&mut cmd))
 }
 
 /// Checks that the run left nothing behind, and that a failure says which step failed.
