@@ -113,7 +113,8 @@ fn the_first_comment_names_the_versions() {
         first.contains(&format!("skelgen {}", env!("CARGO_PKG_VERSION"))),
         "{first}"
     );
-    assert!(first.contains("loader ABI 1"), "{first}");
+    let abi = skelgen::loader::plan::LOADER_ABI_VERSION;
+    assert!(first.contains(&format!("loader ABI {abi}")), "{first}");
 }
 
 /// A byte string field of the `LOADER` static of a module.

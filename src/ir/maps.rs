@@ -41,6 +41,9 @@ pub struct MapSpec {
     pub init_slots: Vec<InitSlot>,
     /// For global-data maps: the section image and its variables.
     pub data: Option<GlobalData>,
+    /// For struct_ops maps: the structure's members and compiled image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub struct_ops: Option<super::StructOpsSpec>,
 }
 
 /// `LIBBPF_PIN_*` from the `pinning` attribute of a map definition.

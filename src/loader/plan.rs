@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// Version of the context layout the compiled loader expects (`SKELGEN_LOADER_ABI`).
-pub const LOADER_ABI_VERSION: u32 = 1;
+pub const LOADER_ABI_VERSION: u32 = 2;
 
 /// Everything the loader program does, in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +23,14 @@ pub struct LoaderPlan {
     pub nr_maps: u32,
     /// Number of program descriptors in the context.
     pub nr_progs: u32,
+    /// The struct_ops maps, in the order of their context descriptors (indices into
+    /// [`ObjectSpec::maps`]).
+    #[serde(default)]
+    pub struct_ops_maps: Vec<usize>,
+    /// The struct_ops programs, in the order of their context descriptors (indices into
+    /// [`ObjectSpec::programs`]).
+    #[serde(default)]
+    pub struct_ops_progs: Vec<usize>,
     /// The steps; a step's index is what the context reports when it fails.
     pub steps: Vec<Step>,
 }
@@ -42,7 +50,9 @@ pub enum Step {
         /// Source name of the outer map.
         name: String,
     },
-    /// `BPF_MAP_CREATE`, with the `max_entries`/`value_size` knobs of the context applied.
+    /// `BPF_MAP_CREATE`, with the `max_entries`/`value_size` knobs of the context applied (a
+    /// struct_ops map: skipped unless `autocreate`, with its kernel value type from the
+    /// context).
     CreateMap {
         /// Index in [`ObjectSpec::maps`].
         map: usize,
@@ -115,6 +125,14 @@ pub enum Resolution {
         /// `ld_imm64` instructions to patch (`imm` = BTF id, `insn[1].imm` = BTF fd).
         loads: Vec<u32>,
     },
+    /// A struct_ops program: `attach_btf_id` and `expected_attach_type` from its struct_ops
+    /// program descriptor, which the runtime fills from the kernel's BTF.
+    StructOps {
+        /// Index of the descriptor (position in [`LoaderPlan::struct_ops_progs`]).
+        slot: u32,
+        /// The members that name the program (`map.member`), for readers of the plan.
+        members: Vec<String>,
+    },
     /// A typeless ksym: address from `bpf_kallsyms_lookup_name`.
     Kallsyms {
         /// Index in [`ObjectSpec::externs`].
@@ -133,6 +151,8 @@ impl LoaderPlan {
     pub fn new(spec: &ObjectSpec) -> Result<Self, CompileError> {
         let nr_maps = count(spec.maps.len(), "maps")?;
         let nr_progs = count(spec.programs.len(), "programs")?;
+        let struct_ops_maps = spec.struct_ops_maps();
+        let struct_ops_progs = spec.struct_ops_programs();
         let mut steps = vec![Step::CheckContext];
         if !spec.btf.0.is_empty() {
             steps.push(Step::LoadBtf);
@@ -142,7 +162,10 @@ impl LoaderPlan {
         }
         slot_steps(spec, false, &mut steps)?;
         for (i, p) in spec.programs.iter().enumerate() {
-            let resolve = resolutions(spec, i)?;
+            let mut resolve = resolutions(spec, i)?;
+            if let Some(slot) = struct_ops_progs.iter().position(|&j| j == i) {
+                resolve.insert(0, struct_ops_resolution(spec, i, slot)?);
+            }
             steps.push(Step::LoadProgram {
                 prog: i,
                 name: p.name.clone(),
@@ -155,8 +178,32 @@ impl LoaderPlan {
             abi_version: LOADER_ABI_VERSION,
             nr_maps,
             nr_progs,
+            struct_ops_maps,
+            struct_ops_progs,
             steps,
         })
+    }
+
+    /// The number of descriptors of each kind in the context.
+    pub fn counts(&self) -> super::ctx::Counts {
+        super::ctx::Counts {
+            maps: self.nr_maps,
+            progs: self.nr_progs,
+            // Both are bounded by the map and program counts, which are u32.
+            struct_ops_maps: self.struct_ops_maps.len() as u32,
+            struct_ops_progs: self.struct_ops_progs.len() as u32,
+        }
+    }
+
+    /// Size in bytes of the context the runtime passes.
+    pub fn ctx_size(&self) -> u64 {
+        self.counts().size()
+    }
+
+    /// The struct_ops descriptor index of map `map`, if it is a struct_ops map.
+    pub fn struct_ops_map_slot(&self, map: usize) -> Option<u32> {
+        let k = self.struct_ops_maps.iter().position(|&m| m == map)?;
+        Some(k as u32)
     }
 
     /// One line per step, in order, naming the syscall or lookup and its arguments.
@@ -256,6 +303,32 @@ fn slot_steps(
     Ok(())
 }
 
+/// Where a struct_ops program's attach type comes from, with the members that name it. A
+/// program no map names still gets a descriptor: the runtime refuses to load it, as the
+/// kernel would (it has no member to attach to).
+fn struct_ops_resolution(
+    spec: &ObjectSpec,
+    prog: usize,
+    slot: usize,
+) -> Result<Resolution, CompileError> {
+    let members = spec
+        .maps
+        .iter()
+        .filter_map(|m| m.struct_ops.as_ref().map(|s| (m, s)))
+        .flat_map(|(m, s)| {
+            s.programs()
+                .filter(|(p, _)| *p == prog)
+                .map(move |(_, member)| format!("{}.{}", m.name, member.name))
+        })
+        .collect();
+    let slot = u32::try_from(slot).map_err(|_| CompileError::TooLarge {
+        what: "struct_ops programs",
+        size: slot as u64,
+        limit: u32::MAX.into(),
+    })?;
+    Ok(Resolution::StructOps { slot, members })
+}
+
 /// The lookups program `prog` needs, grouped by extern so each symbol is looked up once.
 fn resolutions(spec: &ObjectSpec, prog: usize) -> Result<Vec<Resolution>, CompileError> {
     let p = &spec.programs[prog];
@@ -330,13 +403,7 @@ fn resolutions(spec: &ObjectSpec, prog: usize) -> Result<Vec<Resolution>, Compil
 fn describe_step(plan: &LoaderPlan, spec: &ObjectSpec, step: &Step) -> Vec<String> {
     let map = |i: usize| spec.maps.get(i);
     match step {
-        Step::CheckContext => vec![format!(
-            "check ctx: abi {}, {} maps, {} programs, {} bytes",
-            plan.abi_version,
-            plan.nr_maps,
-            plan.nr_progs,
-            super::ctx::ctx_size(plan.nr_maps, plan.nr_progs)
-        )],
+        Step::CheckContext => vec![check_line(plan)],
         Step::LoadBtf => vec![format!(
             "bpf(BPF_BTF_LOAD, btf_size={}, log from ctx)",
             spec.btf.0.len()
@@ -349,12 +416,22 @@ fn describe_step(plan: &LoaderPlan, spec: &ObjectSpec, step: &Step) -> Vec<Strin
             )],
             None => vec![],
         },
-        Step::CreateMap { map: i, .. } => match map(*i) {
-            Some(m) => vec![format!(
+        Step::CreateMap { map: i, .. } => match (map(*i), plan.struct_ops_map_slot(*i)) {
+            (Some(m), Some(k)) => vec![format!(
+                "bpf(BPF_MAP_CREATE, {} name={:?} key_size={} value_size=maps[{i}].value_size \
+                 btf_vmlinux_value_type_id=maps[{i}].btf_vmlinux_value_type_id max_entries={} \
+                 flags={:#x} btf_fd) if struct_ops_maps[{k}].autocreate",
+                m.map_type.c_name(),
+                m.kernel_name,
+                m.key_size,
+                m.max_entries,
+                m.flags
+            )],
+            (Some(m), None) => vec![format!(
                 "bpf(BPF_MAP_CREATE, {}, knobs maps[{i}])",
                 map_args(m)
             )],
-            None => vec![],
+            (None, _) => vec![],
         },
         Step::UpdateElem { map: i, name } => {
             let size = map(*i).map_or(0, |m| m.value_size);
@@ -376,6 +453,23 @@ fn describe_step(plan: &LoaderPlan, spec: &ObjectSpec, step: &Step) -> Vec<Strin
         } => describe_prog(spec, *prog, name, resolve),
         Step::Finish => vec!["close(btf_fd); copy map and program fds to ctx".into()],
     }
+}
+
+fn check_line(plan: &LoaderPlan) -> String {
+    let mut line = format!(
+        "check ctx: abi {}, {} maps, {} programs",
+        plan.abi_version, plan.nr_maps, plan.nr_progs
+    );
+    if !plan.struct_ops_maps.is_empty() || !plan.struct_ops_progs.is_empty() {
+        let _ = write!(
+            line,
+            ", {} struct_ops maps, {} struct_ops programs",
+            plan.struct_ops_maps.len(),
+            plan.struct_ops_progs.len()
+        );
+    }
+    let _ = write!(line, ", {} bytes", plan.ctx_size());
+    line
 }
 
 fn map_args(m: &crate::ir::MapSpec) -> String {
@@ -416,6 +510,14 @@ fn describe_prog(
                 calls.len(),
                 loads.len()
             ),
+            Resolution::StructOps { slot, members } => format!(
+                "struct_ops_progs[{slot}]: filled by the runtime from the kernel's BTF for {}",
+                if members.is_empty() {
+                    "no member (no struct_ops map names the program: it cannot load)".to_string()
+                } else {
+                    members.join(", ")
+                }
+            ),
             Resolution::Kallsyms {
                 name, weak, loads, ..
             } => format!(
@@ -433,6 +535,15 @@ fn describe_prog(
         );
         if let Some(t) = p.expected_attach_type {
             let _ = write!(line, " expected_attach_type={}", t.c_name());
+        }
+        for r in resolve {
+            if let Resolution::StructOps { slot, .. } = r {
+                let _ = write!(
+                    line,
+                    " expected_attach_type=struct_ops_progs[{slot}].member_index \
+                     attach_btf_id=struct_ops_progs[{slot}].attach_btf_id"
+                );
+            }
         }
         if p.flags != 0 {
             let _ = write!(line, " flags={:#x}", p.flags);

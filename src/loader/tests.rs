@@ -25,6 +25,7 @@ pub(super) fn map(name: &str, map_type: MapType) -> MapSpec {
         inner: None,
         init_slots: vec![],
         data: None,
+        struct_ops: None,
     }
 }
 

@@ -390,10 +390,11 @@ pub fn describe(step: &Step) -> String {
         Step::LoadProgram { name, resolve, .. } => {
             let looked_up: Vec<&str> = resolve
                 .iter()
-                .map(|r| match r {
+                .filter_map(|r| match r {
                     Resolution::AttachTarget { name, .. }
                     | Resolution::Btf { name, .. }
-                    | Resolution::Kallsyms { name, .. } => name.as_str(),
+                    | Resolution::Kallsyms { name, .. } => Some(name.as_str()),
+                    Resolution::StructOps { .. } => None,
                 })
                 .collect();
             if looked_up.is_empty() {
