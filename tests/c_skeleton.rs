@@ -493,3 +493,153 @@ fn cli_lang_c_writes_the_header() {
     assert_eq!(options.effective_emit(), skelgen::Emit::Skeleton);
     assert_eq!(options.to_args(), ["--emit", "summary", "--lang", "c"]);
 }
+
+/// struct_ops on the host: both structures of tcpca register and carry a loopback TCP
+/// connection each; while they are registered, bpftool lists both maps and the
+/// .struct_ops.link map's link.
+#[test]
+fn struct_ops_end_to_end() {
+    use std::io::{BufRead, BufReader, Write};
+    if !root() || !have("gcc") || !have("bpftool") {
+        return;
+    }
+    let exe = build("tcpca", "tcpca");
+    let mut child = Command::new(&exe)
+        .arg("hold")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = String::new();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    let mut ids = None;
+    while reader.read_line(&mut line).unwrap() > 0 {
+        out.push_str(&line);
+        if let Some(rest) = line.trim().strip_prefix("hold ") {
+            let v: Vec<u32> = rest.split(' ').map(|n| n.parse().unwrap()).collect();
+            ids = Some((v[0], v[1]));
+            break;
+        }
+        line.clear();
+    }
+    let (link_id, map_id) = ids.unwrap_or_else(|| panic!("no hold line in:\n{out}"));
+    let link =
+        run_ok(Command::new("bpftool").args(["-j", "link", "show", "id", &link_id.to_string()]));
+    let maps = run_ok(Command::new("bpftool").args(["-j", "struct_ops", "list"]));
+    child.stdin.take().unwrap().write_all(b"\n").unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut rest).unwrap();
+    out.push_str(&rest);
+    assert!(child.wait().unwrap().success(), "{out}");
+    expect_lines(&out, "tcpca", &[]);
+    let link: serde_json::Value = serde_json::from_str(&link).unwrap();
+    assert_eq!(link["type"], "struct_ops", "{link}");
+    let maps: serde_json::Value = serde_json::from_str(&maps).unwrap();
+    let listed = |name: &str| {
+        maps.as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == name && m["kernel_struct_ops"] == "tcp_congestion_ops")
+    };
+    assert!(listed("tcpca") && listed("tcpca_link"), "{maps}");
+    assert!(
+        maps.as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == map_id && m["name"] == "tcpca_link"),
+        "map {map_id} in {maps}"
+    );
+}
+
+/// A driver that loads a (patched) tcpca header and reports how the load failed.
+const STRUCT_OPS_FAIL_DRIVER: &str = r#"#include "tcpca.lskel.h"
+#include "check.h"
+
+int main(void)
+{
+	int before = open_fds();
+	struct tcpca *skel = tcpca__open();
+	int err;
+
+	if (!skel)
+		return 1;
+	err = tcpca__load(skel);
+	printf("load %d\n", err);
+	printf("step %s\n", skel->err_step ? skel->err_step : "(none)");
+	printf("step_index %d\n", skel->err_step_index);
+	printf("no_fds %d\n", skel->maps.tcpca.map_fd == 0 && skel->progs.tcpca_init.prog_fd == 0);
+	tcpca__destroy(skel);
+	printf("fds_leaked %d\n", open_fds() - before);
+	return failures;
+}
+"#;
+
+/// tcpca.bpf.o with every occurrence of `from` replaced by `to` (same length).
+fn patched_tcpca(from: &str, to: &str) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let mut data = std::fs::read(Path::new(ROOT).join("examples/bpf/tcpca.bpf.o")).unwrap();
+    let mut found = 0;
+    let mut i = 0;
+    while i + from.len() <= data.len() {
+        if &data[i..i + from.len()] == from.as_bytes() {
+            data[i..i + from.len()].copy_from_slice(to.as_bytes());
+            found += 1;
+        }
+        i += 1;
+    }
+    assert!(found > 0, "{from} not in tcpca.bpf.o");
+    data
+}
+
+/// A struct_ops type the kernel does not have, and a member its struct lacks, fail __load
+/// before the loader runs, naming the type or member, with no fd left open.
+#[test]
+fn struct_ops_mismatch_fails_by_name() {
+    if !root() || !have("gcc") {
+        return;
+    }
+    let cases = [
+        (
+            "tcp_congestion_ops\0",
+            "tcp_congestion_opz\0",
+            "load -2",
+            "step struct_ops map tcpca: this kernel has no struct_ops type struct tcp_congestion_opz (no struct tcp_congestion_opz in /sys/kernel/btf/vmlinux; struct_ops types of modules are not supported)",
+        ),
+        (
+            "undo_cwnd\0",
+            "undo_cwnx\0",
+            "load -95",
+            "step struct_ops map tcpca: struct tcp_congestion_ops of this kernel has no member undo_cwnx, which the object sets",
+        ),
+    ];
+    for (from, to, load, step) in cases {
+        let data = patched_tcpca(from, to);
+        let options = skelgen::Options {
+            lang: vec![skelgen::Lang::C.into()],
+            ..Default::default()
+        };
+        let header = skelgen::generate(&data, "tcpca.bpf.o", &options).unwrap();
+        let dir = scratch(&format!("tcpca-{}", to.trim_end_matches('\0')));
+        std::fs::write(dir.join("tcpca.lskel.h"), header).unwrap();
+        std::fs::copy(
+            Path::new(ROOT).join("examples/c/check.h"),
+            dir.join("check.h"),
+        )
+        .unwrap();
+        std::fs::write(dir.join("driver.c"), STRUCT_OPS_FAIL_DRIVER).unwrap();
+        let exe = dir.join("driver");
+        run_ok(
+            Command::new("gcc")
+                .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-I"])
+                .arg(&dir)
+                .arg("-o")
+                .arg(&exe)
+                .arg(dir.join("driver.c")),
+        );
+        let out = run_ok(&mut Command::new(&exe));
+        for want in [load, step, "step_index -1", "no_fds 1", "fds_leaked 0"] {
+            assert!(has_line(&out, want), "{to}: missing {want:?} in:\n{out}");
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! The struct_ops part of a C skeleton's view: the tables the runtime matches against the
+//! kernel's BTF at `__load` (every name, offset and byte computed here), and the names of
+//! the descriptors, values, links and attach functions of each struct_ops map.
+
+use super::attach::comment;
+use super::names::c_string;
+use super::view::{bytes, ByteArray, Idents, MapView, ProgView};
+use crate::backend::BackendError;
+use crate::ir::{MemberValue, ObjectSpec};
+use crate::loader::Blob;
+use serde::Serialize;
+
+/// The struct_ops maps and programs of an object, in context descriptor order.
+#[derive(Debug, Serialize)]
+pub struct StructOpsView {
+    /// struct_ops maps.
+    pub maps: Vec<StructOpsMapView>,
+    /// struct_ops programs (slots).
+    pub progs: Vec<StructOpsProgView>,
+    /// Number of struct_ops maps.
+    pub nr_maps: usize,
+    /// Number of struct_ops programs.
+    pub nr_progs: usize,
+    /// Length of the arrays of maps the runtime takes: their number, at least 1 (C has no
+    /// empty arrays).
+    pub map_slots: usize,
+    /// Length of the arrays of programs, at least 1.
+    pub prog_slots: usize,
+}
+
+/// One struct_ops map.
+#[derive(Debug, Serialize)]
+pub struct StructOpsMapView {
+    /// Its member name in `skel->maps`, `skel->struct_ops` and `skel->struct_ops_values`.
+    pub ident: String,
+    /// Map name, escaped for a string literal.
+    pub name_lit: String,
+    /// The kernel struct's name, escaped for a string literal.
+    pub type_lit: String,
+    /// Section and struct, for comments.
+    pub comment: String,
+    /// `.struct_ops.link`: registered through a BPF link kept in `skel->links.<ident>_fd`.
+    pub link: bool,
+    /// Default of the `autocreate` knob.
+    pub autocreate: u32,
+    /// The compiled structure.
+    pub image: ByteArray,
+    /// Its members.
+    pub members: Vec<StructOpsMemberView>,
+}
+
+/// One member of a struct_ops map's structure, as a runtime table entry.
+#[derive(Debug, Serialize)]
+pub struct StructOpsMemberView {
+    /// Member name, escaped for a string literal.
+    pub name_lit: String,
+    /// Offset in the image.
+    pub offset: u32,
+    /// Size in the image.
+    pub size: u32,
+    /// Program slot, or -1 for data.
+    pub slot: i64,
+    /// 1 when the data is all zero.
+    pub zero: u32,
+    /// What the member holds, for a comment.
+    pub comment: String,
+}
+
+/// One struct_ops program slot.
+#[derive(Debug, Serialize)]
+pub struct StructOpsProgView {
+    /// Its member name in `skel->progs` and `skel->struct_ops_progs`.
+    pub ident: String,
+    /// Program name, escaped for a string literal.
+    pub name_lit: String,
+}
+
+/// The struct_ops view of `spec`, or `None` when it has no struct_ops maps or programs.
+/// Claims the attach, detach and link names of every map.
+pub(super) fn view(
+    spec: &ObjectSpec,
+    blob: &Blob,
+    maps: &[MapView],
+    progs: &[ProgView],
+    idents: &mut Idents,
+) -> Result<Option<StructOpsView>, BackendError> {
+    let plan = &blob.plan;
+    if plan.struct_ops_maps.is_empty() && plan.struct_ops_progs.is_empty() {
+        return Ok(None);
+    }
+    let slots: Vec<StructOpsProgView> = plan
+        .struct_ops_progs
+        .iter()
+        .map(|&p| StructOpsProgView {
+            ident: progs[p].ident.clone(),
+            name_lit: c_string(&spec.programs[p].name),
+        })
+        .collect();
+    let mut out = Vec::with_capacity(plan.struct_ops_maps.len());
+    for &i in &plan.struct_ops_maps {
+        let m = &spec.maps[i];
+        let Some(s) = m.struct_ops.as_ref() else {
+            continue;
+        };
+        let ident = maps[i].ident.clone();
+        let owner = format!("struct_ops map {}", m.name);
+        idents.claim(&owner, &format!("fn {ident}__attach"))?;
+        idents.claim(&owner, &format!("fn {ident}__detach"))?;
+        if s.link {
+            idents.claim(&owner, &format!("link {ident}_fd"))?;
+        }
+        let members = s
+            .members
+            .iter()
+            .map(|mb| member_view(spec, plan, mb))
+            .collect();
+        out.push(StructOpsMapView {
+            name_lit: c_string(&m.name),
+            type_lit: c_string(&s.type_name),
+            comment: comment(&format!("{}: struct {}", s.section, s.type_name)),
+            link: s.link,
+            autocreate: u32::from(s.autocreate),
+            image: bytes(&s.image.0, false),
+            members,
+            ident,
+        });
+    }
+    Ok(Some(StructOpsView {
+        nr_maps: out.len(),
+        nr_progs: slots.len(),
+        map_slots: out.len().max(1),
+        prog_slots: slots.len().max(1),
+        maps: out,
+        progs: slots,
+    }))
+}
+
+fn member_view(
+    spec: &ObjectSpec,
+    plan: &crate::loader::LoaderPlan,
+    m: &crate::ir::StructOpsMember,
+) -> StructOpsMemberView {
+    let (slot, zero, what) = match m.value {
+        MemberValue::Prog { prog } => {
+            let slot = plan.struct_ops_progs.iter().position(|&p| p == prog);
+            let name = spec.programs.get(prog).map_or("?", |p| p.name.as_str());
+            (slot.map_or(-1, |s| s as i64), 0, format!("program {name}"))
+        }
+        MemberValue::Data { zero } => (-1, u32::from(zero), "data".to_string()),
+    };
+    StructOpsMemberView {
+        name_lit: c_string(&m.name),
+        offset: m.offset,
+        size: m.size,
+        slot,
+        zero,
+        comment: comment(&format!("{}: {what}", m.name)),
+    }
+}
