@@ -114,7 +114,7 @@ fn variable(
         return Err(bad(
             None,
             format!(
-                "its type is a {}, not a struct; declare it as `struct <kernel type> {name}`",
+                "its type is {}, not a struct; declare it as `struct <kernel type> {name}`",
                 t.kind().name()
             ),
         ));
@@ -126,6 +126,12 @@ fn variable(
             "its struct has no name, so the kernel's struct cannot be found; name it after \
              the kernel type (`struct tcp_congestion_ops`)"
                 .into(),
+        ));
+    }
+    if members.is_empty() {
+        return Err(bad(
+            None,
+            format!("struct {local} has no members, so there is nothing to register"),
         ));
     }
     let end = offset
@@ -356,29 +362,5 @@ fn essential_name(name: &str) -> &str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flavours_are_cut_as_libbpf_cuts_them() {
-        assert_eq!(essential_name("tcp_congestion_ops"), "tcp_congestion_ops");
-        assert_eq!(
-            essential_name("tcp_congestion_ops___v2"),
-            "tcp_congestion_ops"
-        );
-        assert_eq!(essential_name("a___b___c"), "a___b");
-        assert_eq!(essential_name("a____b"), "a____b");
-        assert_eq!(essential_name("ops"), "ops");
-        assert_eq!(essential_name(""), "");
-    }
-
-    #[test]
-    fn section_names() {
-        assert_eq!(section_kind(".struct_ops"), Some((true, false)));
-        assert_eq!(section_kind(".struct_ops.link"), Some((true, true)));
-        assert_eq!(section_kind("?.struct_ops"), Some((false, false)));
-        assert_eq!(section_kind("?.struct_ops.link"), Some((false, true)));
-        assert_eq!(section_kind(".struct_opsx"), None);
-        assert_eq!(section_kind("struct_ops/init"), None);
-    }
-}
+#[path = "struct_ops_tests.rs"]
+mod tests;
