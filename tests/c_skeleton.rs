@@ -592,8 +592,35 @@ fn patched_tcpca(from: &str, to: &str) -> Vec<u8> {
     data
 }
 
-/// A struct_ops type the kernel does not have, and a member its struct lacks, fail __load
-/// before the loader runs, naming the type or member, with no fd left open.
+/// tcpca.bpf.o with the relocations that set member `init` (offset 24) moved to
+/// `ssthresh` (offset 40), which a later relocation sets to tcpca_ssthresh: no structure
+/// names tcpca_init any more.
+fn tcpca_without_init() -> Vec<u8> {
+    let mut data = std::fs::read(Path::new(ROOT).join("examples/bpf/tcpca.bpf.o")).unwrap();
+    let elf = skelgen::elf::ElfFile::parse(&data).unwrap();
+    let rels: Vec<(usize, usize)> = elf
+        .sections()
+        .iter()
+        .filter(|s| s.name.starts_with(".rel.struct_ops"))
+        .map(|s| (s.file_offset as usize, s.size as usize))
+        .collect();
+    drop(elf);
+    let mut moved = 0;
+    for (start, size) in rels {
+        for at in (start..start + size).step_by(16) {
+            if data[at..at + 8] == 24u64.to_le_bytes() {
+                data[at..at + 8].copy_from_slice(&40u64.to_le_bytes());
+                moved += 1;
+            }
+        }
+    }
+    assert_eq!(moved, 2, "the init relocations of both maps");
+    data
+}
+
+/// A struct_ops type the kernel does not have, a member its struct lacks, and a struct_ops
+/// program no structure names (which libbpf cannot load either) fail __load before the
+/// loader runs, naming the type, member or program, with no fd left open.
 #[test]
 fn struct_ops_mismatch_fails_by_name() {
     if !root() || !have("gcc") {
@@ -613,14 +640,29 @@ fn struct_ops_mismatch_fails_by_name() {
             "step struct_ops map tcpca: struct tcp_congestion_ops of this kernel has no member undo_cwnx, which the object sets",
         ),
     ];
-    for (from, to, load, step) in cases {
-        let data = patched_tcpca(from, to);
+    let unnamed = (
+        "load -22",
+        "step struct_ops program tcpca_init is the member of no struct_ops map, so the kernel \
+         cannot load it (libbpf's load fails too): set its autoload to 0",
+    );
+    let objects = cases
+        .iter()
+        .map(|(from, to, load, step)| {
+            (
+                patched_tcpca(from, to),
+                to.trim_end_matches('\0'),
+                *load,
+                *step,
+            )
+        })
+        .chain([(tcpca_without_init(), "noinit", unnamed.0, unnamed.1)]);
+    for (data, to, load, step) in objects {
         let options = skelgen::Options {
             lang: vec![skelgen::Lang::C.into()],
             ..Default::default()
         };
         let header = skelgen::generate(&data, "tcpca.bpf.o", &options).unwrap();
-        let dir = scratch(&format!("tcpca-{}", to.trim_end_matches('\0')));
+        let dir = scratch(&format!("tcpca-{to}"));
         std::fs::write(dir.join("tcpca.lskel.h"), header).unwrap();
         std::fs::copy(
             Path::new(ROOT).join("examples/c/check.h"),

@@ -65,13 +65,6 @@ __u32 BPF_PROG(tcpca_undo_cwnd, struct sock *sk)
 	return ((struct tcp_sock *)sk)->snd_cwnd;
 }
 
-/* Named by no structure, so not loaded by default: loading it cannot work (libbpf's
- * rule), which the C example checks. */
-SEC("?struct_ops/cwnd_event")
-void BPF_PROG(tcpca_unused, struct sock *sk, int event)
-{
-}
-
 SEC(".struct_ops")
 struct tcp_congestion_ops tcpca = {
 	.init = (void *)tcpca_init,
