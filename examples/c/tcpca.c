@@ -188,6 +188,12 @@ static void real_run(int hold)
 	CHECK(obj_info(skel->maps.tcpca.map_fd, info) == 0);
 	printf("value_size_is_the_kernels %d\n", info[3] == skel->maps.tcpca.value_size && info[3] > 48);
 	printf("link_map_created %d\n", skel->maps.tcpca_link.map_fd > 0);
+	/* Where this kernel puts the callbacks (members in the object's order: name, undo_cwnd,
+	 * init, cong_avoid, ssthresh), which differs between kernels. */
+	printf("kernel_layout value_size %u undo_cwnd %u init %u cong_avoid %u ssthresh %u\n",
+	       skel->struct_ops_values.tcpca.size, skel->struct_ops_values.tcpca.fd_offset[1],
+	       skel->struct_ops_values.tcpca.fd_offset[2], skel->struct_ops_values.tcpca.fd_offset[3],
+	       skel->struct_ops_values.tcpca.fd_offset[4]);
 	err = tcpca__attach(skel);
 	printf("attach %d\n", err);
 	if (err)
