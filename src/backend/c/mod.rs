@@ -47,6 +47,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/c/attach.h.tera"),
     ),
     (
+        "c/read_all.h.tera",
+        include_str!("../../../templates/c/read_all.h.tera"),
+    ),
+    (
         "c/btf.h.tera",
         include_str!("../../../templates/c/btf.h.tera"),
     ),
