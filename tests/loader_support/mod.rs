@@ -6,6 +6,7 @@
 
 use skelgen::btf::{Btf, BtfKind};
 use skelgen::ir::{MapSpec, ObjectSpec};
+use skelgen::loader::plan::Step;
 use skelgen::loader::{ctx, Blob};
 use skelgen::uapi::MapType;
 use std::sync::{Mutex, OnceLock};
@@ -372,4 +373,13 @@ pub fn step_of(c: &[u8]) -> (u32, i32) {
         get32(c, ctx::FAILED_STEP as usize),
         get32(c, ctx::ERROR as usize) as i32,
     )
+}
+
+/// The `load_program` step of program `k`.
+pub fn load_step(spec: &ObjectSpec, k: usize) -> Step {
+    let plan = skelgen::loader::LoaderPlan::new(spec).unwrap();
+    plan.steps
+        .into_iter()
+        .find(|s| matches!(s, Step::LoadProgram { prog, .. } if *prog == k))
+        .unwrap()
 }
