@@ -335,16 +335,7 @@ fn perf_event_array_is_sized_at_open() {
         .sum();
     let dir = scratch("perf-size");
     std::fs::write(dir.join("many.lskel.h"), header("many")).unwrap();
-    std::fs::write(dir.join("perf_size.c"), PERF_SIZE_DRIVER).unwrap();
-    let exe = dir.join("perf_size");
-    run_ok(
-        Command::new("gcc")
-            .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-I"])
-            .arg(&dir)
-            .arg("-o")
-            .arg(&exe)
-            .arg(dir.join("perf_size.c")),
-    );
+    let exe = build_driver(&dir, "perf_size", PERF_SIZE_DRIVER);
     let out = run_ok(&mut Command::new(&exe));
     assert!(has_line(&out, &format!("open {cpus}")), "{out}");
     assert!(has_line(&out, &format!("kernel {cpus}")), "{out}");

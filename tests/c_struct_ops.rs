@@ -184,16 +184,7 @@ fn struct_ops_mismatch_fails_by_name() {
             dir.join("check.h"),
         )
         .unwrap();
-        std::fs::write(dir.join("driver.c"), STRUCT_OPS_FAIL_DRIVER).unwrap();
-        let exe = dir.join("driver");
-        run_ok(
-            Command::new("gcc")
-                .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-I"])
-                .arg(&dir)
-                .arg("-o")
-                .arg(&exe)
-                .arg(dir.join("driver.c")),
-        );
+        let exe = build_driver(&dir, "driver", STRUCT_OPS_FAIL_DRIVER);
         let out = run_ok(&mut Command::new(&exe));
         for want in [load, step, "step_index -1", "no_fds 1", "fds_leaked 0"] {
             assert!(has_line(&out, want), "{to}: missing {want:?} in:\n{out}");

@@ -130,7 +130,12 @@ impl Compiler<'_> {
             self.e.jmp_imm(JmpOp::Jeq, Reg::R1, 0, einval);
             self.e.store(Size::W, attr + attr_field, Reg::R1);
         }
-        let max = self.ctx_field(ctx::map_field(desc, ctx::MAP_MAX_ENTRIES))?;
+        self.max_entries_knob(desc, attr)
+    }
+
+    /// Applies the context's `max_entries` of map `i` to the attr when it is not 0.
+    fn max_entries_knob(&mut self, i: u32, attr: u32) -> Result<(), CompileError> {
+        let max = self.ctx_field(ctx::map_field(i, ctx::MAP_MAX_ENTRIES))?;
         let keep = self.e.label();
         self.e
             .push(&[insn::ldx_mem(Size::W, Reg::R1, Reg::R6, max)]);
@@ -145,15 +150,8 @@ impl Compiler<'_> {
     fn map_knobs(&mut self, i: usize, attr: u32) -> Result<(), CompileError> {
         let m = &self.spec.maps[i];
         let (data_size, i) = (m.data.as_ref().map(|_| m.value_size), i as u32);
-        let max = self.ctx_field(ctx::map_field(i, ctx::MAP_MAX_ENTRIES))?;
         let value = self.ctx_field(ctx::map_field(i, ctx::MAP_VALUE_SIZE))?;
-        let skip = self.e.label();
-        self.e
-            .push(&[insn::ldx_mem(Size::W, Reg::R1, Reg::R6, max)]);
-        self.e.jmp_imm(JmpOp::Jeq, Reg::R1, 0, skip);
-        self.e
-            .store(Size::W, attr + map_create::MAX_ENTRIES, Reg::R1);
-        self.e.bind(skip);
+        self.max_entries_knob(i, attr)?;
         let skip = self.e.label();
         self.e
             .push(&[insn::ldx_mem(Size::W, Reg::R1, Reg::R6, value)]);

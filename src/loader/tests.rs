@@ -8,24 +8,10 @@ use crate::uapi::{AttachType, MapType, ProgType};
 
 pub(super) fn map(name: &str, map_type: MapType) -> MapSpec {
     MapSpec {
-        name: name.into(),
-        kernel_name: name.into(),
-        map_type,
         key_size: 4,
         value_size: 8,
         max_entries: 4,
-        flags: 0,
-        numa_node: 0,
-        map_extra: 0,
-        btf_key_type_id: 0,
-        btf_value_type_id: 0,
-        key_type: None,
-        value_type: None,
-        pinning: Pinning::None,
-        inner: None,
-        init_slots: vec![],
-        data: None,
-        struct_ops: None,
+        ..MapSpec::empty(name, name, map_type)
     }
 }
 

@@ -7,9 +7,7 @@ use super::names::kernel_object_name;
 use super::LowerError;
 use crate::btf::{Btf, BtfKind, BtfMember, BtfType};
 use crate::elf::{ElfFile, Section, SectionKind, R_BPF_64_ABS64};
-use crate::ir::{
-    HexBytes, MapSpec, MemberValue, Pinning, ProgramSpec, StructOpsMember, StructOpsSpec,
-};
+use crate::ir::{HexBytes, MapSpec, MemberValue, ProgramSpec, StructOpsMember, StructOpsSpec};
 use crate::uapi::{MapType, ProgType, BPF_F_LINK};
 
 /// Every struct_ops map of the object, in section order and then variable order (libbpf's
@@ -316,22 +314,10 @@ fn target_program(
 fn map_spec(sec: &Section<'_>, v: Var, autocreate: bool, link: bool) -> MapSpec {
     let section = sec.name.trim_start_matches('?').to_string();
     MapSpec {
-        kernel_name: kernel_object_name(&v.name),
-        map_type: MapType::StructOps,
         key_size: 4,
         value_size: v.image.len() as u32,
         max_entries: 1,
         flags: if link { BPF_F_LINK } else { 0 },
-        numa_node: 0,
-        map_extra: 0,
-        btf_key_type_id: 0,
-        btf_value_type_id: 0,
-        key_type: None,
-        value_type: None,
-        pinning: Pinning::None,
-        inner: None,
-        init_slots: Vec::new(),
-        data: None,
         struct_ops: Some(StructOpsSpec {
             section,
             type_name: v.type_name,
@@ -340,7 +326,7 @@ fn map_spec(sec: &Section<'_>, v: Var, autocreate: bool, link: bool) -> MapSpec 
             image: HexBytes(v.image),
             members: v.members,
         }),
-        name: v.name,
+        ..MapSpec::empty(&v.name, &kernel_object_name(&v.name), MapType::StructOps)
     }
 }
 

@@ -118,3 +118,20 @@ pub fn expect_lines(out: &str, name: &str, vars: &[(&str, String)]) {
         assert!(has_line(out, &line), "missing {line:?} in:\n{out}");
     }
 }
+
+/// Writes `source` to `dir`/`stem`.c and builds it strictly against the headers in `dir`;
+/// returns the executable.
+pub fn build_driver(dir: &Path, stem: &str, source: &str) -> PathBuf {
+    let src = dir.join(format!("{stem}.c"));
+    std::fs::write(&src, source).unwrap();
+    let exe = dir.join(stem);
+    run_ok(
+        Command::new("gcc")
+            .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-I"])
+            .arg(dir)
+            .arg("-o")
+            .arg(&exe)
+            .arg(&src),
+    );
+    exe
+}
