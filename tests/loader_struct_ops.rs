@@ -50,7 +50,7 @@ fn struct_ops_refused(what: &str, change: impl Fn(&mut Vec<u8>), step: &Step, er
 }
 
 #[test]
-fn struct_ops_descriptors_are_what_the_loader_uses() {
+fn a_struct_ops_map_left_out_is_not_created() {
     let _g = KERNEL.lock().unwrap_or_else(|e| e.into_inner());
     if !root() {
         return;
@@ -77,7 +77,19 @@ fn struct_ops_descriptors_are_what_the_loader_uses() {
     assert!(prog_fd(&blob, &c, init) > 0);
     assert_eq!(close_all(&spec, &blob, &c), spec.maps.len() - 1);
     assert_eq!(open_fds(), before, "fds leaked");
+}
 
+#[test]
+fn empty_struct_ops_descriptors_fail_their_own_step() {
+    let _g = KERNEL.lock().unwrap_or_else(|e| e.into_inner());
+    if !root() {
+        return;
+    }
+    let spec = spec("tcpca");
+    let blob = compile(&spec).unwrap();
+    let plain = spec.map_index("tcpca").unwrap();
+    let link = spec.map_index("tcpca_link").unwrap();
+    let init = spec.program_index("tcpca_init").unwrap();
     let create = |map: usize| Step::CreateMap {
         map,
         name: spec.maps[map].name.clone(),

@@ -110,6 +110,10 @@ impl Compiler<'_> {
         attr: u32,
         skip: super::emit::Label,
     ) -> Result<(), CompileError> {
+        self.e.note(format!(
+            "struct_ops map: skipped unless struct_ops_maps[{k}].autocreate; value_size and \
+             btf_vmlinux_value_type_id from maps[{i}], neither 0"
+        ));
         let autocreate = ctx::STRUCT_OPS_AUTOCREATE;
         let autocreate = self.ctx_field(self.plan.counts().struct_ops_map_field(k, autocreate))?;
         self.e

@@ -109,6 +109,10 @@ impl Compiler<'_> {
     /// descriptor `slot`; a descriptor the runtime left empty fails the step with `EINVAL`
     /// (the program has no member to attach to).
     fn struct_ops_target(&mut self, pd: &ProgData, slot: u32) -> Result<(), CompileError> {
+        self.e.note(format!(
+            "struct_ops program: attach_btf_id (not 0) and expected_attach_type from \
+             struct_ops_progs[{slot}]"
+        ));
         let counts = self.plan.counts();
         let id = ctx::STRUCT_OPS_ATTACH_BTF_ID;
         let id = self.ctx_field(counts.struct_ops_prog_field(slot, id))?;

@@ -96,43 +96,7 @@ fn describe_prog(
     name: &str,
     resolve: &[Resolution],
 ) -> Vec<String> {
-    let mut out = Vec::new();
-    for r in resolve {
-        out.push(match r {
-            Resolution::AttachTarget { name, btf_kind } => {
-                format!("bpf_btf_find_by_name_kind({name:?}, {btf_kind:?}) -> attach_btf_id")
-            }
-            Resolution::Btf {
-                name,
-                func,
-                weak,
-                calls,
-                loads,
-                ..
-            } => format!(
-                "bpf_btf_find_by_name_kind({name:?}, {}){} -> {} call(s), {} load(s)",
-                if *func { "FUNC" } else { "VAR" },
-                if *weak { " weak" } else { "" },
-                calls.len(),
-                loads.len()
-            ),
-            Resolution::StructOps { slot, members } => format!(
-                "struct_ops_progs[{slot}]: filled by the runtime from the kernel's BTF for {}",
-                if members.is_empty() {
-                    "no member (no struct_ops map names the program: it cannot load)".to_string()
-                } else {
-                    members.join(", ")
-                }
-            ),
-            Resolution::Kallsyms {
-                name, weak, loads, ..
-            } => format!(
-                "bpf_kallsyms_lookup_name({name:?}){} -> {} load(s)",
-                if *weak { " weak" } else { "" },
-                loads.len()
-            ),
-        });
-    }
+    let mut out: Vec<String> = resolve.iter().map(resolution).collect();
     if let Some(p) = spec.programs.get(prog) {
         let mut line = format!(
             "bpf(BPF_PROG_LOAD, {} name={name:?} insn_cnt={}",
@@ -158,4 +122,42 @@ fn describe_prog(
         out.push(line);
     }
     out
+}
+
+/// The lookup (or context read) a resolution makes before the load.
+fn resolution(r: &Resolution) -> String {
+    match r {
+        Resolution::AttachTarget { name, btf_kind } => {
+            format!("bpf_btf_find_by_name_kind({name:?}, {btf_kind:?}) -> attach_btf_id")
+        }
+        Resolution::Btf {
+            name,
+            func,
+            weak,
+            calls,
+            loads,
+            ..
+        } => format!(
+            "bpf_btf_find_by_name_kind({name:?}, {}){} -> {} call(s), {} load(s)",
+            if *func { "FUNC" } else { "VAR" },
+            if *weak { " weak" } else { "" },
+            calls.len(),
+            loads.len()
+        ),
+        Resolution::StructOps { slot, members } => format!(
+            "struct_ops_progs[{slot}]: filled by the runtime from the kernel's BTF for {}",
+            if members.is_empty() {
+                "no member (no struct_ops map names the program: it cannot load)".to_string()
+            } else {
+                members.join(", ")
+            }
+        ),
+        Resolution::Kallsyms {
+            name, weak, loads, ..
+        } => format!(
+            "bpf_kallsyms_lookup_name({name:?}){} -> {} load(s)",
+            if *weak { " weak" } else { "" },
+            loads.len()
+        ),
+    }
 }

@@ -100,40 +100,10 @@ fn variable(
         member: member.map(str::to_string),
         reason,
     };
-    let id = btf.skip_mods_and_typedefs(ty).map_err(LowerError::btf)?;
-    let t = btf.type_by_id(id).map_err(LowerError::btf)?;
-    let BtfType::Struct {
-        name_off,
-        kind_flag,
-        size,
-        members,
-    } = t
-    else {
-        return Err(bad(
-            None,
-            format!(
-                "its type is {}, not a struct; declare it as `struct <kernel type> {name}`",
-                t.kind().name()
-            ),
-        ));
-    };
-    let local = btf.string_at(*name_off).map_err(LowerError::btf)?;
-    if local.is_empty() {
-        return Err(bad(
-            None,
-            "its struct has no name, so the kernel's struct cannot be found; name it after \
-             the kernel type (`struct tcp_congestion_ops`)"
-                .into(),
-        ));
-    }
-    if members.is_empty() {
-        return Err(bad(
-            None,
-            format!("struct {local} has no members, so there is nothing to register"),
-        ));
-    }
+    let (local, kind_flag, size, members) =
+        local_struct(btf, name, ty).map_err(|reason| bad(None, reason))?;
     let end = offset
-        .checked_add(u64::from(*size))
+        .checked_add(u64::from(size))
         .filter(|e| *e <= sec.data.len() as u64)
         .ok_or_else(|| {
             bad(
@@ -145,7 +115,7 @@ fn variable(
     let mut out_members = Vec::with_capacity(members.len());
     let mut func_ptr = Vec::with_capacity(members.len());
     for m in members {
-        let (member, is_func) = member(btf, m, *kind_flag, &image).map_err(|(n, r)| bad(n, r))?;
+        let (member, is_func) = member(btf, m, kind_flag, &image).map_err(|(n, r)| bad(n, r))?;
         out_members.push(member);
         func_ptr.push(is_func);
     }
@@ -157,6 +127,44 @@ fn variable(
         members: out_members,
         func_ptr,
     })
+}
+
+/// The variable's struct: its name, kind flag, size and members, or why it cannot be a
+/// struct_ops structure.
+fn local_struct<'a>(
+    btf: &'a Btf,
+    name: &str,
+    ty: u32,
+) -> Result<(&'a str, bool, u32, &'a [BtfMember]), String> {
+    let unreadable = |e: crate::btf::BtfError| format!("its BTF type cannot be read: {e}");
+    let id = btf.skip_mods_and_typedefs(ty).map_err(unreadable)?;
+    let t = btf.type_by_id(id).map_err(unreadable)?;
+    let BtfType::Struct {
+        name_off,
+        kind_flag,
+        size,
+        members,
+    } = t
+    else {
+        return Err(format!(
+            "its type is {}, not a struct; declare it as `struct <kernel type> {name}`",
+            t.kind().name()
+        ));
+    };
+    let local = btf.string_at(*name_off).map_err(unreadable)?;
+    if local.is_empty() {
+        return Err(
+            "its struct has no name, so the kernel's struct cannot be found; name it \
+                    after the kernel type (`struct tcp_congestion_ops`)"
+                .into(),
+        );
+    }
+    if members.is_empty() {
+        return Err(format!(
+            "struct {local} has no members, so there is nothing to register"
+        ));
+    }
+    Ok((local, *kind_flag, *size, members))
 }
 
 type MemberError<'a> = (Option<&'a str>, String);

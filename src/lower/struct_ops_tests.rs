@@ -188,4 +188,8 @@ fn what_libbpf_refuses_is_refused_by_name() {
     );
     assert!(refusal(&ops_btf(false, 4), ".struct_ops.link")
         .starts_with("section .struct_ops.link: no BTF DATASEC describes it"));
+    // A type id past the table never gets here: parsing the BTF refuses it.
+    let var_of_nothing = blob(&[1, info(14, 0, false), 40, 1], b"\0v\0", Endian::Little);
+    let err = Btf::parse(&var_of_nothing).unwrap_err().to_string();
+    assert!(err.contains("40"), "{err}");
 }

@@ -157,3 +157,16 @@ fn member_view(
         comment: comment(&format!("{}: {what}", m.name)),
     }
 }
+
+/// The members of `struct NAME__links`, without `_fd`: every program, then every
+/// `.struct_ops.link` map.
+pub(super) fn links(progs: &[ProgView], struct_ops: Option<&StructOpsView>) -> Vec<String> {
+    let link_maps = struct_ops
+        .into_iter()
+        .flat_map(|s| s.maps.iter().filter(|m| m.link));
+    progs
+        .iter()
+        .map(|p| p.ident.clone())
+        .chain(link_maps.map(|m| m.ident.clone()))
+        .collect()
+}

@@ -171,15 +171,7 @@ pub fn build_in(
         .collect::<Result<Vec<_>, _>>()?;
     let progs = program_views(spec, dialect, &mut idents)?;
     let struct_ops = super::struct_ops::view(spec, blob, &maps, &progs, &mut idents)?;
-    let links = progs
-        .iter()
-        .map(|p| p.ident.clone())
-        .chain(
-            struct_ops
-                .iter()
-                .flat_map(|s| s.maps.iter().filter(|m| m.link).map(|m| m.ident.clone())),
-        )
-        .collect();
+    let links = super::struct_ops::links(&progs, struct_ops.as_ref());
     let auto_progs = progs
         .iter()
         .filter(|p| p.attach.as_ref().is_some_and(|a| a.suffix.is_empty()))
