@@ -1,6 +1,7 @@
 //! struct_ops in the C skeleton: tcpca's two congestion controls registered on the host
-//! kernel and listed by bpftool, and what must fail before the loader runs (a type or a
-//! member the kernel lacks, a program no structure names), naming it and leaving no fd.
+//! kernel and listed by bpftool, and what must fail before the loader runs (no kernel BTF,
+//! a type or a member the kernel lacks, a program no structure names), naming it and
+//! leaving no fd.
 //! Linux 6.1 runs `tcpca plain` in the VM (`tests/vm/parts/c`).
 
 mod c_support;
@@ -172,22 +173,52 @@ fn struct_ops_mismatch_fails_by_name() {
         })
         .chain([(tcpca_without_init(), "noinit", unnamed.0, unnamed.1)]);
     for (data, to, load, step) in objects {
-        let options = skelgen::Options {
-            lang: vec![skelgen::Lang::C.into()],
-            ..Default::default()
-        };
-        let header = skelgen::generate(&data, "tcpca.bpf.o", &options).unwrap();
-        let dir = scratch(&format!("tcpca-{to}"));
-        std::fs::write(dir.join("tcpca.lskel.h"), header).unwrap();
-        std::fs::copy(
-            Path::new(ROOT).join("examples/c/check.h"),
-            dir.join("check.h"),
-        )
-        .unwrap();
-        let exe = build_driver(&dir, "driver", STRUCT_OPS_FAIL_DRIVER);
+        let exe = fail_driver(&data, &format!("tcpca-{to}"));
         let out = run_ok(&mut Command::new(&exe));
-        for want in [load, step, "step_index -1", "no_fds 1", "fds_leaked 0"] {
-            assert!(has_line(&out, want), "{to}: missing {want:?} in:\n{out}");
-        }
+        expect_failure(&out, to, load, step);
     }
+}
+
+/// The failing-load driver built against the C header of `object` in scratch `dir`.
+fn fail_driver(object: &[u8], dir: &str) -> std::path::PathBuf {
+    let options = skelgen::Options {
+        lang: vec![skelgen::Lang::C.into()],
+        ..Default::default()
+    };
+    let header = skelgen::generate(object, "tcpca.bpf.o", &options).unwrap();
+    let dir = scratch(dir);
+    std::fs::write(dir.join("tcpca.lskel.h"), header).unwrap();
+    std::fs::copy(
+        Path::new(ROOT).join("examples/c/check.h"),
+        dir.join("check.h"),
+    )
+    .unwrap();
+    build_driver(&dir, "driver", STRUCT_OPS_FAIL_DRIVER)
+}
+
+/// The driver's output says the load failed with `load` for `step`, before the loader ran,
+/// with no fd handed out or left open.
+fn expect_failure(out: &str, what: &str, load: &str, step: &str) {
+    for want in [load, step, "step_index -1", "no_fds 1", "fds_leaked 0"] {
+        assert!(has_line(out, want), "{what}: missing {want:?} in:\n{out}");
+    }
+}
+
+/// Without the kernel's BTF (hidden here by an empty tmpfs over /sys/kernel/btf in a
+/// private mount namespace), __load fails saying struct_ops needs it.
+#[test]
+fn struct_ops_without_kernel_btf_fails_saying_so() {
+    if !root() || !have("gcc") || !have("unshare") {
+        return;
+    }
+    let data = std::fs::read(Path::new(ROOT).join("examples/bpf/tcpca.bpf.o")).unwrap();
+    let exe = fail_driver(&data, "tcpca-nobtf");
+    let script = format!(
+        "mount -t tmpfs none /sys/kernel/btf && exec {}",
+        exe.display()
+    );
+    let out = run_ok(Command::new("unshare").args(["-m", "sh", "-c", &script]));
+    let step = "step struct_ops needs the kernel's BTF (CONFIG_DEBUG_INFO_BTF): \
+                /sys/kernel/btf/vmlinux: No such file or directory";
+    expect_failure(&out, "no BTF", "load -2", step);
 }
