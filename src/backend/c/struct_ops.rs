@@ -170,3 +170,42 @@ pub(super) fn links(progs: &[ProgView], struct_ops: Option<&StructOpsView>) -> V
         .chain(link_maps.map(|m| m.ident.clone()))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::backend::BackendError;
+
+    fn tcpca() -> crate::ObjectSpec {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bpf/tcpca.bpf.o");
+        crate::parse_object(&std::fs::read(path).unwrap(), "tcpca").unwrap()
+    }
+
+    #[test]
+    fn a_program_named_like_a_link_map_is_refused() {
+        let mut spec = tcpca();
+        spec.programs[0].name = "tcpca_link".into();
+        let blob = crate::loader::compile(&spec).unwrap();
+        match super::super::render(&spec, &blob) {
+            Err(BackendError::NameCollision { ident, .. }) => assert_eq!(ident, "tcpca_link_fd"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn tables_follow_the_object() {
+        let spec = tcpca();
+        let blob = crate::loader::compile(&spec).unwrap();
+        let view = super::super::view::build(&spec, &blob).unwrap();
+        let so = view.struct_ops.unwrap();
+        assert_eq!(
+            (so.nr_maps, so.nr_progs, so.map_slots, so.prog_slots),
+            (2, 4, 2, 4)
+        );
+        assert_eq!(view.links.last().map(String::as_str), Some("tcpca_link"));
+        let link = &so.maps[1];
+        assert!(link.link && link.autocreate == 1);
+        let slots: Vec<i64> = link.members.iter().map(|m| m.slot).collect();
+        assert_eq!(slots, [-1, 3, 0, 2, 1]);
+        assert_eq!(link.members[0].zero, 0);
+    }
+}
