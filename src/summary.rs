@@ -116,6 +116,9 @@ fn map(out: &mut String, spec: &ObjectSpec, m: &MapSpec) {
         };
         let _ = writeln!(out, "    slot {}: {target}", s.index);
     }
+    if let Some(so) = &m.struct_ops {
+        struct_ops(out, spec, so);
+    }
     if let Some(data) = &m.data {
         for v in &data.variables {
             let linkage = if v.global { "" } else { "static " };
@@ -128,6 +131,35 @@ fn map(out: &mut String, spec: &ObjectSpec, m: &MapSpec) {
                 v.size
             );
         }
+    }
+}
+
+/// A struct_ops map's structure: its kernel type and what each member holds.
+fn struct_ops(out: &mut String, spec: &ObjectSpec, so: &crate::ir::StructOpsSpec) {
+    let created = if so.autocreate {
+        ""
+    } else {
+        ", not created by default"
+    };
+    let _ = writeln!(
+        out,
+        "    struct {} ({}{created}; its kernel layout is read at load)",
+        so.type_name, so.section
+    );
+    for m in &so.members {
+        let what = match m.value {
+            crate::ir::MemberValue::Prog { prog } => format!(
+                "= {}",
+                spec.programs.get(prog).map_or("?", |p| p.name.as_str())
+            ),
+            crate::ir::MemberValue::Data { zero: true } => "(zero)".to_string(),
+            crate::ir::MemberValue::Data { zero: false } => "(data)".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "    {:>5}  {} ({} bytes) {what}",
+            m.offset, m.name, m.size
+        );
     }
 }
 

@@ -206,6 +206,10 @@ pub const BPF_F_RDONLY_PROG: u32 = 1 << 7;
 /// `map_flags` bit for `BPF_MAP_CREATE`: an array (or arena) map that user space can `mmap`.
 pub const BPF_F_MMAPABLE: u32 = 1 << 10;
 
+/// `map_flags` bit for `BPF_MAP_CREATE`: a struct_ops map registered through a BPF link
+/// (`.struct_ops.link`, Linux 6.4) rather than by its update.
+pub const BPF_F_LINK: u32 = 1 << 13;
+
 /// `src_reg` of an `ld_imm64`: `imm` is a map fd; the instruction loads the map pointer.
 pub const BPF_PSEUDO_MAP_FD: u8 = 1;
 

@@ -6,67 +6,11 @@
 //! Bless the snapshot after a deliberate change with
 //! `INSTA_UPDATE=always cargo test --test c_skeleton` and read the diff.
 
-use std::path::{Path, PathBuf};
+mod c_support;
+
+use c_support::*;
+use std::path::Path;
 use std::process::Command;
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-fn examples() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(Path::new(ROOT).join("examples/bpf"))
-        .expect("examples/bpf exists")
-        .map(|e| {
-            e.expect("readable directory")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .filter_map(|f| f.strip_suffix(".bpf.o").map(str::to_string))
-        .collect();
-    names.sort();
-    assert!(!names.is_empty(), "no example objects");
-    names
-}
-
-fn header(name: &str) -> String {
-    let path = Path::new(ROOT).join(format!("examples/bpf/{name}.bpf.o"));
-    let data = std::fs::read(&path).unwrap();
-    let options = skelgen::Options {
-        lang: vec![skelgen::Lang::C.into()],
-        ..Default::default()
-    };
-    let out = skelgen::generate(&data, &format!("{name}.bpf.o"), &options)
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
-    String::from_utf8(out).unwrap()
-}
-
-/// A scratch directory of this test binary under target/.
-fn scratch(what: &str) -> PathBuf {
-    let dir = Path::new(ROOT).join("target/c-skeleton-tests").join(what);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn have(tool: &str) -> bool {
-    let ok = Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("skipping: {tool} is not installed");
-    }
-    ok
-}
-
-fn run_ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{cmd:?} failed:\n{text}");
-    text
-}
 
 #[test]
 fn minimal_header_snapshot() {
@@ -158,59 +102,6 @@ fn every_header_compiles_as_strict_c_and_cpp() {
                     .arg(&main),
             );
         }
-    }
-}
-
-fn root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    let euid = unsafe { libc::geteuid() };
-    if euid != 0 {
-        eprintln!("skipping: loading BPF programs needs root (euid {euid})");
-    }
-    euid == 0
-}
-
-/// Generates the header of `name`, builds examples/c/`name`.c against it and runs it.
-fn build_and_run(name: &str) -> String {
-    run_ok(&mut Command::new(build(name, name)))
-}
-
-/// Generates the header of `name`, builds examples/c/`name`.c against it in scratch
-/// directory `dir`; returns the executable.
-fn build(name: &str, dir: &str) -> PathBuf {
-    build_with(&scratch(dir), name, &header(name))
-}
-
-/// Builds examples/c/`name`.c in `dir` against `header` (written as `name`.lskel.h).
-fn build_with(dir: &Path, name: &str, header: &str) -> PathBuf {
-    std::fs::write(dir.join(format!("{name}.lskel.h")), header).unwrap();
-    let exe = dir.join(name);
-    run_ok(
-        Command::new("gcc")
-            .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I"])
-            .arg(dir)
-            .arg("-o")
-            .arg(&exe)
-            .arg(Path::new(ROOT).join(format!("examples/c/{name}.c"))),
-    );
-    exe
-}
-
-fn has_line(out: &str, line: &str) -> bool {
-    out.lines().any(|l| l == line)
-}
-
-/// Checks that `out` has every line of examples/c/`name`.expected, with each `{key}`
-/// replaced by its value from `vars`.
-fn expect_lines(out: &str, name: &str, vars: &[(&str, String)]) {
-    let path = Path::new(ROOT).join(format!("examples/c/{name}.expected"));
-    let expected = std::fs::read_to_string(&path).unwrap();
-    for line in expected.lines() {
-        let mut line = line.to_string();
-        for (key, value) in vars {
-            line = line.replace(&format!("{{{key}}}"), value);
-        }
-        assert!(has_line(out, &line), "missing {line:?} in:\n{out}");
     }
 }
 
@@ -444,16 +335,7 @@ fn perf_event_array_is_sized_at_open() {
         .sum();
     let dir = scratch("perf-size");
     std::fs::write(dir.join("many.lskel.h"), header("many")).unwrap();
-    std::fs::write(dir.join("perf_size.c"), PERF_SIZE_DRIVER).unwrap();
-    let exe = dir.join("perf_size");
-    run_ok(
-        Command::new("gcc")
-            .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-I"])
-            .arg(&dir)
-            .arg("-o")
-            .arg(&exe)
-            .arg(dir.join("perf_size.c")),
-    );
+    let exe = build_driver(&dir, "perf_size", PERF_SIZE_DRIVER);
     let out = run_ok(&mut Command::new(&exe));
     assert!(has_line(&out, &format!("open {cpus}")), "{out}");
     assert!(has_line(&out, &format!("kernel {cpus}")), "{out}");

@@ -3,7 +3,8 @@
 //! checks what the kernel holds and that no fd leaked. The failure matrix breaks one step
 //! at a time (a program the verifier rejects first, in the middle and last; BTF the kernel
 //! rejects; an impossible map size; an unknown kfunc) and checks the reported step, the
-//! log, that no fd stays open and that no program of the object survives.
+//! log, that no fd stays open and that no program of the object survives. The struct_ops
+//! descriptors are checked in `tests/loader_struct_ops.rs`.
 //!
 //! Needs root (CAP_BPF and CAP_PERFMON); each test says why it skips otherwise.
 
@@ -23,6 +24,7 @@ const LOADABLE: &[&str] = &[
     "iterators",
     "net",
     "many",
+    "tcpca",
 ];
 
 #[test]
@@ -285,14 +287,6 @@ fn failures() -> Vec<Failure> {
         log: None,
     });
     out
-}
-
-fn load_step(spec: &ObjectSpec, k: usize) -> Step {
-    let plan = skelgen::loader::LoaderPlan::new(spec).unwrap();
-    plan.steps
-        .into_iter()
-        .find(|s| matches!(s, Step::LoadProgram { prog, .. } if *prog == k))
-        .unwrap()
 }
 
 #[test]

@@ -30,6 +30,7 @@ const EXAMPLES: &[&str] = &[
     "net",
     "many",
     "probes",
+    "tcpca",
 ];
 
 /// Why libbpf 1.1.2 (bpftool 7.1) or the host refuses an object, recognised from
@@ -205,6 +206,14 @@ struct Loaded {
 /// failed step.
 fn skelgen_load(spec: &ObjectSpec, blob: &Blob) -> Result<Loaded, (i32, u32)> {
     let mut c = default_ctx(spec, blob);
+    // libbpf 1.1.2 (bpftool 7.1) predates .struct_ops.link sections (libbpf 1.2) and skips
+    // them; leaving those maps out (autocreate 0, as a runtime does on kernels before 6.4)
+    // makes both loads create the same maps.
+    for (i, m) in spec.maps.iter().enumerate() {
+        if m.struct_ops.as_ref().is_some_and(|s| s.link) {
+            set_autocreate(blob, &mut c, i, false);
+        }
+    }
     let ret = run_loader(blob, &mut c);
     if ret != 0 {
         return Err((-ret, step_of(&c).0));
@@ -220,6 +229,9 @@ fn skelgen_load(spec: &ObjectSpec, blob: &Blob) -> Result<Loaded, (i32, u32)> {
     }
     for i in 0..spec.maps.len() {
         let fd = map_fd(blob, &c, i);
+        if fd == 0 {
+            continue;
+        }
         let facts = map_facts(&["id", &id_of(fd)]);
         let name = facts["name"].as_str().unwrap_or_default().to_string();
         loaded.maps.insert(name, facts);

@@ -7,6 +7,9 @@
 //! Bless the snapshot after a deliberate change with
 //! `INSTA_UPDATE=always cargo test --test rust_skeleton` and read the diff.
 
+mod skelgen_cmd;
+
+use skelgen_cmd::{assert_struct_ops_refused, has_struct_ops};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -22,10 +25,18 @@ fn examples() -> Vec<String> {
                 .into_owned()
         })
         .filter_map(|f| f.strip_suffix(".bpf.o").map(str::to_string))
+        .filter(|name| !has_struct_ops(name))
         .collect();
     names.sort();
     assert!(!names.is_empty(), "no example objects");
     names
+}
+
+/// Objects with struct_ops maps are refused: the Rust runtime does not read the kernel's
+/// BTF.
+#[test]
+fn struct_ops_is_refused_and_nothing_is_written() {
+    assert_struct_ops_refused("rust");
 }
 
 fn object(name: &str) -> Vec<u8> {
@@ -113,7 +124,8 @@ fn the_first_comment_names_the_versions() {
         first.contains(&format!("skelgen {}", env!("CARGO_PKG_VERSION"))),
         "{first}"
     );
-    assert!(first.contains("loader ABI 1"), "{first}");
+    let abi = skelgen::loader::plan::LOADER_ABI_VERSION;
+    assert!(first.contains(&format!("loader ABI {abi}")), "{first}");
 }
 
 /// A byte string field of the `LOADER` static of a module.

@@ -35,6 +35,11 @@ const PINNING: Support = No(
      pin from the application after load",
 );
 
+const STRUCT_OPS_REFUSED: Support = No(
+    "an object with struct_ops is refused at generation, naming the map: this runtime does not \
+     read the kernel's BTF yet; --lang c supports struct_ops",
+);
+
 const KERNEL_KCONFIG: Support = Partly(
     "from the configuration of the kernel the module is built for, when it is compiled; \
      LINUX_KERNEL_VERSION from the running kernel",
@@ -93,6 +98,19 @@ pub const FEATURES: &[Feature] = &[
             PINNING,
             PINNING,
             PINNING,
+        ],
+    },
+    Feature {
+        name: "struct_ops maps: kernel layout read on the target, registered by attach",
+        support: [
+            Partly(
+                "struct_ops types of vmlinux (not of modules); .struct_ops.link maps need Linux \
+                 6.4, older kernels load the object with their autocreate off; proven on 6.18 \
+                 (both kinds) and 6.1 (.struct_ops)",
+            ),
+            STRUCT_OPS_REFUSED,
+            STRUCT_OPS_REFUSED,
+            STRUCT_OPS_REFUSED,
         ],
     },
     Feature {
@@ -238,7 +256,7 @@ pub const NOT_ATTACHED: &[(&str, &str)] = &[
     ("fsession (Linux 7.0)", "attached differently; the program fd is handed out"),
     ("xdp/devmap, xdp/cpumap", "placed in map entries by the caller, not attached"),
     ("socket filters, sk_reuseport, legacy tc, lwt, netfilter, freplace, usdt", "no attach function; the program fd is handed out for the caller's own setsockopt/netlink/link"),
-    ("struct_ops", "refused at generation time with an error naming the map"),
+    ("struct_ops programs", "attached as members of their struct_ops map, by the map's attach"),
 ];
 
 /// `docs/backends.md`, generated.

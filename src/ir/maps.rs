@@ -41,6 +41,36 @@ pub struct MapSpec {
     pub init_slots: Vec<InitSlot>,
     /// For global-data maps: the section image and its variables.
     pub data: Option<GlobalData>,
+    /// For struct_ops maps: the structure's members and compiled image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub struct_ops: Option<super::StructOpsSpec>,
+}
+
+impl MapSpec {
+    /// A map of `map_type` whose sizes, flags, types and contents are all zero or none, to
+    /// be completed with struct update syntax.
+    pub fn empty(name: &str, kernel_name: &str, map_type: MapType) -> MapSpec {
+        MapSpec {
+            name: name.to_string(),
+            kernel_name: kernel_name.to_string(),
+            map_type,
+            key_size: 0,
+            value_size: 0,
+            max_entries: 0,
+            flags: 0,
+            numa_node: 0,
+            map_extra: 0,
+            btf_key_type_id: 0,
+            btf_value_type_id: 0,
+            key_type: None,
+            value_type: None,
+            pinning: Pinning::None,
+            inner: None,
+            init_slots: Vec::new(),
+            data: None,
+            struct_ops: None,
+        }
+    }
 }
 
 /// `LIBBPF_PIN_*` from the `pinning` attribute of a map definition.

@@ -8,6 +8,7 @@ mod bytes;
 mod externs;
 mod maps;
 mod programs;
+mod struct_ops;
 pub mod types;
 
 pub use bytes::{HexBytes, Insn};
@@ -16,6 +17,7 @@ pub use maps::{GlobalData, GlobalKind, InitSlot, MapSpec, Pinning, SlotTarget, V
 pub use programs::{
     BtfTarget, BtfTargetKind, CoreRelo, FuncInfo, LineInfo, ProgramSpec, RelocKind, Relocation,
 };
+pub use struct_ops::{MemberValue, StructOpsMember, StructOpsSpec};
 pub use types::{TypeId, TypeTable};
 
 use serde::{Deserialize, Serialize};
@@ -50,5 +52,20 @@ impl ObjectSpec {
     /// Index of the program with this function name.
     pub fn program_index(&self, name: &str) -> Option<usize> {
         self.programs.iter().position(|p| p.name == name)
+    }
+
+    /// Indices of the struct_ops maps, in map order: the order of their context descriptors.
+    pub fn struct_ops_maps(&self) -> Vec<usize> {
+        (0..self.maps.len())
+            .filter(|&i| self.maps[i].struct_ops.is_some())
+            .collect()
+    }
+
+    /// Indices of the struct_ops programs, in program order: the order of their context
+    /// descriptors.
+    pub fn struct_ops_programs(&self) -> Vec<usize> {
+        (0..self.programs.len())
+            .filter(|&i| self.programs[i].prog_type == crate::uapi::ProgType::StructOps)
+            .collect()
     }
 }

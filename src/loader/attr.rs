@@ -25,6 +25,8 @@ pub mod map_create {
     pub const INNER_MAP_FD: u32 = 20;
     /// `u32 btf_fd`.
     pub const BTF_FD: u32 = 48;
+    /// `u32 btf_vmlinux_value_type_id`.
+    pub const BTF_VMLINUX_VALUE_TYPE_ID: u32 = 60;
 }
 
 /// `BPF_MAP_*_ELEM` and `BPF_MAP_FREEZE` field offsets.

@@ -73,7 +73,7 @@ impl Blob {
 /// Compiles `spec` into a loader program and its data.
 pub fn compile(spec: &ObjectSpec) -> Result<Blob, CompileError> {
     let plan = LoaderPlan::new(spec)?;
-    let ctx_size = ctx::ctx_size(plan.nr_maps, plan.nr_progs);
+    let ctx_size = plan.ctx_size();
     if ctx_size > ctx::MAX_CTX_SIZE {
         return Err(CompileError::TooLarge {
             what: "loader context",
@@ -221,10 +221,7 @@ impl<'a> Compiler<'a> {
     /// settings into every attr that carries them.
     fn check_context(&mut self) -> Result<(), CompileError> {
         let checks = [
-            (
-                ctx::SZ,
-                ctx::ctx_size(self.plan.nr_maps, self.plan.nr_progs),
-            ),
+            (ctx::SZ, self.plan.ctx_size()),
             (ctx::ABI_VERSION, u64::from(self.plan.abi_version)),
             (ctx::NR_MAPS, u64::from(self.plan.nr_maps)),
             (ctx::NR_PROGS, u64::from(self.plan.nr_progs)),

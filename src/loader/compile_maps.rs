@@ -12,7 +12,9 @@ use crate::uapi::MapType;
 /// The `BPF_MAP_CREATE` attr image of `m`, and whether it names the object's BTF.
 pub(super) fn map_attr(m: &MapSpec, with_btf: bool) -> Result<(Vec<u8>, bool), CompileError> {
     check_map(m)?;
-    let use_btf = (m.btf_key_type_id != 0 || m.btf_value_type_id != 0) && with_btf;
+    // A struct_ops map names its kernel value type through the object's BTF.
+    let struct_ops = m.struct_ops.is_some();
+    let use_btf = (m.btf_key_type_id != 0 || m.btf_value_type_id != 0 || struct_ops) && with_btf;
     let mut a = Attr::default();
     a.u32(0, m.map_type.raw())
         .u32(4, m.key_size)
@@ -30,6 +32,9 @@ pub(super) fn map_attr(m: &MapSpec, with_btf: bool) -> Result<(Vec<u8>, bool), C
     }
     if m.inner.is_some() {
         a.runtime_field(map_create::INNER_MAP_FD, 4);
+    }
+    if struct_ops {
+        a.runtime_field(map_create::BTF_VMLINUX_VALUE_TYPE_ID, 4);
     }
     Ok((a.finish(), use_btf))
 }
@@ -63,7 +68,17 @@ impl Compiler<'_> {
         attr: u32,
         len: usize,
     ) -> Result<(), CompileError> {
-        self.map_knobs(i, attr)?;
+        let skip = match self.plan.struct_ops_map_slot(i) {
+            Some(k) => {
+                let skip = self.e.label();
+                self.struct_ops_knobs(i, k, attr, skip)?;
+                Some(skip)
+            }
+            None => {
+                self.map_knobs(i, attr)?;
+                None
+            }
+        };
         self.sys_bpf(attr::BPF_MAP_CREATE, attr, len);
         self.check();
         self.e.store(Size::W, self.l.slots.map(i), Reg::R0);
@@ -79,6 +94,59 @@ impl Compiler<'_> {
             self.e.push(&[insn::call_helper(insn::BPF_FUNC_SYS_CLOSE)]);
             self.e.store_imm(Size::W, inner, 0);
         }
+        if let Some(skip) = skip {
+            self.e.bind(skip);
+        }
+        Ok(())
+    }
+
+    /// A struct_ops map (descriptor `k`): skipped unless `autocreate`; value size and kernel
+    /// value type from the context, both required (the runtime finds them in the kernel's
+    /// BTF); `max_entries` as for any map.
+    fn struct_ops_knobs(
+        &mut self,
+        i: usize,
+        k: u32,
+        attr: u32,
+        skip: super::emit::Label,
+    ) -> Result<(), CompileError> {
+        self.e.note(format!(
+            "struct_ops map: skipped unless struct_ops_maps[{k}].autocreate; value_size and \
+             btf_vmlinux_value_type_id from maps[{i}], neither 0"
+        ));
+        let autocreate = ctx::STRUCT_OPS_AUTOCREATE;
+        let autocreate = self.ctx_field(self.plan.counts().struct_ops_map_field(k, autocreate))?;
+        self.e
+            .push(&[insn::ldx_mem(Size::W, Reg::R1, Reg::R6, autocreate)]);
+        self.e.jmp_imm(JmpOp::Jeq, Reg::R1, 0, skip);
+        let desc = i as u32;
+        for (field, attr_field) in [
+            (ctx::MAP_VALUE_SIZE, map_create::VALUE_SIZE),
+            (
+                ctx::MAP_BTF_VMLINUX_VALUE_TYPE_ID,
+                map_create::BTF_VMLINUX_VALUE_TYPE_ID,
+            ),
+        ] {
+            let off = self.ctx_field(ctx::map_field(desc, field))?;
+            self.e
+                .push(&[insn::ldx_mem(Size::W, Reg::R1, Reg::R6, off)]);
+            let einval = self.einval;
+            self.e.jmp_imm(JmpOp::Jeq, Reg::R1, 0, einval);
+            self.e.store(Size::W, attr + attr_field, Reg::R1);
+        }
+        self.max_entries_knob(desc, attr)
+    }
+
+    /// Applies the context's `max_entries` of map `i` to the attr when it is not 0.
+    fn max_entries_knob(&mut self, i: u32, attr: u32) -> Result<(), CompileError> {
+        let max = self.ctx_field(ctx::map_field(i, ctx::MAP_MAX_ENTRIES))?;
+        let keep = self.e.label();
+        self.e
+            .push(&[insn::ldx_mem(Size::W, Reg::R1, Reg::R6, max)]);
+        self.e.jmp_imm(JmpOp::Jeq, Reg::R1, 0, keep);
+        self.e
+            .store(Size::W, attr + map_create::MAX_ENTRIES, Reg::R1);
+        self.e.bind(keep);
         Ok(())
     }
 
@@ -86,15 +154,8 @@ impl Compiler<'_> {
     fn map_knobs(&mut self, i: usize, attr: u32) -> Result<(), CompileError> {
         let m = &self.spec.maps[i];
         let (data_size, i) = (m.data.as_ref().map(|_| m.value_size), i as u32);
-        let max = self.ctx_field(ctx::map_field(i, ctx::MAP_MAX_ENTRIES))?;
         let value = self.ctx_field(ctx::map_field(i, ctx::MAP_VALUE_SIZE))?;
-        let skip = self.e.label();
-        self.e
-            .push(&[insn::ldx_mem(Size::W, Reg::R1, Reg::R6, max)]);
-        self.e.jmp_imm(JmpOp::Jeq, Reg::R1, 0, skip);
-        self.e
-            .store(Size::W, attr + map_create::MAX_ENTRIES, Reg::R1);
-        self.e.bind(skip);
+        self.max_entries_knob(i, attr)?;
         let skip = self.e.label();
         self.e
             .push(&[insn::ldx_mem(Size::W, Reg::R1, Reg::R6, value)]);
@@ -184,8 +245,8 @@ fn check_map(m: &MapSpec) -> Result<(), CompileError> {
         ));
     }
     match m.map_type {
-        MapType::StructOps => Err(unsupported(
-            "struct_ops maps need their value type resolved against kernel BTF",
+        MapType::StructOps if m.struct_ops.is_none() => Err(unsupported(
+            "a struct_ops map must come from a .struct_ops section, which describes its members",
         )),
         _ if m.data.is_some() && m.map_type != MapType::Array => {
             Err(unsupported("global data must live in an array map"))

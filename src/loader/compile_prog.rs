@@ -72,6 +72,7 @@ impl Compiler<'_> {
                     temps.push(self.resolve_btf(prog, pd, *l, &b)?);
                 }
                 Resolution::Kallsyms { weak, loads, .. } => self.kallsyms(pd, *l, *weak, loads),
+                Resolution::StructOps { slot, .. } => self.struct_ops_target(pd, *slot)?,
             }
         }
         self.sys_bpf(attr::BPF_PROG_LOAD, pd.attr, pd.attr_len);
@@ -102,6 +103,30 @@ impl Compiler<'_> {
             insn::mov64_reg(Reg::R0, Reg::R7),
             insn::mov64_imm(Reg::R7, step),
         ]);
+    }
+
+    /// `attach_btf_id` and `expected_attach_type` (the member index) from struct_ops program
+    /// descriptor `slot`; a descriptor the runtime left empty fails the step with `EINVAL`
+    /// (the program has no member to attach to).
+    fn struct_ops_target(&mut self, pd: &ProgData, slot: u32) -> Result<(), CompileError> {
+        self.e.note(format!(
+            "struct_ops program: attach_btf_id (not 0) and expected_attach_type from \
+             struct_ops_progs[{slot}]"
+        ));
+        let counts = self.plan.counts();
+        let id = ctx::STRUCT_OPS_ATTACH_BTF_ID;
+        let id = self.ctx_field(counts.struct_ops_prog_field(slot, id))?;
+        let member = ctx::STRUCT_OPS_MEMBER_INDEX;
+        let member = self.ctx_field(counts.struct_ops_prog_field(slot, member))?;
+        self.e.push(&[insn::ldx_mem(Size::W, Reg::R1, Reg::R6, id)]);
+        let einval = self.einval;
+        self.e.jmp_imm(JmpOp::Jeq, Reg::R1, 0, einval);
+        self.e.store(Size::W, pd.attr + pl::ATTACH_BTF_ID, Reg::R1);
+        self.e
+            .push(&[insn::ldx_mem(Size::W, Reg::R1, Reg::R6, member)]);
+        self.e
+            .store(Size::W, pd.attr + pl::EXPECTED_ATTACH_TYPE, Reg::R1);
+        Ok(())
     }
 
     /// `attach_btf_id` and `attach_btf_obj_fd` from the target's BTF.

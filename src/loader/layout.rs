@@ -224,9 +224,12 @@ impl Layout {
     ) -> Result<StepData, CompileError> {
         let p = &spec.programs[prog];
         let ext = ExtInfo::new(p, !spec.btf.0.is_empty())?;
-        let attach = resolve
-            .iter()
-            .any(|r| matches!(r, Resolution::AttachTarget { .. }));
+        let attach = resolve.iter().any(|r| {
+            matches!(
+                r,
+                Resolution::AttachTarget { .. } | Resolution::StructOps { .. }
+            )
+        });
         let (attr, attr_len) = self.attr(prog_attr(p, spec.kern_version, &ext, attach)?)?;
         if !ext.is_empty() {
             self.btf_fd_users.push(attr + pl::PROG_BTF_FD);
@@ -321,6 +324,8 @@ impl Layout {
                 Resolution::AttachTarget { name, .. }
                 | Resolution::Btf { name, .. }
                 | Resolution::Kallsyms { name, .. } => name,
+                // Read from the context: nothing to look up by name.
+                Resolution::StructOps { .. } => continue,
             };
             let mut bytes = name.as_bytes().to_vec();
             bytes.push(0);

@@ -8,6 +8,7 @@ pub mod compile;
 mod compile_maps;
 mod compile_prog;
 pub mod ctx;
+mod describe;
 mod emit;
 pub mod error;
 mod helpers;

@@ -9,10 +9,9 @@ use super::error::CompileError;
 use crate::ir::{BtfTargetKind, ExternKind, GlobalKind, ObjectSpec, RelocKind, SlotTarget};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 /// Version of the context layout the compiled loader expects (`SKELGEN_LOADER_ABI`).
-pub const LOADER_ABI_VERSION: u32 = 1;
+pub const LOADER_ABI_VERSION: u32 = 2;
 
 /// Everything the loader program does, in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +22,14 @@ pub struct LoaderPlan {
     pub nr_maps: u32,
     /// Number of program descriptors in the context.
     pub nr_progs: u32,
+    /// The struct_ops maps, in the order of their context descriptors (indices into
+    /// [`ObjectSpec::maps`]).
+    #[serde(default)]
+    pub struct_ops_maps: Vec<usize>,
+    /// The struct_ops programs, in the order of their context descriptors (indices into
+    /// [`ObjectSpec::programs`]).
+    #[serde(default)]
+    pub struct_ops_progs: Vec<usize>,
     /// The steps; a step's index is what the context reports when it fails.
     pub steps: Vec<Step>,
 }
@@ -42,7 +49,9 @@ pub enum Step {
         /// Source name of the outer map.
         name: String,
     },
-    /// `BPF_MAP_CREATE`, with the `max_entries`/`value_size` knobs of the context applied.
+    /// `BPF_MAP_CREATE`, with the `max_entries`/`value_size` knobs of the context applied (a
+    /// struct_ops map: skipped unless `autocreate`, with its kernel value type from the
+    /// context).
     CreateMap {
         /// Index in [`ObjectSpec::maps`].
         map: usize,
@@ -115,6 +124,14 @@ pub enum Resolution {
         /// `ld_imm64` instructions to patch (`imm` = BTF id, `insn[1].imm` = BTF fd).
         loads: Vec<u32>,
     },
+    /// A struct_ops program: `attach_btf_id` and `expected_attach_type` from its struct_ops
+    /// program descriptor, which the runtime fills from the kernel's BTF.
+    StructOps {
+        /// Index of the descriptor (position in [`LoaderPlan::struct_ops_progs`]).
+        slot: u32,
+        /// The members that name the program (`map.member`), for readers of the plan.
+        members: Vec<String>,
+    },
     /// A typeless ksym: address from `bpf_kallsyms_lookup_name`.
     Kallsyms {
         /// Index in [`ObjectSpec::externs`].
@@ -133,6 +150,8 @@ impl LoaderPlan {
     pub fn new(spec: &ObjectSpec) -> Result<Self, CompileError> {
         let nr_maps = count(spec.maps.len(), "maps")?;
         let nr_progs = count(spec.programs.len(), "programs")?;
+        let struct_ops_maps = spec.struct_ops_maps();
+        let struct_ops_progs = spec.struct_ops_programs();
         let mut steps = vec![Step::CheckContext];
         if !spec.btf.0.is_empty() {
             steps.push(Step::LoadBtf);
@@ -142,7 +161,10 @@ impl LoaderPlan {
         }
         slot_steps(spec, false, &mut steps)?;
         for (i, p) in spec.programs.iter().enumerate() {
-            let resolve = resolutions(spec, i)?;
+            let mut resolve = resolutions(spec, i)?;
+            if let Some(slot) = struct_ops_progs.iter().position(|&j| j == i) {
+                resolve.insert(0, struct_ops_resolution(spec, i, slot)?);
+            }
             steps.push(Step::LoadProgram {
                 prog: i,
                 name: p.name.clone(),
@@ -155,8 +177,32 @@ impl LoaderPlan {
             abi_version: LOADER_ABI_VERSION,
             nr_maps,
             nr_progs,
+            struct_ops_maps,
+            struct_ops_progs,
             steps,
         })
+    }
+
+    /// The number of descriptors of each kind in the context.
+    pub fn counts(&self) -> super::ctx::Counts {
+        super::ctx::Counts {
+            maps: self.nr_maps,
+            progs: self.nr_progs,
+            // Both are bounded by the map and program counts, which are u32.
+            struct_ops_maps: self.struct_ops_maps.len() as u32,
+            struct_ops_progs: self.struct_ops_progs.len() as u32,
+        }
+    }
+
+    /// Size in bytes of the context the runtime passes.
+    pub fn ctx_size(&self) -> u64 {
+        self.counts().size()
+    }
+
+    /// The struct_ops descriptor index of map `map`, if it is a struct_ops map.
+    pub fn struct_ops_map_slot(&self, map: usize) -> Option<u32> {
+        let k = self.struct_ops_maps.iter().position(|&m| m == map)?;
+        Some(k as u32)
     }
 
     /// One line per step, in order, naming the syscall or lookup and its arguments.
@@ -165,7 +211,7 @@ impl LoaderPlan {
             .iter()
             .enumerate()
             .flat_map(|(i, s)| {
-                describe_step(self, spec, s)
+                super::describe::step_lines(self, spec, s)
                     .into_iter()
                     .map(move |l| format!("{i:4}  {l}"))
             })
@@ -256,6 +302,32 @@ fn slot_steps(
     Ok(())
 }
 
+/// Where a struct_ops program's attach type comes from, with the members that name it. A
+/// program no map names still gets a descriptor: the runtime refuses to load it, as the
+/// kernel would (it has no member to attach to).
+fn struct_ops_resolution(
+    spec: &ObjectSpec,
+    prog: usize,
+    slot: usize,
+) -> Result<Resolution, CompileError> {
+    let members = spec
+        .maps
+        .iter()
+        .filter_map(|m| m.struct_ops.as_ref().map(|s| (m, s)))
+        .flat_map(|(m, s)| {
+            s.programs()
+                .filter(|(p, _)| *p == prog)
+                .map(move |(_, member)| format!("{}.{}", m.name, member.name))
+        })
+        .collect();
+    let slot = u32::try_from(slot).map_err(|_| CompileError::TooLarge {
+        what: "struct_ops programs",
+        size: slot as u64,
+        limit: u32::MAX.into(),
+    })?;
+    Ok(Resolution::StructOps { slot, members })
+}
+
 /// The lookups program `prog` needs, grouped by extern so each symbol is looked up once.
 fn resolutions(spec: &ObjectSpec, prog: usize) -> Result<Vec<Resolution>, CompileError> {
     let p = &spec.programs[prog];
@@ -325,120 +397,4 @@ fn resolutions(spec: &ObjectSpec, prog: usize) -> Result<Vec<Resolution>, Compil
         });
     }
     Ok(out)
-}
-
-fn describe_step(plan: &LoaderPlan, spec: &ObjectSpec, step: &Step) -> Vec<String> {
-    let map = |i: usize| spec.maps.get(i);
-    match step {
-        Step::CheckContext => vec![format!(
-            "check ctx: abi {}, {} maps, {} programs, {} bytes",
-            plan.abi_version,
-            plan.nr_maps,
-            plan.nr_progs,
-            super::ctx::ctx_size(plan.nr_maps, plan.nr_progs)
-        )],
-        Step::LoadBtf => vec![format!(
-            "bpf(BPF_BTF_LOAD, btf_size={}, log from ctx)",
-            spec.btf.0.len()
-        )],
-        Step::CreateInnerMap { outer, .. } => match map(*outer).and_then(|m| m.inner.as_deref()) {
-            Some(m) => vec![format!(
-                "bpf(BPF_MAP_CREATE, {} (inner prototype of {}))",
-                map_args(m),
-                spec.maps[*outer].name
-            )],
-            None => vec![],
-        },
-        Step::CreateMap { map: i, .. } => match map(*i) {
-            Some(m) => vec![format!(
-                "bpf(BPF_MAP_CREATE, {}, knobs maps[{i}])",
-                map_args(m)
-            )],
-            None => vec![],
-        },
-        Step::UpdateElem { map: i, name } => {
-            let size = map(*i).map_or(0, |m| m.value_size);
-            vec![format!("bpf(BPF_MAP_UPDATE_ELEM, {name}, key=0, value={size} bytes from maps[{i}].initial_value or the compiled image)")]
-        }
-        Step::Freeze { name, .. } => vec![format!("bpf(BPF_MAP_FREEZE, {name})")],
-        Step::FillSlot { text, target, .. } => {
-            let cond = if matches!(target, SlotTarget::Program(_)) {
-                " if the program was loaded"
-            } else {
-                ""
-            };
-            vec![format!("bpf(BPF_MAP_UPDATE_ELEM, {text}){cond}")]
-        }
-        Step::LoadProgram {
-            prog,
-            name,
-            resolve,
-        } => describe_prog(spec, *prog, name, resolve),
-        Step::Finish => vec!["close(btf_fd); copy map and program fds to ctx".into()],
-    }
-}
-
-fn map_args(m: &crate::ir::MapSpec) -> String {
-    format!(
-        "{} name={:?} key_size={} value_size={} max_entries={} flags={:#x}",
-        m.map_type.c_name(),
-        m.kernel_name,
-        m.key_size,
-        m.value_size,
-        m.max_entries,
-        m.flags
-    )
-}
-
-fn describe_prog(
-    spec: &ObjectSpec,
-    prog: usize,
-    name: &str,
-    resolve: &[Resolution],
-) -> Vec<String> {
-    let mut out = Vec::new();
-    for r in resolve {
-        out.push(match r {
-            Resolution::AttachTarget { name, btf_kind } => {
-                format!("bpf_btf_find_by_name_kind({name:?}, {btf_kind:?}) -> attach_btf_id")
-            }
-            Resolution::Btf {
-                name,
-                func,
-                weak,
-                calls,
-                loads,
-                ..
-            } => format!(
-                "bpf_btf_find_by_name_kind({name:?}, {}){} -> {} call(s), {} load(s)",
-                if *func { "FUNC" } else { "VAR" },
-                if *weak { " weak" } else { "" },
-                calls.len(),
-                loads.len()
-            ),
-            Resolution::Kallsyms {
-                name, weak, loads, ..
-            } => format!(
-                "bpf_kallsyms_lookup_name({name:?}){} -> {} load(s)",
-                if *weak { " weak" } else { "" },
-                loads.len()
-            ),
-        });
-    }
-    if let Some(p) = spec.programs.get(prog) {
-        let mut line = format!(
-            "bpf(BPF_PROG_LOAD, {} name={name:?} insn_cnt={}",
-            p.prog_type.c_name(),
-            p.insns.len()
-        );
-        if let Some(t) = p.expected_attach_type {
-            let _ = write!(line, " expected_attach_type={}", t.c_name());
-        }
-        if p.flags != 0 {
-            let _ = write!(line, " flags={:#x}", p.flags);
-        }
-        let _ = write!(line, ") if progs[{prog}].autoload");
-        out.push(line);
-    }
-    out
 }

@@ -8,23 +8,10 @@ use crate::uapi::{AttachType, MapType, ProgType};
 
 pub(super) fn map(name: &str, map_type: MapType) -> MapSpec {
     MapSpec {
-        name: name.into(),
-        kernel_name: name.into(),
-        map_type,
         key_size: 4,
         value_size: 8,
         max_entries: 4,
-        flags: 0,
-        numa_node: 0,
-        map_extra: 0,
-        btf_key_type_id: 0,
-        btf_value_type_id: 0,
-        key_type: None,
-        value_type: None,
-        pinning: Pinning::None,
-        inner: None,
-        init_slots: vec![],
-        data: None,
+        ..MapSpec::empty(name, name, map_type)
     }
 }
 
@@ -352,4 +339,44 @@ fn attrs_are_trimmed() {
         access: "0".into(),
     }];
     assert!(compile(&spec).unwrap().listing().contains("r3 = 0x8c"));
+}
+
+/// struct_ops: two map descriptors and one per program after the programs; a map step
+/// that reads its value type from the context and reaches `btf_vmlinux_value_type_id`;
+/// program loads that read their struct and member from it.
+#[test]
+fn struct_ops_context_and_steps() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bpf/tcpca.bpf.o");
+    let spec = crate::parse_object(&std::fs::read(path).unwrap(), "tcpca").unwrap();
+    let blob = compile(&spec).unwrap();
+    assert_eq!(blob.plan.struct_ops_maps, [1, 2]);
+    assert_eq!(blob.plan.struct_ops_progs, [0, 1, 2, 3]);
+    assert_eq!(blob.ctx_size, 48 + 24 * 3 + 8 * 4 + 8 * 2 + 8 * 4);
+    let counts = blob.plan.counts();
+    assert_eq!(counts.struct_ops_map_field(1, 0), 48 + 72 + 32 + 8);
+    assert_eq!(counts.struct_ops_prog_field(0, 4), 48 + 72 + 32 + 16 + 4);
+    let text = blob.plan.describe(&spec).join("\n");
+    for want in [
+        "2 struct_ops maps, 4 struct_ops programs, 200 bytes",
+        "value_size=maps[2].value_size btf_vmlinux_value_type_id=maps[2].btf_vmlinux_value_type_id",
+        "flags=0x2000 btf_fd) if struct_ops_maps[1].autocreate",
+        "filled by the runtime from the kernel's BTF for tcpca.init, tcpca_link.init",
+        "expected_attach_type=struct_ops_progs[3].member_index attach_btf_id=struct_ops_progs[3].attach_btf_id",
+    ] {
+        assert!(text.contains(want), "{want:?} not in:\n{text}");
+    }
+    // Both maps' attrs end after btf_vmlinux_value_type_id: `r3 = 0x40` in their steps.
+    let listing = blob.listing();
+    let creates = listing
+        .split("; step ")
+        .filter(|s| s.contains("MAP_CREATE tcpca"))
+        .filter(|s| s.contains("r3 = 0x40"))
+        .count();
+    assert_eq!(creates, 2, "{listing}");
+    // An object without struct_ops keeps the context of loader ABI 1.
+    let plain = compile(&object()).unwrap();
+    assert_eq!(
+        u64::from(plain.ctx_size),
+        crate::loader::ctx::ctx_size(4, 2)
+    );
 }

@@ -63,6 +63,18 @@ pub enum LowerError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A struct_ops variable that cannot become a struct_ops map.
+    #[error("section {section}, variable {variable}{}: {reason}", member_text(.member))]
+    BadStructOps {
+        /// `.struct_ops` or `.struct_ops.link`, as in the object.
+        section: String,
+        /// The variable (the map's name).
+        variable: String,
+        /// The member at fault, if one is.
+        member: Option<String>,
+        /// What is wrong and what to do.
+        reason: String,
+    },
     /// A data section that cannot become a map.
     #[error("section {section}: {reason}")]
     BadSection {
@@ -71,6 +83,13 @@ pub enum LowerError {
         /// What is wrong with it.
         reason: String,
     },
+}
+
+fn member_text(member: &Option<String>) -> String {
+    member
+        .as_ref()
+        .map(|m| format!(", member {m}"))
+        .unwrap_or_default()
 }
 
 impl LowerError {

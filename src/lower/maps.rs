@@ -174,6 +174,7 @@ fn finish_def(btf: &Btf, name: &str, def: Def) -> Result<MapSpec, LowerError> {
         inner: def.inner,
         init_slots: Vec::new(),
         data: None,
+        struct_ops: None,
     })
 }
 
@@ -380,6 +381,7 @@ pub(crate) fn global_spec(
             frozen,
             mmapable,
         }),
+        struct_ops: None,
     };
     (spec, var_types)
 }

@@ -9,6 +9,7 @@ mod maps;
 mod names;
 mod programs;
 pub(crate) mod sec_def;
+mod struct_ops;
 mod types;
 
 pub use error::LowerError;
@@ -82,6 +83,10 @@ pub fn lower(elf: &ElfFile<'_>, name: &str) -> Result<ObjectSpec, LowerError> {
     };
     let programs = programs::build(&linker)?;
     programs::init_slots(elf, &user_maps, &mut all_maps, &programs)?;
+    for m in struct_ops::maps(elf, &btf, &code, &programs)? {
+        all_maps.push(m);
+        var_types.push(Vec::new());
+    }
 
     let types = types::fill_types(&btf, &mut all_maps, &var_types).map_err(LowerError::btf)?;
     Ok(ObjectSpec {

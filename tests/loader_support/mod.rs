@@ -4,10 +4,12 @@
 
 #![allow(dead_code)]
 
+use skelgen::btf::{Btf, BtfKind};
 use skelgen::ir::{MapSpec, ObjectSpec};
+use skelgen::loader::plan::Step;
 use skelgen::loader::{ctx, Blob};
 use skelgen::uapi::MapType;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 /// Kernel tests count the process's open fds, so they run one at a time.
 pub static KERNEL: Mutex<()> = Mutex::new(());
@@ -115,7 +117,84 @@ pub fn default_ctx(spec: &ObjectSpec, blob: &Blob) -> Vec<u8> {
             p.autoload as u32,
         );
     }
+    fill_struct_ops(spec, blob, &mut c);
     c
+}
+
+/// The running kernel's BTF, read once.
+fn vmlinux() -> &'static Btf {
+    static BTF: OnceLock<Btf> = OnceLock::new();
+    BTF.get_or_init(|| {
+        let data = std::fs::read("/sys/kernel/btf/vmlinux").expect("/sys/kernel/btf/vmlinux");
+        Btf::parse(&data).expect("the kernel's BTF parses")
+    })
+}
+
+/// Sets `autocreate` of struct_ops map `map`.
+pub fn set_autocreate(blob: &Blob, c: &mut [u8], map: usize, on: bool) {
+    let k = blob
+        .plan
+        .struct_ops_map_slot(map)
+        .expect("a struct_ops map");
+    let at = blob
+        .plan
+        .counts()
+        .struct_ops_map_field(k, ctx::STRUCT_OPS_AUTOCREATE);
+    put32(c, at as usize, u32::from(on));
+}
+
+/// What a runtime does before the loader runs: `autocreate` as compiled, and for every map
+/// to create the kernel's value type and size, and each program's struct and member index,
+/// matched to the kernel's struct by member name.
+pub fn fill_struct_ops(spec: &ObjectSpec, blob: &Blob, c: &mut [u8]) {
+    let (plan, counts) = (&blob.plan, blob.plan.counts());
+    for &i in &plan.struct_ops_maps {
+        let s = spec.maps[i].struct_ops.as_ref().expect("a struct_ops map");
+        set_autocreate(blob, c, i, s.autocreate);
+        if !s.autocreate {
+            continue;
+        }
+        let btf = vmlinux();
+        let ty = btf.find_by_name_kind(&s.type_name, BtfKind::Struct);
+        let value =
+            btf.find_by_name_kind(&format!("bpf_struct_ops_{}", s.type_name), BtfKind::Struct);
+        let (Some(ty), Some(value)) = (ty, value) else {
+            panic!("the kernel has no struct_ops type {}", s.type_name);
+        };
+        let size = btf.resolve_size(value).unwrap();
+        put32(
+            c,
+            ctx::map_field(i as u32, ctx::MAP_VALUE_SIZE) as usize,
+            size,
+        );
+        put32(
+            c,
+            ctx::map_field(i as u32, ctx::MAP_BTF_VMLINUX_VALUE_TYPE_ID) as usize,
+            value,
+        );
+        let (members, _) = btf.type_by_id(ty).unwrap().members().unwrap();
+        for (prog, member) in s.programs() {
+            let index = members
+                .iter()
+                .position(|m| btf.string_at(m.name_off).unwrap() == member.name)
+                .unwrap_or_else(|| panic!("{}: no member {}", s.type_name, member.name));
+            let slot = plan
+                .struct_ops_progs
+                .iter()
+                .position(|&p| p == prog)
+                .unwrap() as u32;
+            put32(
+                c,
+                counts.struct_ops_prog_field(slot, ctx::STRUCT_OPS_ATTACH_BTF_ID) as usize,
+                ty,
+            );
+            put32(
+                c,
+                counts.struct_ops_prog_field(slot, ctx::STRUCT_OPS_MEMBER_INDEX) as usize,
+                index as u32,
+            );
+        }
+    }
 }
 
 /// Points the context's log at `log` with level 1.
@@ -232,11 +311,13 @@ pub fn kernel_prog_names() -> Vec<String> {
     names
 }
 
-pub fn check_map(m: &MapSpec, fd: i32) {
+/// Checks what the kernel holds for map `m`; `value_size` is what the context asked for
+/// (a struct_ops map's is the kernel's, not the compiled one).
+pub fn check_map(m: &MapSpec, fd: i32, value_size: u32) {
     let i = info(fd);
     assert_eq!(get32(&i, 0), m.map_type.raw(), "{}: type", m.name);
     assert_eq!(get32(&i, 8), m.key_size, "{}: key_size", m.name);
-    assert_eq!(get32(&i, 12), m.value_size, "{}: value_size", m.name);
+    assert_eq!(get32(&i, 12), value_size, "{}: value_size", m.name);
     let want = if m.map_type == MapType::PerfEventArray && m.max_entries == 0 {
         possible_cpus()
     } else {
@@ -262,7 +343,13 @@ pub fn check_and_close(spec: &ObjectSpec, blob: &Blob, c: &[u8]) -> usize {
     for (i, m) in spec.maps.iter().enumerate() {
         let fd = map_fd(blob, c, i);
         assert!(fd > 0, "{}: map {} has no fd", spec.name, m.name);
-        check_map(m, fd);
+        let asked = get32(c, ctx::map_field(i as u32, ctx::MAP_VALUE_SIZE) as usize);
+        let value_size = if m.struct_ops.is_some() {
+            asked
+        } else {
+            m.value_size
+        };
+        check_map(m, fd, value_size);
         close(fd);
     }
     let mut loaded = 0;
@@ -286,4 +373,13 @@ pub fn step_of(c: &[u8]) -> (u32, i32) {
         get32(c, ctx::FAILED_STEP as usize),
         get32(c, ctx::ERROR as usize) as i32,
     )
+}
+
+/// The `load_program` step of program `k`.
+pub fn load_step(spec: &ObjectSpec, k: usize) -> Step {
+    let plan = skelgen::loader::LoaderPlan::new(spec).unwrap();
+    plan.steps
+        .into_iter()
+        .find(|s| matches!(s, Step::LoadProgram { prog, .. } if *prog == k))
+        .unwrap()
 }

@@ -148,3 +148,28 @@ pub fn files_in(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Whether example object `name` (`examples/bpf/<name>.bpf.o`) has struct_ops maps, which
+/// only the C skeleton supports.
+pub fn has_struct_ops(name: &str) -> bool {
+    let path = Path::new(ROOT).join(format!("examples/bpf/{name}.bpf.o"));
+    let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let spec = skelgen::parse_object(&data, name).unwrap_or_else(|e| panic!("{name}: {e}"));
+    spec.maps.iter().any(|m| m.struct_ops.is_some())
+}
+
+/// `skelgen --lang <lang> tcpca.bpf.o -o FILE` fails naming the struct_ops map and the
+/// language that supports it, and writes nothing.
+pub fn assert_struct_ops_refused(lang: &str) {
+    let dir = Scratch::new(&format!("struct-ops-{lang}"));
+    let out = dir.join("out");
+    let obj = Path::new(ROOT).join("examples/bpf/tcpca.bpf.o");
+    let err = run_fails(skelgen(["--lang", lang]).arg(&obj).arg("-o").arg(&out));
+    assert!(
+        err.contains(&format!(
+            "{lang} skeleton: struct_ops map tcpca (section .struct_ops)"
+        )) && err.contains("--lang c"),
+        "{err}"
+    );
+    assert!(!out.exists(), "{} was written", out.display());
+}

@@ -3,6 +3,7 @@
 
 pub mod attach;
 pub mod names;
+pub mod struct_ops;
 pub mod types;
 pub mod view;
 
@@ -44,6 +45,22 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "c/attach.h.tera",
         include_str!("../../../templates/c/attach.h.tera"),
+    ),
+    (
+        "c/read_all.h.tera",
+        include_str!("../../../templates/c/read_all.h.tera"),
+    ),
+    (
+        "c/btf.h.tera",
+        include_str!("../../../templates/c/btf.h.tera"),
+    ),
+    (
+        "c/struct_ops.h.tera",
+        include_str!("../../../templates/c/struct_ops.h.tera"),
+    ),
+    (
+        "c/struct_ops_skel.h.tera",
+        include_str!("../../../templates/c/struct_ops_skel.h.tera"),
     ),
 ];
 

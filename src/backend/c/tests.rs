@@ -157,8 +157,8 @@ fn runtime_follows_the_loader_abi() {
     use crate::loader::{compile, ctx, plan};
     assert_eq!(
         plan::LOADER_ABI_VERSION,
-        1,
-        "rename SKELGEN_C_RUNTIME_ABI1 and update the runtime"
+        2,
+        "update the C runtime to the new loader ABI"
     );
     assert_eq!(ctx::HEADER_SIZE, 48);
     let header = [
@@ -181,6 +181,19 @@ fn runtime_follows_the_loader_abi() {
         (24, 0, 4)
     );
     assert_eq!((ctx::MAP_VALUE_SIZE, ctx::MAP_INITIAL_VALUE), (8, 16));
+    assert_eq!(ctx::MAP_BTF_VMLINUX_VALUE_TYPE_ID, 12);
+    assert_eq!(
+        (ctx::STRUCT_OPS_MAP_DESC_SIZE, ctx::STRUCT_OPS_AUTOCREATE),
+        (8, 0)
+    );
+    assert_eq!(
+        (
+            ctx::STRUCT_OPS_PROG_DESC_SIZE,
+            ctx::STRUCT_OPS_ATTACH_BTF_ID,
+            ctx::STRUCT_OPS_MEMBER_INDEX
+        ),
+        (8, 0, 4)
+    );
     assert_eq!(
         (ctx::PROG_DESC_SIZE, ctx::PROG_FD, ctx::PROG_AUTOLOAD),
         (8, 0, 4)

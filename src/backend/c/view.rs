@@ -2,6 +2,7 @@
 
 use super::attach::{self, AttachFn};
 use super::names::{self, Dialect};
+use super::struct_ops::StructOpsView;
 use super::types::{TypeDefView, TypePrinter};
 use crate::backend::BackendError;
 use crate::ir::{ExternKind, GlobalKind, KconfigKind, MapSpec, ObjectSpec, ProgramSpec};
@@ -57,6 +58,11 @@ pub struct SkelView {
     pub data: ByteArray,
     /// `.kconfig` externs, when the object has a `.kconfig` map.
     pub kconfig: Option<KconfigView>,
+    /// struct_ops maps and programs, when the object has any.
+    pub struct_ops: Option<StructOpsView>,
+    /// The members of `struct NAME__links`: `<ident>_fd` of every program, then of every
+    /// `.struct_ops.link` map.
+    pub links: Vec<String>,
 }
 
 /// One map.
@@ -164,6 +170,8 @@ pub fn build_in(
         .map(|m| map_view(m, dialect, &mut idents))
         .collect::<Result<Vec<_>, _>>()?;
     let progs = program_views(spec, dialect, &mut idents)?;
+    let struct_ops = super::struct_ops::view(spec, blob, &maps, &progs, &mut idents)?;
+    let links = super::struct_ops::links(&progs, struct_ops.as_ref());
     let auto_progs = progs
         .iter()
         .filter(|p| p.attach.as_ref().is_some_and(|a| a.suffix.is_empty()))
@@ -221,6 +229,8 @@ pub fn build_in(
         insns: bytes(&blob.insns, false),
         data: bytes(&blob.data, false),
         kconfig,
+        struct_ops,
+        links,
     })
 }
 
@@ -232,12 +242,18 @@ fn program_views(
     let mut progs = Vec::new();
     for p in &spec.programs {
         let ident = dialect.ident("program", &p.name)?;
-        idents.claim(&format!("program {}", p.name), &format!("prog {ident}"))?;
+        let owner = format!("program {}", p.name);
+        idents.claim(&owner, &format!("prog {ident}"))?;
+        idents.claim(&owner, &format!("link {ident}_fd"))?;
+        let attach = attach::attach_fn(p);
+        if let Some(a) = &attach {
+            idents.claim(&owner, &format!("fn {ident}__attach{}", a.suffix))?;
+        }
         progs.push(ProgView {
             ident,
             section: attach::comment(&p.section),
             autoload: u32::from(p.autoload),
-            attach: attach::attach_fn(p),
+            attach,
         });
     }
     Ok(progs)
@@ -259,10 +275,11 @@ fn idents_where(
 
 /// Identifiers already handed out, so two things never share one.
 #[derive(Default)]
-struct Idents(BTreeMap<String, String>);
+pub(super) struct Idents(BTreeMap<String, String>);
 
 impl Idents {
-    fn claim(&mut self, owner: &str, key: &str) -> Result<(), BackendError> {
+    /// Hands out `key` (`"<kind> <identifier>"`) to `owner`, or names both owners.
+    pub(super) fn claim(&mut self, owner: &str, key: &str) -> Result<(), BackendError> {
         if let Some(first) = self.0.insert(key.to_string(), owner.to_string()) {
             return Err(BackendError::NameCollision {
                 first,
@@ -390,10 +407,11 @@ pub fn describe(step: &Step) -> String {
         Step::LoadProgram { name, resolve, .. } => {
             let looked_up: Vec<&str> = resolve
                 .iter()
-                .map(|r| match r {
+                .filter_map(|r| match r {
                     Resolution::AttachTarget { name, .. }
                     | Resolution::Btf { name, .. }
-                    | Resolution::Kallsyms { name, .. } => name.as_str(),
+                    | Resolution::Kallsyms { name, .. } => Some(name.as_str()),
+                    Resolution::StructOps { .. } => None,
                 })
                 .collect();
             if looked_up.is_empty() {
@@ -410,7 +428,7 @@ pub fn describe(step: &Step) -> String {
 }
 
 /// `data` as C initialiser lines; with `skip_zero`, nothing when every byte is zero.
-fn bytes(data: &[u8], skip_zero: bool) -> ByteArray {
+pub(super) fn bytes(data: &[u8], skip_zero: bool) -> ByteArray {
     let lines = if skip_zero && data.iter().all(|&b| b == 0) {
         Vec::new()
     } else {

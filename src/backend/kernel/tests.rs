@@ -27,7 +27,8 @@ fn first_comment_names_version_and_abi() {
         first.contains(&format!("skelgen {}", env!("CARGO_PKG_VERSION"))),
         "{first}"
     );
-    assert!(first.contains("(loader ABI 1)"), "{first}");
+    let abi = crate::loader::plan::LOADER_ABI_VERSION;
+    assert!(first.contains(&format!("(loader ABI {abi})")), "{first}");
 }
 
 /// The support matrix claims an attach kind for the kernel module exactly when the
