@@ -7,6 +7,7 @@
  *   fds_leaked <n>
  *   maps_leaked <n>
  *   links_left <n>            links still set after a failed attach (must be 0)
+ *   views_writable            after a failed load, once every data view was written
  */
 #include "minimal.lskel.h"
 
@@ -56,6 +57,13 @@ int main(void)
 		report("open", -errno, NULL);
 	} else if ((err = minimal__load(skel))) {
 		report("load", err, skel->err_step);
+		/* Views stay usable after a failed load (a frozen map's would fault). */
+		skel->rodata->target_pid += 1;
+		skel->data->initialised_int += 1;
+		skel->data_custom->custom_val += 1;
+		skel->rodata_custom->custom_ro += 1;
+		skel->bss->counter += 1;
+		printf("views_writable\n");
 	} else if ((err = minimal__attach(skel))) {
 		report("attach", err, NULL);
 		printf("links_left %d\n", skel->links.handle_getpid_fd != 0);
