@@ -7,9 +7,6 @@
 //! Bless the snapshot after a deliberate change with
 //! `INSTA_UPDATE=always cargo test --test rust_skeleton` and read the diff.
 
-mod skelgen_cmd;
-
-use skelgen_cmd::{assert_struct_ops_refused, has_struct_ops};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -25,18 +22,10 @@ fn examples() -> Vec<String> {
                 .into_owned()
         })
         .filter_map(|f| f.strip_suffix(".bpf.o").map(str::to_string))
-        .filter(|name| !has_struct_ops(name))
         .collect();
     names.sort();
     assert!(!names.is_empty(), "no example objects");
     names
-}
-
-/// Objects with struct_ops maps are refused: the Rust runtime does not read the kernel's
-/// BTF.
-#[test]
-fn struct_ops_is_refused_and_nothing_is_written() {
-    assert_struct_ops_refused("rust");
 }
 
 fn object(name: &str) -> Vec<u8> {
@@ -97,14 +86,17 @@ fn without_loader_bytes(text: &str) -> String {
     out
 }
 
+/// The modules of minimal (the common parts) and tcpca (struct_ops).
 #[test]
-fn minimal_module_snapshot() {
+fn module_snapshots() {
     let mut s = insta::Settings::clone_current();
     s.set_snapshot_path("../snapshots");
     s.set_prepend_module_to_snapshot(false);
     s.set_omit_expression(true);
-    let text = without_loader_bytes(&module("minimal"));
-    s.bind(|| insta::assert_snapshot!("minimal.skel.rs", text));
+    for name in ["minimal", "tcpca"] {
+        let text = without_loader_bytes(&module(name));
+        s.bind(|| insta::assert_snapshot!(format!("{name}.skel.rs"), text));
+    }
 }
 
 #[test]
@@ -363,11 +355,12 @@ fn examples_crate_is_clippy_clean() {
     );
 }
 
-/// The runtime is spliced into the module as its templates have it, eight columns in: they
-/// are kept formatted by rustfmt for 92 columns, so the module's runtime reads as rustfmt
-/// would write it.
+/// The runtime is spliced into the module as its templates render it, eight columns in:
+/// the templates are kept formatted by rustfmt for 92 columns, so the runtime of every
+/// example's module (whichever parts it has: buffers, .kconfig, struct_ops) reads as
+/// rustfmt would write it.
 #[test]
-fn runtime_templates_are_rustfmt_formatted() {
+fn runtimes_are_rustfmt_formatted() {
     if !Command::new("rustfmt")
         .arg("--version")
         .output()
@@ -376,19 +369,16 @@ fn runtime_templates_are_rustfmt_formatted() {
         eprintln!("skipping: rustfmt is not installed");
         return;
     }
-    let dir = Path::new(ROOT).join("templates/rust");
-    for name in [
-        "runtime.rs.tera",
-        "runtime_plain.rs.tera",
-        "runtime_maps.rs.tera",
-        "runtime_attach.rs.tera",
-        "runtime_buffers.rs.tera",
-        "kconfig.rs.tera",
-        "inflate.rs.tera",
-    ] {
-        let text = std::fs::read_to_string(dir.join(name)).unwrap();
-        // runtime.rs.tera ends with the includes of the others.
-        let rust = text.split("{% include").next().unwrap();
+    for name in examples() {
+        let text = module(&name);
+        let rust: String = text
+            .lines()
+            .skip_while(|l| *l != "    mod runtime {")
+            .skip(1)
+            .take_while(|l| *l != "    }")
+            .map(|l| format!("{}\n", l.strip_prefix("        ").unwrap_or(l)))
+            .collect();
+        assert!(rust.lines().count() > 100, "{name}: no runtime module");
         let mut child = Command::new("rustfmt")
             .args([
                 "--edition",
@@ -410,11 +400,23 @@ fn runtime_templates_are_rustfmt_formatted() {
             .write_all(rust.as_bytes())
             .unwrap();
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{name} is not valid Rust");
-        assert_eq!(
-            String::from_utf8(out.stdout).unwrap().trim_end(),
-            rust.trim_end(),
-            "{name} is not rustfmt-formatted (max_width 92)"
+        assert!(
+            out.status.success(),
+            "{name}: the runtime is not valid Rust"
         );
+        let formatted = String::from_utf8(out.stdout).unwrap();
+        if let Some((i, (want, got))) = formatted
+            .lines()
+            .zip(rust.lines())
+            .enumerate()
+            .find(|(_, (a, b))| a != b)
+        {
+            panic!(
+                "{name}: the runtime is not rustfmt-formatted (max_width 92), line {}:\n\
+                 rustfmt: {want}\nmodule:  {got}",
+                i + 1
+            );
+        }
+        assert_eq!(formatted.trim_end(), rust.trim_end(), "{name}");
     }
 }

@@ -108,7 +108,11 @@ pub const FEATURES: &[Feature] = &[
                  6.4, older kernels load the object with their autocreate off; proven on 6.18 \
                  (both kinds) and 6.1 (.struct_ops)",
             ),
-            STRUCT_OPS_REFUSED,
+            Partly(
+                "struct_ops types of vmlinux (not of modules); .struct_ops.link maps need Linux \
+                 6.4, older kernels load the object with their autocreate off; proven on 6.18 \
+                 (both kinds)",
+            ),
             STRUCT_OPS_REFUSED,
             STRUCT_OPS_REFUSED,
         ],

@@ -9,6 +9,7 @@
 
 mod attach;
 pub mod names;
+pub mod struct_ops;
 pub mod types;
 pub mod view;
 
@@ -58,6 +59,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "rust/inflate.rs.tera",
         include_str!("../../../templates/rust/inflate.rs.tera"),
+    ),
+    (
+        "rust/btf.rs.tera",
+        include_str!("../../../templates/rust/btf.rs.tera"),
+    ),
+    (
+        "rust/struct_ops.rs.tera",
+        include_str!("../../../templates/rust/struct_ops.rs.tera"),
     ),
 ];
 
