@@ -7,10 +7,13 @@
 //! Bless the snapshot after a deliberate change with
 //! `INSTA_UPDATE=always cargo test --test rust_skeleton` and read the diff.
 
+mod rust_support;
+
+use rust_support::{
+    cargo, have_cargo_tool, run, run_ok, rust_module, scratch, scratch_crate, ROOT,
+};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn examples() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(Path::new(ROOT).join("examples/bpf"))
@@ -38,28 +41,7 @@ fn emit(name: &str, options: &skelgen::Options) -> Vec<u8> {
 }
 
 fn module(name: &str) -> String {
-    String::from_utf8(emit(name, &skelgen::Options::for_lang(skelgen::Lang::Rust))).unwrap()
-}
-
-/// `cargo` as the test runs under, so the same toolchain builds the scratch crates.
-fn cargo() -> Command {
-    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-}
-
-fn run(cmd: &mut Command) -> (bool, String) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
-fn run_ok(cmd: &mut Command) -> String {
-    let (ok, text) = run(cmd);
-    assert!(ok, "{cmd:?} failed:\n{text}");
-    text
+    rust_module(&object(name), &format!("{name}.bpf.o"))
 }
 
 /// The module with its embedded bytes (the byte strings of the loader and of the data
@@ -186,44 +168,11 @@ fn cli_lang_rust_writes_the_module() {
     assert_eq!(String::from_utf8(out.stdout).unwrap(), module("minimal"));
 }
 
-/// A scratch directory under target/.
-fn scratch(what: &str) -> PathBuf {
-    let dir = Path::new(ROOT)
-        .join("target/rust-skeleton-tests")
-        .join(what);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn have_cargo_tool(tool: &str) -> bool {
-    let ok = cargo()
-        .args([tool, "--version"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("skipping: cargo {tool} is not installed");
-    }
-    ok
-}
-
 /// A crate of edition 2024 (whose lints are the strictest) holding every example's module,
 /// with `lib.rs` made of `lib`; checked with clippy (rustc alone where clippy is missing),
 /// returns whether it compiled and the messages.
 fn check_in_edition_2024(lib: &str) -> (bool, String) {
-    let dir = scratch("edition2024");
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        "[package]\nname = \"skeletons-2024\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\
-         publish = false\n\n[dependencies]\nlibc = \"0.2\"\n\n[workspace]\n",
-    )
-    .unwrap();
-    // The consumer crate's lock pins the same libc.
-    std::fs::copy(
-        Path::new(ROOT).join("examples/rust/Cargo.lock"),
-        dir.join("Cargo.lock"),
-    )
-    .unwrap();
+    let dir = scratch_crate("skeletons-2024", "2024");
     for name in examples() {
         std::fs::write(dir.join(format!("src/{name}.skel.rs")), module(&name)).unwrap();
     }
