@@ -11,7 +11,9 @@ mod rust_support;
 
 use common::tcpca::{patched_tcpca, tcpca_without_init};
 use rust_support::{cargo, run_ok, rust_module, scratch, scratch_crate};
+use std::path::PathBuf;
 use std::process::Command;
+use std::sync::OnceLock;
 
 /// The driver: loads the skeleton of the case named by its argument and prints how the load
 /// went (`errno`, `what`, `plan_step`, `fds_leaked`).
@@ -31,8 +33,34 @@ macro_rules! load {
     }};
 }
 
+/// Loads, then attaches every structure: how the attach went, and whether `name` is
+/// registered after it.
+macro_rules! attach {
+    ($open:ty, $name:expr) => {{
+        let before = fds();
+        let mut skel = <$open>::open().and_then(|open| open.load()).unwrap();
+        if let Err(err) = skel.attach() {
+            println!("attach_errno {}", err.errno());
+            println!("attach_what {}", err.what());
+        }
+        println!("available_after_attach {}", available($name));
+        // A .struct_ops map is registered once: this one was, by the failed attach.
+        let again = skel.attach_tcpca().map_err(|err| err.errno());
+        println!("attach_tcpca_again {again:?}");
+        drop(skel);
+        println!("fds_leaked {}", fds() as i64 - before as i64);
+    }};
+}
+
 fn fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+fn available(name: &str) -> bool {
+    std::fs::read_to_string("/proc/sys/net/ipv4/tcp_available_congestion_control")
+        .unwrap()
+        .split_whitespace()
+        .any(|w| w == name)
 }
 
 fn main() {
@@ -40,6 +68,7 @@ fn main() {
         Some("opz") => load!(tcpca_opz::OpenTcpcaOpz),
         Some("cwnx") => load!(tcpca_cwnx::OpenTcpcaCwnx),
         Some("noinit") => load!(tcpca_noinit::OpenTcpcaNoinit),
+        Some("samename") => attach!(tcpca_samename::OpenTcpcaSamename, "skg_tcpca"),
         other => panic!("no case {other:?}"),
     }
 }
@@ -65,7 +94,6 @@ fn struct_ops_mismatch_fails_by_name() {
     let cases = [
         (
             "opz",
-            patched_tcpca("tcp_congestion_ops\0", "tcp_congestion_opz\0"),
             libc::ENOENT,
             "struct_ops map tcpca: this kernel has no struct_ops type struct tcp_congestion_opz \
              (no struct tcp_congestion_opz in /sys/kernel/btf/vmlinux; struct_ops types of \
@@ -73,51 +101,98 @@ fn struct_ops_mismatch_fails_by_name() {
         ),
         (
             "cwnx",
-            patched_tcpca("undo_cwnd\0", "undo_cwnx\0"),
             libc::EOPNOTSUPP,
             "struct_ops map tcpca: struct tcp_congestion_ops of this kernel has no member \
              undo_cwnx, which the object sets",
         ),
         (
             "noinit",
-            tcpca_without_init(),
             libc::EINVAL,
             "struct_ops program tcpca_init is the member of no struct_ops map, so the kernel \
              cannot load it (libbpf's load fails too): set its autoload to false",
         ),
     ];
-    let dir = scratch_crate("struct-ops-driver", "2021");
-    let mut main = String::from("#![deny(warnings)]\n");
-    for (case, object, _, _) in &cases {
-        let name = format!("tcpca_{case}");
-        let module = rust_module(object, &format!("{name}.bpf.o"));
-        std::fs::write(dir.join(format!("src/{name}.skel.rs")), module).unwrap();
-        main.push_str(&format!("include!(\"{name}.skel.rs\");\n"));
-    }
-    main.push_str(DRIVER);
-    std::fs::write(dir.join("src/main.rs"), main).unwrap();
-    let target = scratch("struct-ops-driver-target");
-    run_ok(
-        cargo()
-            .arg("build")
-            .arg("--manifest-path")
-            .arg(dir.join("Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&target),
-    );
-    let exe = target.join("debug/struct-ops-driver");
-    for (case, _, errno, what) in cases {
+    let exe = driver();
+    for (case, errno, what) in cases {
         let out = run_ok(Command::new(&exe).arg(case));
-        for want in [
+        let want = [
             format!("errno {errno}"),
             format!("what {what}"),
             "plan_step None".to_string(),
             "fds_leaked 0".to_string(),
-        ] {
-            assert!(
-                out.lines().any(|l| l == want),
-                "{case}: missing {want:?} in:\n{out}"
-            );
-        }
+        ];
+        expect_lines(case, &out, &want);
     }
+}
+
+/// When `attach()` fails on the second structure (tcpca_link, here named like tcpca, which
+/// the kernel refuses as a second congestion control of that name), it unregisters the
+/// first, which it had registered (so that one cannot be registered again): nothing stays
+/// registered, and nothing open.
+#[test]
+fn a_failed_attach_unregisters_what_it_registered() {
+    if !root() {
+        return;
+    }
+    let out = run_ok(Command::new(driver()).arg("samename"));
+    let want = [
+        format!("attach_errno {}", libc::EEXIST),
+        "attach_what struct_ops map tcpca_link: the kernel refuses its struct \
+         tcp_congestion_ops (BPF_LINK_CREATE; a .struct_ops.link map needs Linux 6.4)"
+            .to_string(),
+        "available_after_attach false".to_string(),
+        format!("attach_tcpca_again Err({})", libc::EBUSY),
+        "fds_leaked 0".to_string(),
+    ];
+    expect_lines("samename", &out, &want);
+}
+
+fn expect_lines(case: &str, out: &str, want: &[String]) {
+    for want in want {
+        assert!(
+            out.lines().any(|l| l == want),
+            "{case}: missing {want:?} in:\n{out}"
+        );
+    }
+}
+
+/// The driver, built once, with the skeletons of tcpca.bpf.o patched for each case.
+fn driver() -> PathBuf {
+    static EXE: OnceLock<PathBuf> = OnceLock::new();
+    EXE.get_or_init(|| {
+        let objects = [
+            (
+                "opz",
+                patched_tcpca("tcp_congestion_ops\0", "tcp_congestion_opz\0"),
+            ),
+            ("cwnx", patched_tcpca("undo_cwnd\0", "undo_cwnx\0")),
+            ("noinit", tcpca_without_init()),
+            // The structures' names are data: the second one's is cut short with a NUL.
+            (
+                "samename",
+                patched_tcpca("skg_tcpca_link", "skg_tcpca\0link"),
+            ),
+        ];
+        let dir = scratch_crate("struct-ops-driver", "2021");
+        let mut main = String::from("#![deny(warnings)]\n");
+        for (case, object) in &objects {
+            let name = format!("tcpca_{case}");
+            let module = rust_module(object, &format!("{name}.bpf.o"));
+            std::fs::write(dir.join(format!("src/{name}.skel.rs")), module).unwrap();
+            main.push_str(&format!("include!(\"{name}.skel.rs\");\n"));
+        }
+        main.push_str(DRIVER);
+        std::fs::write(dir.join("src/main.rs"), main).unwrap();
+        let target = scratch("struct-ops-driver-target");
+        run_ok(
+            cargo()
+                .arg("build")
+                .arg("--manifest-path")
+                .arg(dir.join("Cargo.toml"))
+                .arg("--target-dir")
+                .arg(&target),
+        );
+        target.join("debug/struct-ops-driver")
+    })
+    .clone()
 }
