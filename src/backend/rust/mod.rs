@@ -8,6 +8,7 @@
 //! programs, maps and views in that order. Errors name the failed step of the loader plan.
 
 mod attach;
+pub mod kconfig;
 pub mod names;
 pub mod struct_ops;
 pub mod types;
@@ -67,6 +68,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "rust/struct_ops.rs.tera",
         include_str!("../../../templates/rust/struct_ops.rs.tera"),
+    ),
+    (
+        "rust/struct_ops_load.rs.tera",
+        include_str!("../../../templates/rust/struct_ops_load.rs.tera"),
     ),
 ];
 

@@ -1,11 +1,12 @@
 //! The view model of a Rust skeleton: everything the templates print, computed here.
 
 use super::attach::{attach_method, AttachMethod};
+use super::kconfig::{kconfig_view, KconfigView};
 use super::names::{self, Idents};
 use super::struct_ops::StructOpsView;
 use super::types::{AliasView, TypePrinter, TypeView};
 use crate::backend::BackendError;
-use crate::ir::{ExternKind, GlobalKind, KconfigKind, MapSpec, ObjectSpec};
+use crate::ir::{GlobalKind, MapSpec, ObjectSpec};
 use crate::loader::plan::Step;
 use crate::loader::Blob;
 use crate::uapi::{AttachType, MapType, ProgType};
@@ -171,30 +172,6 @@ pub struct SectionView {
     pub image: String,
     /// Index of its map.
     pub map_index: usize,
-}
-
-/// `.kconfig` externs.
-#[derive(Debug, Serialize)]
-pub struct KconfigView {
-    /// The section's view field.
-    pub section: String,
-    /// The externs.
-    pub externs: Vec<KconfigExtern>,
-}
-
-/// One kconfig extern as a runtime table entry.
-#[derive(Debug, Serialize)]
-pub struct KconfigExtern {
-    /// Name, a string literal.
-    pub name: String,
-    /// Offset in the section.
-    pub offset: u32,
-    /// Size.
-    pub size: u32,
-    /// `KconfigKind` variant.
-    pub kind: &'static str,
-    /// Declared `__weak`.
-    pub weak: bool,
 }
 
 /// Builds the view of `spec` and its compiled loader.
@@ -460,50 +437,6 @@ fn sections(
         });
     }
     Ok(out)
-}
-
-fn kconfig_view(spec: &ObjectSpec, sections: &[SectionView]) -> Option<KconfigView> {
-    let map = spec.maps.iter().position(|m| {
-        m.data
-            .as_ref()
-            .is_some_and(|d| d.kind == GlobalKind::Kconfig && d.mmapable)
-    })?;
-    let section = sections.iter().find(|s| s.map_index == map)?;
-    let externs = spec
-        .externs
-        .iter()
-        .filter_map(|e| match &e.kind {
-            ExternKind::Kconfig {
-                offset,
-                size,
-                value,
-            } => Some(KconfigExtern {
-                name: names::string_literal(&e.name),
-                offset: *offset,
-                size: *size,
-                kind: kconfig_kind(*value),
-                weak: e.weak,
-            }),
-            _ => None,
-        })
-        .collect();
-    Some(KconfigView {
-        section: section.ident.clone(),
-        externs,
-    })
-}
-
-fn kconfig_kind(k: KconfigKind) -> &'static str {
-    match k {
-        KconfigKind::Bool => "Bool",
-        KconfigKind::Tristate => "Tristate",
-        KconfigKind::Char => "Char",
-        KconfigKind::CharArray => "CharArray",
-        KconfigKind::Int { signed: true } => "Int",
-        KconfigKind::Int { signed: false } => "Uint",
-        KconfigKind::KernelVersion => "KernelVersion",
-        KconfigKind::LibbpfFeature => "Feature",
-    }
 }
 
 /// A plan step as an error names it: its `op` in the plan (`skelgen --emit plan`) and what
