@@ -10,7 +10,7 @@ mod common;
 mod rust_support;
 
 use common::tcpca::{patched_tcpca, tcpca_without_init};
-use rust_support::{cargo, run_ok, rust_module, scratch, scratch_crate};
+use rust_support::{cargo, root, run_ok, rust_module, scratch, scratch_crate};
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
@@ -74,15 +74,6 @@ fn main() {
 }
 "#;
 
-fn root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    let euid = unsafe { libc::geteuid() };
-    if euid != 0 {
-        eprintln!("skipping: loading BPF programs needs root (euid {euid})");
-    }
-    euid == 0
-}
-
 /// A struct_ops type the kernel does not have, a member its struct lacks, and a struct_ops
 /// program no structure names (which libbpf cannot load either) fail the load before the
 /// loader runs, naming the type, member or program, with no fd left open.
@@ -138,7 +129,7 @@ fn a_failed_attach_unregisters_what_it_registered() {
     let want = [
         format!("attach_errno {}", libc::EEXIST),
         "attach_what struct_ops map tcpca_link: the kernel refuses its struct \
-         tcp_congestion_ops (BPF_LINK_CREATE; a .struct_ops.link map needs Linux 6.4)"
+         tcp_congestion_ops (BPF_LINK_CREATE)"
             .to_string(),
         "available_after_attach false".to_string(),
         format!("attach_tcpca_again Err({})", libc::EBUSY),

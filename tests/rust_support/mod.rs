@@ -33,6 +33,16 @@ pub fn run_ok(cmd: &mut Command) -> String {
     text
 }
 
+/// Whether the tests can load BPF (they need root); says why not when they cannot.
+pub fn root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    let euid = unsafe { libc::geteuid() };
+    if euid != 0 {
+        eprintln!("skipping: loading BPF programs needs root (euid {euid})");
+    }
+    euid == 0
+}
+
 /// A scratch directory under target/.
 pub fn scratch(what: &str) -> PathBuf {
     let dir = Path::new(ROOT)
