@@ -193,9 +193,14 @@ fn check_in_edition_2024(lib: &str) -> (bool, String) {
         .arg(scratch("edition2024-target")))
 }
 
-/// Modules of minimal.bpf.o without its maps, without its programs, or without either:
-/// empty structs and patterns must still compile cleanly.
+/// Modules of minimal.bpf.o without its maps, without its programs, or without either, and
+/// of tcpca.bpf.o without its struct_ops maps (programs with no structure): empty structs,
+/// arrays and patterns must still compile cleanly.
 fn degenerate_modules() -> Vec<(&'static str, String)> {
+    let mut tcpca = skelgen::parse_object(&object("tcpca"), "sopsprogs.bpf.o").unwrap();
+    tcpca.maps.retain(|m| m.struct_ops.is_none());
+    let blob = skelgen::loader::compile(&tcpca).unwrap();
+    let sopsprogs = skelgen::backend::render(skelgen::Lang::Rust, &tcpca, &blob).unwrap();
     let spec = skelgen::parse_object(&object("minimal"), "minimal.bpf.o").unwrap();
     [
         ("nomaps", false, true),
@@ -219,12 +224,13 @@ fn degenerate_modules() -> Vec<(&'static str, String)> {
         let text = skelgen::backend::render(skelgen::Lang::Rust, &s, &blob).unwrap();
         (name, text)
     })
+    .chain([("sopsprogs", sopsprogs)])
     .collect()
 }
 
 fn includes() -> String {
     let mut names = examples();
-    names.extend(["nomaps", "noprogs", "empty"].map(String::from));
+    names.extend(["nomaps", "noprogs", "empty", "sopsprogs"].map(String::from));
     names
         .iter()
         .map(|n| format!("include!(\"{n}.skel.rs\");\n"))
