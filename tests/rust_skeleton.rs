@@ -7,13 +7,13 @@
 //! Bless the snapshot after a deliberate change with
 //! `INSTA_UPDATE=always cargo test --test rust_skeleton` and read the diff.
 
-mod skelgen_cmd;
+mod rust_support;
 
-use skelgen_cmd::{assert_struct_ops_refused, has_struct_ops};
+use rust_support::{
+    cargo, have_cargo_tool, run, run_ok, rust_module, scratch, scratch_crate, ROOT,
+};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn examples() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(Path::new(ROOT).join("examples/bpf"))
@@ -25,18 +25,10 @@ fn examples() -> Vec<String> {
                 .into_owned()
         })
         .filter_map(|f| f.strip_suffix(".bpf.o").map(str::to_string))
-        .filter(|name| !has_struct_ops(name))
         .collect();
     names.sort();
     assert!(!names.is_empty(), "no example objects");
     names
-}
-
-/// Objects with struct_ops maps are refused: the Rust runtime does not read the kernel's
-/// BTF.
-#[test]
-fn struct_ops_is_refused_and_nothing_is_written() {
-    assert_struct_ops_refused("rust");
 }
 
 fn object(name: &str) -> Vec<u8> {
@@ -49,28 +41,7 @@ fn emit(name: &str, options: &skelgen::Options) -> Vec<u8> {
 }
 
 fn module(name: &str) -> String {
-    String::from_utf8(emit(name, &skelgen::Options::for_lang(skelgen::Lang::Rust))).unwrap()
-}
-
-/// `cargo` as the test runs under, so the same toolchain builds the scratch crates.
-fn cargo() -> Command {
-    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-}
-
-fn run(cmd: &mut Command) -> (bool, String) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
-fn run_ok(cmd: &mut Command) -> String {
-    let (ok, text) = run(cmd);
-    assert!(ok, "{cmd:?} failed:\n{text}");
-    text
+    rust_module(&object(name), &format!("{name}.bpf.o"))
 }
 
 /// The module with its embedded bytes (the byte strings of the loader and of the data
@@ -97,14 +68,17 @@ fn without_loader_bytes(text: &str) -> String {
     out
 }
 
+/// The modules of minimal (the common parts) and tcpca (struct_ops).
 #[test]
-fn minimal_module_snapshot() {
+fn module_snapshots() {
     let mut s = insta::Settings::clone_current();
     s.set_snapshot_path("../snapshots");
     s.set_prepend_module_to_snapshot(false);
     s.set_omit_expression(true);
-    let text = without_loader_bytes(&module("minimal"));
-    s.bind(|| insta::assert_snapshot!("minimal.skel.rs", text));
+    for name in ["minimal", "tcpca"] {
+        let text = without_loader_bytes(&module(name));
+        s.bind(|| insta::assert_snapshot!(format!("{name}.skel.rs"), text));
+    }
 }
 
 #[test]
@@ -194,44 +168,11 @@ fn cli_lang_rust_writes_the_module() {
     assert_eq!(String::from_utf8(out.stdout).unwrap(), module("minimal"));
 }
 
-/// A scratch directory under target/.
-fn scratch(what: &str) -> PathBuf {
-    let dir = Path::new(ROOT)
-        .join("target/rust-skeleton-tests")
-        .join(what);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn have_cargo_tool(tool: &str) -> bool {
-    let ok = cargo()
-        .args([tool, "--version"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("skipping: cargo {tool} is not installed");
-    }
-    ok
-}
-
 /// A crate of edition 2024 (whose lints are the strictest) holding every example's module,
 /// with `lib.rs` made of `lib`; checked with clippy (rustc alone where clippy is missing),
 /// returns whether it compiled and the messages.
 fn check_in_edition_2024(lib: &str) -> (bool, String) {
-    let dir = scratch("edition2024");
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        "[package]\nname = \"skeletons-2024\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\
-         publish = false\n\n[dependencies]\nlibc = \"0.2\"\n\n[workspace]\n",
-    )
-    .unwrap();
-    // The consumer crate's lock pins the same libc.
-    std::fs::copy(
-        Path::new(ROOT).join("examples/rust/Cargo.lock"),
-        dir.join("Cargo.lock"),
-    )
-    .unwrap();
+    let dir = scratch_crate("skeletons-2024", "2024");
     for name in examples() {
         std::fs::write(dir.join(format!("src/{name}.skel.rs")), module(&name)).unwrap();
     }
@@ -252,9 +193,14 @@ fn check_in_edition_2024(lib: &str) -> (bool, String) {
         .arg(scratch("edition2024-target")))
 }
 
-/// Modules of minimal.bpf.o without its maps, without its programs, or without either:
-/// empty structs and patterns must still compile cleanly.
+/// Modules of minimal.bpf.o without its maps, without its programs, or without either, and
+/// of tcpca.bpf.o without its struct_ops maps (programs with no structure): empty structs,
+/// arrays and patterns must still compile cleanly.
 fn degenerate_modules() -> Vec<(&'static str, String)> {
+    let mut tcpca = skelgen::parse_object(&object("tcpca"), "sopsprogs.bpf.o").unwrap();
+    tcpca.maps.retain(|m| m.struct_ops.is_none());
+    let blob = skelgen::loader::compile(&tcpca).unwrap();
+    let sopsprogs = skelgen::backend::render(skelgen::Lang::Rust, &tcpca, &blob).unwrap();
     let spec = skelgen::parse_object(&object("minimal"), "minimal.bpf.o").unwrap();
     [
         ("nomaps", false, true),
@@ -278,12 +224,13 @@ fn degenerate_modules() -> Vec<(&'static str, String)> {
         let text = skelgen::backend::render(skelgen::Lang::Rust, &s, &blob).unwrap();
         (name, text)
     })
+    .chain([("sopsprogs", sopsprogs)])
     .collect()
 }
 
 fn includes() -> String {
     let mut names = examples();
-    names.extend(["nomaps", "noprogs", "empty"].map(String::from));
+    names.extend(["nomaps", "noprogs", "empty", "sopsprogs"].map(String::from));
     names
         .iter()
         .map(|n| format!("include!(\"{n}.skel.rs\");\n"))
@@ -363,11 +310,12 @@ fn examples_crate_is_clippy_clean() {
     );
 }
 
-/// The runtime is spliced into the module as its templates have it, eight columns in: they
-/// are kept formatted by rustfmt for 92 columns, so the module's runtime reads as rustfmt
-/// would write it.
+/// The runtime is spliced into the module as its templates render it, eight columns in:
+/// the templates are kept formatted by rustfmt for 92 columns, so the runtime of every
+/// example's module (whichever parts it has: buffers, .kconfig, struct_ops) reads as
+/// rustfmt would write it.
 #[test]
-fn runtime_templates_are_rustfmt_formatted() {
+fn runtimes_are_rustfmt_formatted() {
     if !Command::new("rustfmt")
         .arg("--version")
         .output()
@@ -376,19 +324,16 @@ fn runtime_templates_are_rustfmt_formatted() {
         eprintln!("skipping: rustfmt is not installed");
         return;
     }
-    let dir = Path::new(ROOT).join("templates/rust");
-    for name in [
-        "runtime.rs.tera",
-        "runtime_plain.rs.tera",
-        "runtime_maps.rs.tera",
-        "runtime_attach.rs.tera",
-        "runtime_buffers.rs.tera",
-        "kconfig.rs.tera",
-        "inflate.rs.tera",
-    ] {
-        let text = std::fs::read_to_string(dir.join(name)).unwrap();
-        // runtime.rs.tera ends with the includes of the others.
-        let rust = text.split("{% include").next().unwrap();
+    for name in examples() {
+        let text = module(&name);
+        let rust: String = text
+            .lines()
+            .skip_while(|l| *l != "    mod runtime {")
+            .skip(1)
+            .take_while(|l| *l != "    }")
+            .map(|l| format!("{}\n", l.strip_prefix("        ").unwrap_or(l)))
+            .collect();
+        assert!(rust.lines().count() > 100, "{name}: no runtime module");
         let mut child = Command::new("rustfmt")
             .args([
                 "--edition",
@@ -410,11 +355,23 @@ fn runtime_templates_are_rustfmt_formatted() {
             .write_all(rust.as_bytes())
             .unwrap();
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{name} is not valid Rust");
-        assert_eq!(
-            String::from_utf8(out.stdout).unwrap().trim_end(),
-            rust.trim_end(),
-            "{name} is not rustfmt-formatted (max_width 92)"
+        assert!(
+            out.status.success(),
+            "{name}: the runtime is not valid Rust"
         );
+        let formatted = String::from_utf8(out.stdout).unwrap();
+        if let Some((i, (want, got))) = formatted
+            .lines()
+            .zip(rust.lines())
+            .enumerate()
+            .find(|(_, (a, b))| a != b)
+        {
+            panic!(
+                "{name}: the runtime is not rustfmt-formatted (max_width 92), line {}:\n\
+                 rustfmt: {want}\nmodule:  {got}",
+                i + 1
+            );
+        }
+        assert_eq!(formatted.trim_end(), rust.trim_end(), "{name}");
     }
 }

@@ -1,6 +1,5 @@
 //! Generates the Rust skeleton of every object in examples/bpf into OUT_DIR, and
-//! `skeletons.rs`, which includes them all. Objects with struct_ops are left out: the Rust
-//! skeleton does not support them yet.
+//! `skeletons.rs`, which includes them all.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -12,7 +11,6 @@ fn main() {
         .expect("examples/bpf exists")
         .map(|e| e.expect("a readable directory").path())
         .filter(|p| p.to_string_lossy().ends_with(".bpf.o"))
-        .filter(|p| !has_struct_ops(p))
         .collect();
     objects.sort();
     let mut builder = skelgen::build::Builder::new();
@@ -29,12 +27,4 @@ fn main() {
     }
     let out = Path::new(&std::env::var_os("OUT_DIR").expect("OUT_DIR")).join("skeletons.rs");
     skelgen::write_if_changed(&out, all.as_bytes()).unwrap_or_else(|err| panic!("{err}"));
-}
-
-/// Whether the object at `path` has struct_ops maps.
-fn has_struct_ops(path: &Path) -> bool {
-    let data = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let name = path.file_name().expect("a file name").to_string_lossy();
-    let spec = skelgen::parse_object(&data, &name).unwrap_or_else(|e| panic!("{e}"));
-    spec.maps.iter().any(|m| m.struct_ops.is_some())
 }

@@ -8,7 +8,9 @@
 //! programs, maps and views in that order. Errors name the failed step of the loader plan.
 
 mod attach;
+pub mod kconfig;
 pub mod names;
+pub mod struct_ops;
 pub mod types;
 pub mod view;
 
@@ -58,6 +60,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "rust/inflate.rs.tera",
         include_str!("../../../templates/rust/inflate.rs.tera"),
+    ),
+    (
+        "rust/btf.rs.tera",
+        include_str!("../../../templates/rust/btf.rs.tera"),
+    ),
+    (
+        "rust/struct_ops.rs.tera",
+        include_str!("../../../templates/rust/struct_ops.rs.tera"),
+    ),
+    (
+        "rust/struct_ops_load.rs.tera",
+        include_str!("../../../templates/rust/struct_ops_load.rs.tera"),
     ),
 ];
 

@@ -1,6 +1,7 @@
 //! Type printing on a hand-built type table with every shape Rust must reproduce, compiled
 //! with rustc and run (the layout assertions compare Rust's layout with the IR's, the
-//! program checks the accessors); names refused or colliding, reported by owner.
+//! program checks the accessors); names refused or colliding, reported by owner; the
+//! struct_ops tables of tcpca.
 
 use super::types::TypePrinter;
 use crate::backend::test_types::*;
@@ -226,13 +227,16 @@ fn printed_layouts_match_the_ir_and_accessors_work() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-fn minimal() -> (crate::ObjectSpec, crate::loader::Blob) {
-    let data =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bpf/minimal.bpf.o"))
-            .unwrap();
-    let spec = crate::parse_object(&data, "minimal.bpf.o").unwrap();
+/// examples/bpf/`name`.bpf.o and its loader.
+fn example(name: &str) -> (crate::ObjectSpec, crate::loader::Blob) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/bpf/{name}.bpf.o"));
+    let spec = crate::parse_object(&std::fs::read(path).unwrap(), name).unwrap();
     let blob = crate::loader::compile(&spec).unwrap();
     (spec, blob)
+}
+
+fn minimal() -> (crate::ObjectSpec, crate::loader::Blob) {
+    example("minimal")
 }
 
 fn render_err(spec: &crate::ObjectSpec, blob: &crate::loader::Blob) -> String {
@@ -302,4 +306,51 @@ fn collisions_are_reported_with_both_owners() {
         "{err}"
     );
     assert!(err.contains("\"attach_handle_getpid_xdp\""), "{err}");
+}
+
+#[test]
+fn struct_ops_tables_follow_the_object() {
+    let (spec, blob) = example("tcpca");
+    let view = super::view::build(&spec, &blob).unwrap();
+    let so = view.struct_ops.unwrap();
+    assert_eq!((so.maps.len(), so.progs.len()), (2, 4));
+    assert_eq!(view.map_fd, "MapFd");
+    let link = &so.maps[1];
+    assert!(link.link && link.autocreate);
+    assert_eq!((link.map_index, link.local.as_str()), (2, "so1"));
+    assert_eq!(
+        (link.attach.as_str(), link.detach.as_str()),
+        ("attach_tcpca_link", "detach_tcpca_link")
+    );
+    let slots: Vec<&str> = link.members.iter().map(|m| m.slot.as_str()).collect();
+    assert_eq!(slots, ["None", "Some(3)", "Some(0)", "Some(2)", "Some(1)"]);
+    assert!(!link.members[0].zero);
+    let maps: Vec<(&str, bool)> = view.maps.iter().map(|m| (m.ty, m.required)).collect();
+    assert_eq!(
+        maps,
+        [
+            ("Map", true),
+            ("Option<Map>", false),
+            ("Option<Map>", false)
+        ]
+    );
+}
+
+#[test]
+fn a_program_whose_attach_method_is_a_struct_ops_maps_is_refused() {
+    let (mut spec, _) = example("tcpca");
+    // A program named tcpca_link would have attach_tcpca_link, had it an attach method:
+    // give one a raw tracepoint section.
+    let p = &mut spec.programs[0];
+    p.name = "tcpca_link".into();
+    p.prog_type = crate::uapi::ProgType::RawTracepoint;
+    p.section = "raw_tp/sys_enter".into();
+    p.attach_to = Some("sys_enter".into());
+    let blob = crate::loader::compile(&spec).unwrap();
+    match super::render(&spec, &blob) {
+        Err(crate::backend::BackendError::NameCollision { ident, .. }) => {
+            assert_eq!(ident, "attach_tcpca_link")
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -1,10 +1,12 @@
 //! The view model of a Rust skeleton: everything the templates print, computed here.
 
 use super::attach::{attach_method, AttachMethod};
+use super::kconfig::{kconfig_view, KconfigView};
 use super::names::{self, Idents};
+use super::struct_ops::StructOpsView;
 use super::types::{AliasView, TypePrinter, TypeView};
 use crate::backend::BackendError;
-use crate::ir::{ExternKind, GlobalKind, KconfigKind, MapSpec, ObjectSpec};
+use crate::ir::{GlobalKind, MapSpec, ObjectSpec};
 use crate::loader::plan::Step;
 use crate::loader::Blob;
 use crate::uapi::{AttachType, MapType, ProgType};
@@ -31,6 +33,9 @@ const RUNTIME_ITEMS: &[&str] = &[
     "MAPS",
     "LOADER",
     "KCONFIG",
+    "StructOps",
+    "StructOpsKnobs",
+    "STRUCT_OPS",
 ];
 
 /// Methods the loaded skeleton always has.
@@ -85,6 +90,11 @@ pub struct SkelView {
     /// Whether the object has ring buffer or perf event array maps (the runtime then has
     /// their readers).
     pub buffers: bool,
+    /// struct_ops maps and programs, when the object has any.
+    pub struct_ops: Option<StructOpsView>,
+    /// The type of a map's fd as the load returns it: `MapFd` (an `Option<OwnedFd>`) when
+    /// the object has struct_ops maps, which may be left out.
+    pub map_fd: &'static str,
 }
 
 /// One map.
@@ -106,6 +116,13 @@ pub struct MapView {
     pub max_entries: u32,
     /// The field of the section view it backs, if any.
     pub view: Option<String>,
+    /// Its type in the loaded maps struct: `Option<Map>` for a struct_ops map.
+    pub ty: &'static str,
+    /// Its fd is `Option<OwnedFd>` after the load, though the loader always creates it: a
+    /// map of an object with struct_ops that is not itself a struct_ops map.
+    pub required: bool,
+    /// A struct_ops map's `StructOps` local while the skeleton is built.
+    pub struct_ops: Option<String>,
 }
 
 /// A method of the loaded skeleton about one program.
@@ -157,30 +174,6 @@ pub struct SectionView {
     pub map_index: usize,
 }
 
-/// `.kconfig` externs.
-#[derive(Debug, Serialize)]
-pub struct KconfigView {
-    /// The section's view field.
-    pub section: String,
-    /// The externs.
-    pub externs: Vec<KconfigExtern>,
-}
-
-/// One kconfig extern as a runtime table entry.
-#[derive(Debug, Serialize)]
-pub struct KconfigExtern {
-    /// Name, a string literal.
-    pub name: String,
-    /// Offset in the section.
-    pub offset: u32,
-    /// Size.
-    pub size: u32,
-    /// `KconfigKind` variant.
-    pub kind: &'static str,
-    /// Declared `__weak`.
-    pub weak: bool,
-}
-
 /// Builds the view of `spec` and its compiled loader.
 pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
     let (module, camel) = names::object_idents(&spec.name)?;
@@ -204,6 +197,16 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
     let run_progs = prog_methods(spec, &progs, &mut methods, "run", &|p| {
         p.prog_type == ProgType::Syscall
     })?;
+    let struct_ops = super::struct_ops::view(spec, blob, &maps, &progs, &mut methods)?;
+    if let Some(so) = &struct_ops {
+        for m in &mut maps {
+            m.required = true;
+        }
+        for s in &so.maps {
+            let m = &mut maps[s.map_index];
+            (m.ty, m.required, m.struct_ops) = ("Option<Map>", false, Some(s.local.clone()));
+        }
+    }
     Ok(SkelView {
         header: header(&spec.name, blob),
         object: names::doc(&spec.name),
@@ -235,6 +238,12 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
         insns: byte_string(&blob.insns),
         data: byte_string(&blob.data),
         kconfig,
+        map_fd: if struct_ops.is_some() {
+            "MapFd"
+        } else {
+            "OwnedFd"
+        },
+        struct_ops,
     })
 }
 
@@ -245,10 +254,10 @@ fn claim_items(object: &str, camel: &str, open: &str) -> Result<(), BackendError
         items.claim("the skeleton's runtime", item)?;
     }
     let owner = format!("object {object}");
-    for suffix in ["", "Maps", "Progs", "Links", "Views"] {
+    for suffix in ["", "Maps", "Progs", "Links", "Views", "StructOps"] {
         items.claim(&owner, &format!("{camel}{suffix}"))?;
     }
-    for suffix in ["", "Maps", "Progs"] {
+    for suffix in ["", "Maps", "Progs", "StructOps"] {
         items.claim(&owner, &format!("{open}{suffix}"))?;
     }
     Ok(())
@@ -324,6 +333,9 @@ fn map_views(spec: &ObjectSpec) -> Result<Vec<MapView>, BackendError> {
                 value_size: m.value_size,
                 max_entries: m.max_entries,
                 view: None,
+                ty: "Map",
+                required: false,
+                struct_ops: None,
                 ident,
             })
         })
@@ -331,6 +343,14 @@ fn map_views(spec: &ObjectSpec) -> Result<Vec<MapView>, BackendError> {
 }
 
 fn map_doc(m: &MapSpec) -> String {
+    if let Some(s) = &m.struct_ops {
+        return names::doc(&format!(
+            "`{}`: {}, struct {} (the kernel's value size)",
+            m.name,
+            m.map_type.c_name(),
+            s.type_name
+        ));
+    }
     names::doc(&format!(
         "`{}`: {}, key {} bytes, value {} bytes, max_entries {}",
         m.name,
@@ -417,50 +437,6 @@ fn sections(
         });
     }
     Ok(out)
-}
-
-fn kconfig_view(spec: &ObjectSpec, sections: &[SectionView]) -> Option<KconfigView> {
-    let map = spec.maps.iter().position(|m| {
-        m.data
-            .as_ref()
-            .is_some_and(|d| d.kind == GlobalKind::Kconfig && d.mmapable)
-    })?;
-    let section = sections.iter().find(|s| s.map_index == map)?;
-    let externs = spec
-        .externs
-        .iter()
-        .filter_map(|e| match &e.kind {
-            ExternKind::Kconfig {
-                offset,
-                size,
-                value,
-            } => Some(KconfigExtern {
-                name: names::string_literal(&e.name),
-                offset: *offset,
-                size: *size,
-                kind: kconfig_kind(*value),
-                weak: e.weak,
-            }),
-            _ => None,
-        })
-        .collect();
-    Some(KconfigView {
-        section: section.ident.clone(),
-        externs,
-    })
-}
-
-fn kconfig_kind(k: KconfigKind) -> &'static str {
-    match k {
-        KconfigKind::Bool => "Bool",
-        KconfigKind::Tristate => "Tristate",
-        KconfigKind::Char => "Char",
-        KconfigKind::CharArray => "CharArray",
-        KconfigKind::Int { signed: true } => "Int",
-        KconfigKind::Int { signed: false } => "Uint",
-        KconfigKind::KernelVersion => "KernelVersion",
-        KconfigKind::LibbpfFeature => "Feature",
-    }
 }
 
 /// A plan step as an error names it: its `op` in the plan (`skelgen --emit plan`) and what

@@ -2,7 +2,9 @@
 # The Rust examples on Linux 6.1: the probes test with SKELGEN_PROBES_KERNEL=1 loads,
 # attaches (attach()) and triggers kprobe, kretprobe, fentry, fexit, fmod_ret and, the BPF
 # LSM being on, LSM programs besides the uprobes; minimal, iterators and ksyms (.kconfig
-# from /boot/config-$(uname -r), kfuncs off before 6.4) run on a second kernel.
+# from /boot/config-$(uname -r), kfuncs off before 6.4) run on a second kernel, and tcpca
+# with its .struct_ops.link map left out (6.1 refuses it): the .struct_ops map laid out in
+# 6.1's layout, registered, carrying TCP, unregistered; loads without or with a corrupt BTF.
 source "$ROOT/tests/vm/lib.sh"
 
 # run NAME PASSED [ENV...]: runs test binary NAME, which must pass PASSED tests.
@@ -26,7 +28,9 @@ done
 check "minimal passes" run minimal 4
 check "iterators passes" run iterators 1
 check "ksyms passes" run ksyms 2
-for out in minimal iterators; do
+check "tcpca (plain) passes" run tcpca 6 SKELGEN_TCPCA_PLAIN=1
+check "tcpca printed 6.1's layout" grep -q 'kernel_layout value_size' tcpca.out
+for out in minimal iterators tcpca; do
     check "$out: nothing skipped" lacks '^skipping' "$out.out"
 done
 finish
