@@ -37,7 +37,7 @@ const PINNING: Support = No(
 
 const STRUCT_OPS_REFUSED: Support = No(
     "an object with struct_ops is refused at generation, naming the map: this runtime does not \
-     read the kernel's BTF yet; --lang c supports struct_ops",
+     read the kernel's BTF yet; --lang c and --lang go support struct_ops",
 );
 
 const KERNEL_KCONFIG: Support = Partly(
@@ -109,7 +109,11 @@ pub const FEATURES: &[Feature] = &[
                  (both kinds) and 6.1 (.struct_ops)",
             ),
             STRUCT_OPS_REFUSED,
-            STRUCT_OPS_REFUSED,
+            Partly(
+                "struct_ops types of vmlinux (not of modules); .struct_ops.link maps need Linux \
+                 6.4, older kernels load the object with their autocreate off; proven on 6.18 \
+                 (both kinds)",
+            ),
             STRUCT_OPS_REFUSED,
         ],
     },
