@@ -5,8 +5,10 @@
 //! Linux 6.1 runs `tcpca plain` in the VM (`tests/vm/parts/c`).
 
 mod c_support;
+mod common;
 
 use c_support::*;
+use common::tcpca::{patched_tcpca, tcpca_without_init};
 use std::path::Path;
 use std::process::Command;
 
@@ -90,49 +92,6 @@ int main(void)
 	return failures;
 }
 "#;
-
-/// tcpca.bpf.o with every occurrence of `from` replaced by `to` (same length).
-fn patched_tcpca(from: &str, to: &str) -> Vec<u8> {
-    assert_eq!(from.len(), to.len());
-    let mut data = std::fs::read(Path::new(ROOT).join("examples/bpf/tcpca.bpf.o")).unwrap();
-    let mut found = 0;
-    let mut i = 0;
-    while i + from.len() <= data.len() {
-        if &data[i..i + from.len()] == from.as_bytes() {
-            data[i..i + from.len()].copy_from_slice(to.as_bytes());
-            found += 1;
-        }
-        i += 1;
-    }
-    assert!(found > 0, "{from} not in tcpca.bpf.o");
-    data
-}
-
-/// tcpca.bpf.o with the relocations that set member `init` (offset 24) moved to
-/// `ssthresh` (offset 40), which a later relocation sets to tcpca_ssthresh: no structure
-/// names tcpca_init any more.
-fn tcpca_without_init() -> Vec<u8> {
-    let mut data = std::fs::read(Path::new(ROOT).join("examples/bpf/tcpca.bpf.o")).unwrap();
-    let elf = skelgen::elf::ElfFile::parse(&data).unwrap();
-    let rels: Vec<(usize, usize)> = elf
-        .sections()
-        .iter()
-        .filter(|s| s.name.starts_with(".rel.struct_ops"))
-        .map(|s| (s.file_offset as usize, s.size as usize))
-        .collect();
-    drop(elf);
-    let mut moved = 0;
-    for (start, size) in rels {
-        for at in (start..start + size).step_by(16) {
-            if data[at..at + 8] == 24u64.to_le_bytes() {
-                data[at..at + 8].copy_from_slice(&40u64.to_le_bytes());
-                moved += 1;
-            }
-        }
-    }
-    assert_eq!(moved, 2, "the init relocations of both maps");
-    data
-}
 
 /// A struct_ops type the kernel does not have, a member its struct lacks, and a struct_ops
 /// program no structure names (which libbpf cannot load either) fail __load before the

@@ -1717,6 +1717,9 @@ const (
 	tcpcaBTFVmlinux      = "/sys/kernel/btf/vmlinux"
 	tcpcaAttachStructOps = 44
 	tcpcaStructOpsPrefix = "bpf_struct_ops_"
+	// Values of kernel structures are a few hundred bytes: a larger size comes from a
+	// corrupt file, and is refused rather than allocated.
+	tcpcaStructOpsMaxValue = 1 << 20
 )
 
 // TcpcaStructOpsMap is the state of one struct_ops map: its Autocreate knob, and from
@@ -1793,6 +1796,10 @@ func tcpcaStructOpsKernelTypes(btf *tcpcaBTF, def *tcpcaStructOpsDef) (tcpcaStru
 	}
 	vt := btf.typ(k.valueID)
 	k.valueSize = tcpcaBTFWord(vt, 8)
+	if k.valueSize > tcpcaStructOpsMaxValue {
+		return k, tcpcaStructOpsFail("load", syscall.EINVAL, "struct_ops map %s: struct %s of %d bytes in %s, "+
+			"a size no kernel structure has", def.mapName, value, k.valueSize, tcpcaBTFVmlinux)
+	}
 	for i := uint32(0); i < tcpcaBTFVlen(vt); i++ {
 		m := tcpcaBTFMemberAt(vt, i)
 		if m.typ == k.typeID && m.bitfield == 0 && m.bitOffset%8 == 0 {

@@ -1,0 +1,251 @@
+//! struct_ops in the Go skeleton, what must fail at Load before the loader runs: a type or
+//! a member the kernel lacks, a struct_ops program no structure names, no kernel BTF, and a
+//! corrupt one. Each fails naming what is wrong, with the system's error number, and leaves
+//! no fd. (tcpca's run on the host is examples/go/tcpca, which tests/go_skeleton.rs runs.)
+
+mod common;
+mod go_support;
+
+use common::tcpca::{patched_tcpca, tcpca_without_init};
+use go_support::{go, go_cmd};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// A driver that loads the skeleton of its first argument's package and reports how the
+/// load failed and the fds left open.
+const DRIVER: &str = r#"package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+
+	"driver/cwnx"
+	"driver/noinit"
+	"driver/opz"
+	"driver/tcpca"
+)
+
+type skeleton interface {
+	Load() error
+	Close() error
+}
+
+func open(which string) (skeleton, error) {
+	switch which {
+	case "opz":
+		return opz.OpenTcpca()
+	case "cwnx":
+		return cwnx.OpenTcpca()
+	case "noinit":
+		return noinit.OpenTcpca()
+	}
+	return tcpca.OpenTcpca()
+}
+
+// fds counts this process's open fds.
+func fds() int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		panic(err)
+	}
+	return len(entries)
+}
+
+func main() {
+	// The Go runtime's poller starts with the first pipe or file, and stays.
+	r, w, err := os.Pipe()
+	if err != nil {
+		panic(err)
+	}
+	r.Close()
+	w.Close()
+	before := fds()
+	s, err := open(os.Args[1])
+	if err != nil {
+		fmt.Println("open", err)
+		os.Exit(1)
+	}
+	err = s.Load()
+	var errno syscall.Errno
+	errors.As(err, &errno)
+	fmt.Printf("load %v\nerrno %d\nfds_after_load %d\n", err, errno, fds()-before)
+	s.Close()
+	fmt.Printf("fds_leaked %d\n", fds()-before)
+}
+"#;
+
+/// The driver, built once: the skeletons of tcpca and of its patched copies, each in its
+/// package.
+fn driver(go: &Path) -> &'static Path {
+    static DRIVER_EXE: OnceLock<PathBuf> = OnceLock::new();
+    DRIVER_EXE.get_or_init(|| {
+        let dir = Path::new(ROOT).join("target/go-struct-ops");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("go.mod"), "module driver\n\ngo 1.21\n").unwrap();
+        std::fs::write(dir.join("main.go"), DRIVER).unwrap();
+        let objects = [
+            (
+                "opz",
+                patched_tcpca("tcp_congestion_ops\0", "tcp_congestion_opz\0"),
+            ),
+            ("cwnx", patched_tcpca("undo_cwnd\0", "undo_cwnx\0")),
+            ("noinit", tcpca_without_init()),
+            (
+                "tcpca",
+                std::fs::read(Path::new(ROOT).join("examples/bpf/tcpca.bpf.o")).unwrap(),
+            ),
+        ];
+        for (package, object) in objects {
+            let options = skelgen::Options {
+                go_package: Some(package.into()),
+                ..skelgen::Options::for_lang(skelgen::Lang::Go)
+            };
+            let skeleton = skelgen::generate(&object, "tcpca.bpf.o", &options).unwrap();
+            std::fs::create_dir_all(dir.join(package)).unwrap();
+            std::fs::write(dir.join(package).join("tcpca_skel.go"), skeleton).unwrap();
+        }
+        let exe = dir.join("driver");
+        let out = go_cmd(go, &dir)
+            .args(["build", "-o"])
+            .arg(&exe)
+            .arg(".")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "go build of the driver: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        exe
+    })
+}
+
+/// The go command, when root and go are both there; else why not, on stderr.
+fn ready() -> Option<PathBuf> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipping: loading BPF programs needs root");
+        return None;
+    }
+    go()
+}
+
+/// Runs `cmd` (the driver), which must exit 0, and checks that the load failed with
+/// `error` and `errno`, with no fd handed out or left open.
+fn expect_failure(cmd: &mut Command, error: &str, errno: i32) {
+    let out = cmd.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{cmd:?}:\n{text}");
+    let load = format!("load {error}");
+    let errno = format!("errno {errno}");
+    for want in [&load, &errno, "fds_after_load 0", "fds_leaked 0"] {
+        assert!(
+            text.lines().any(|l| l == want),
+            "missing {want:?} in:\n{text}"
+        );
+    }
+}
+
+/// A struct_ops type the kernel does not have, a member its struct lacks, and a struct_ops
+/// program no structure names fail Load naming the type, member or program.
+#[test]
+fn struct_ops_mismatch_fails_by_name() {
+    let Some(go) = ready() else { return };
+    let exe = driver(&go);
+    let cases = [
+        (
+            "opz",
+            "tcpca: load: struct_ops map tcpca: this kernel has no struct_ops type struct \
+             tcp_congestion_opz (no struct tcp_congestion_opz in /sys/kernel/btf/vmlinux; \
+             struct_ops types of modules are not supported): no such file or directory",
+            libc::ENOENT,
+        ),
+        (
+            "cwnx",
+            "tcpca: load: struct_ops map tcpca: struct tcp_congestion_ops of this kernel has no \
+             member undo_cwnx, which the object sets: operation not supported",
+            libc::EOPNOTSUPP,
+        ),
+        (
+            "noinit",
+            "tcpca: load: struct_ops program tcpca_init is the member of no struct_ops map, so \
+             the kernel cannot load it (libbpf's load fails too): set its Autoload to false: \
+             invalid argument",
+            libc::EINVAL,
+        ),
+    ];
+    for (which, error, errno) in cases {
+        expect_failure(Command::new(exe).arg(which), error, errno);
+    }
+}
+
+/// The driver run in a private mount namespace after `setup` (a shell command).
+fn in_mount_namespace(exe: &Path, setup: &str) -> Command {
+    let script = format!("{setup} && exec {} tcpca", exe.display());
+    let mut cmd = Command::new("unshare");
+    cmd.args(["-m", "sh", "-c", &script]);
+    cmd
+}
+
+fn have_unshare() -> bool {
+    let ok = Command::new("unshare")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("skipping: unshare (util-linux) is not installed");
+    }
+    ok
+}
+
+/// Without the kernel's BTF (hidden by an empty tmpfs over /sys/kernel/btf), Load fails
+/// saying struct_ops needs it.
+#[test]
+fn struct_ops_without_kernel_btf_fails_saying_so() {
+    let Some(go) = ready() else { return };
+    if !have_unshare() {
+        return;
+    }
+    let exe = driver(&go);
+    let error = "tcpca: load: struct_ops needs the kernel's BTF (CONFIG_DEBUG_INFO_BTF): open \
+                 /sys/kernel/btf/vmlinux: no such file or directory";
+    expect_failure(
+        &mut in_mount_namespace(exe, "mount -t tmpfs none /sys/kernel/btf"),
+        error,
+        libc::ENOENT,
+    );
+}
+
+/// With a truncated copy of the kernel's BTF in its place, Load fails saying the file is
+/// malformed (examples/go/tcpca's internal tests corrupt it in many more ways).
+#[test]
+fn struct_ops_with_corrupt_kernel_btf_fails_saying_so() {
+    let Some(go) = ready() else { return };
+    if !have_unshare() {
+        return;
+    }
+    let exe = driver(&go);
+    let Ok(btf) = std::fs::read("/sys/kernel/btf/vmlinux") else {
+        eprintln!("skipping: this kernel has no /sys/kernel/btf/vmlinux to corrupt");
+        return;
+    };
+    let copy = exe.with_file_name("vmlinux.cut");
+    std::fs::write(&copy, &btf[..btf.len() / 2]).unwrap();
+    let setup = format!("mount --bind {} /sys/kernel/btf/vmlinux", copy.display());
+    let error = format!(
+        "tcpca: load: struct_ops needs the kernel's BTF (CONFIG_DEBUG_INFO_BTF): \
+         /sys/kernel/btf/vmlinux: BTF header out of bounds of its {} bytes: invalid argument",
+        btf.len() / 2
+    );
+    expect_failure(&mut in_mount_namespace(exe, &setup), &error, libc::EINVAL);
+}
