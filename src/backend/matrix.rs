@@ -35,6 +35,11 @@ const PINNING: Support = No(
      pin from the application after load",
 );
 
+const STRUCT_OPS_VMLINUX: Support = Partly(
+    "struct_ops types of vmlinux (not of modules); .struct_ops.link maps need Linux 6.4, older \
+     kernels load the object with their autocreate off; proven on 6.18 (both kinds) and 6.1 \
+     (.struct_ops)",
+);
 const STRUCT_OPS_REFUSED: Support = No(
     "an object with struct_ops is refused at generation, naming the map: this runtime does not \
      read the kernel's BTF yet; --lang c and --lang go support struct_ops",
@@ -103,17 +108,9 @@ pub const FEATURES: &[Feature] = &[
     Feature {
         name: "struct_ops maps: kernel layout read on the target, registered by attach",
         support: [
-            Partly(
-                "struct_ops types of vmlinux (not of modules); .struct_ops.link maps need Linux \
-                 6.4, older kernels load the object with their autocreate off; proven on 6.18 \
-                 (both kinds) and 6.1 (.struct_ops)",
-            ),
+            STRUCT_OPS_VMLINUX,
             STRUCT_OPS_REFUSED,
-            Partly(
-                "struct_ops types of vmlinux (not of modules); .struct_ops.link maps need Linux \
-                 6.4, older kernels load the object with their autocreate off; proven on 6.18 \
-                 (both kinds)",
-            ),
+            STRUCT_OPS_VMLINUX,
             STRUCT_OPS_REFUSED,
         ],
     },

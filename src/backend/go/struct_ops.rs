@@ -193,15 +193,28 @@ mod tests {
         );
     }
 
-    /// Two things of the skeleton would get one Go name: both are named.
+    /// A program whose attach method would be a struct_ops map's is refused, naming both.
     #[test]
-    fn names_taken_twice_are_refused() {
+    fn a_program_named_like_a_map_is_refused() {
         let mut spec = tcpca();
-        spec.maps[2].name = "Tcpca".into();
-        spec.maps[2].struct_ops.as_mut().unwrap().link = false;
+        let mut tp = spec.programs[0].clone();
+        tp.name = "tcpca".into();
+        tp.section = "tracepoint/syscalls/sys_enter_getpid".into();
+        tp.prog_type = crate::uapi::ProgType::Tracepoint;
+        tp.expected_attach_type = None;
+        tp.attach_to = Some("syscalls/sys_enter_getpid".into());
+        spec.programs.push(tp);
         let blob = crate::loader::compile(&spec).unwrap();
         match super::super::render(&spec, &blob, None) {
-            Err(BackendError::NameCollision { ident, .. }) => assert_eq!(ident, "Tcpca"),
+            Err(BackendError::NameCollision {
+                first,
+                second,
+                ident,
+            }) => {
+                assert_eq!(ident, "AttachTcpca");
+                assert!(first.contains("program \"tcpca\""), "{first}");
+                assert!(second.contains("struct_ops map \"tcpca\""), "{second}");
+            }
             other => panic!("{other:?}"),
         }
     }

@@ -424,6 +424,19 @@ fn degenerate_objects_build() {
     go_check("degenerate", &files);
 }
 
+/// struct_ops programs without a struct_ops map give a skeleton that builds (its Load
+/// refuses the programs, which no member names).
+#[test]
+fn struct_ops_programs_without_maps_build() {
+    let mut s = example("tcpca");
+    s.name = "progsonly".into();
+    s.maps.retain(|m| m.struct_ops.is_none());
+    let blob = crate::loader::compile(&s).unwrap();
+    let text = super::render(&s, &blob, None).unwrap();
+    assert!(text.contains("type ProgsonlyStructOps struct{}"));
+    go_check("progsonly", &[("progsonly_skel.go", &text)]);
+}
+
 #[test]
 fn every_example_renders() {
     for name in ["minimal", "many", "ksyms", "iterators", "probes"] {
