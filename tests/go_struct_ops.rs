@@ -1,11 +1,17 @@
 //! struct_ops in the Go skeleton, what must fail at Load before the loader runs: a type or
 //! a member the kernel lacks, a struct_ops program no structure names, no kernel BTF, and a
 //! corrupt one. Each fails naming what is wrong, with the system's error number, and leaves
-//! no fd. (tcpca's run on the host is examples/go/tcpca, which tests/go_skeleton.rs runs.)
+//! no fd. Then tcpca's whole life under the fault injector (tests/faults/ptrace.c): every
+//! bpf(2) and mmap(2) failed in turn, and no fd, link or registered structure may stay.
+//! (tcpca's run on the host is examples/go/tcpca, which tests/go_skeleton.rs runs.)
+//!
+//! The driver is tests/go_support/struct_ops_driver; the skeletons are generated into its
+//! packages.
 
 mod common;
 mod go_support;
 
+use common::faults::{self, Report};
 use common::tcpca::{patched_tcpca, tcpca_without_init};
 use go_support::{go, go_cmd};
 use std::path::{Path, PathBuf};
@@ -14,73 +20,8 @@ use std::sync::OnceLock;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-/// A driver that loads the skeleton of its first argument's package and reports how the
-/// load failed and the fds left open.
-const DRIVER: &str = r#"package main
-
-import (
-	"errors"
-	"fmt"
-	"os"
-	"syscall"
-
-	"driver/cwnx"
-	"driver/noinit"
-	"driver/opz"
-	"driver/tcpca"
-)
-
-type skeleton interface {
-	Load() error
-	Close() error
-}
-
-func open(which string) (skeleton, error) {
-	switch which {
-	case "opz":
-		return opz.OpenTcpca()
-	case "cwnx":
-		return cwnx.OpenTcpca()
-	case "noinit":
-		return noinit.OpenTcpca()
-	}
-	return tcpca.OpenTcpca()
-}
-
-// fds counts this process's open fds.
-func fds() int {
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		panic(err)
-	}
-	return len(entries)
-}
-
-func main() {
-	// The Go runtime's poller starts with the first pipe or file, and stays.
-	r, w, err := os.Pipe()
-	if err != nil {
-		panic(err)
-	}
-	r.Close()
-	w.Close()
-	before := fds()
-	s, err := open(os.Args[1])
-	if err != nil {
-		fmt.Println("open", err)
-		os.Exit(1)
-	}
-	err = s.Load()
-	var errno syscall.Errno
-	errors.As(err, &errno)
-	fmt.Printf("load %v\nerrno %d\nfds_after_load %d\n", err, errno, fds()-before)
-	s.Close()
-	fmt.Printf("fds_leaked %d\n", fds()-before)
-}
-"#;
-
-/// The driver, built once: the skeletons of tcpca and of its patched copies, each in its
-/// package.
+/// The driver, built once (and vetted): the skeletons of tcpca and of its patched copies,
+/// each in its package.
 fn driver(go: &Path) -> &'static Path {
     static DRIVER_EXE: OnceLock<PathBuf> = OnceLock::new();
     DRIVER_EXE.get_or_init(|| {
@@ -88,7 +29,11 @@ fn driver(go: &Path) -> &'static Path {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("go.mod"), "module driver\n\ngo 1.21\n").unwrap();
-        std::fs::write(dir.join("main.go"), DRIVER).unwrap();
+        std::fs::copy(
+            Path::new(ROOT).join("tests/go_support/struct_ops_driver/main.go"),
+            dir.join("main.go"),
+        )
+        .unwrap();
         let objects = [
             (
                 "opz",
@@ -111,17 +56,14 @@ fn driver(go: &Path) -> &'static Path {
             std::fs::write(dir.join(package).join("tcpca_skel.go"), skeleton).unwrap();
         }
         let exe = dir.join("driver");
-        let out = go_cmd(go, &dir)
-            .args(["build", "-o"])
-            .arg(&exe)
-            .arg(".")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "go build of the driver: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        for args in [&["vet", "."][..], &["build", "-o", "driver", "."]] {
+            let out = go_cmd(go, &dir).args(args).output().unwrap();
+            assert!(
+                out.status.success(),
+                "go {args:?} of the driver: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
         exe
     })
 }
@@ -248,4 +190,79 @@ fn struct_ops_with_corrupt_kernel_btf_fails_saying_so() {
         btf.len() / 2
     );
     expect_failure(&mut in_mount_namespace(exe, &setup), &error, libc::EINVAL);
+}
+
+/// The fault injector, built once.
+fn injector() -> &'static Path {
+    static INJECTOR: OnceLock<PathBuf> = OnceLock::new();
+    INJECTOR.get_or_init(|| {
+        faults::build_ptrace_injector(&Path::new(ROOT).join("target/go-struct-ops-faults"))
+    })
+}
+
+/// One run of tcpca's life under the injector, failing call `call` (none: a clean run)
+/// with `errno`; it must leave no fd and no registered structure.
+fn faulty_run(exe: &Path, call: Option<u32>, errno: i32) -> Report {
+    let mut cmd = Command::new(injector());
+    cmd.arg(exe)
+        .arg("run")
+        .env("SKELGEN_FAULT_ERRNO", errno.to_string())
+        .env_remove("SKELGEN_FAULT_CALL");
+    if let Some(n) = call {
+        cmd.env("SKELGEN_FAULT_CALL", n.to_string());
+    }
+    let r = Report::parse(&faults::run_ok(&mut cmd));
+    let context = format!("fault at call {call:?} (what {}) errno {errno}", r.what);
+    for key in ["fds_leaked", "registered_left"] {
+        assert_eq!(r.number(key), 0, "{context}: {key}:\n{}", r.text);
+    }
+    if r.stage == "attach" {
+        assert_eq!(r.number("links_left"), 0, "{context}:\n{}", r.text);
+        assert_eq!(
+            r.number("registered_after_attach"),
+            0,
+            "{context}:\n{}",
+            r.text
+        );
+    }
+    if r.stage != "done" {
+        let error = r.field("error").unwrap_or_default();
+        assert!(
+            error.contains(&r.step),
+            "{context}: the error has the step:\n{}",
+            r.text
+        );
+    }
+    r
+}
+
+/// Every bpf(2) and mmap(2) of tcpca's load, attach (both structures), detach and second
+/// attach failed in turn: each failure stops the run where it happened, naming the step
+/// (an interrupted call is made again and the run completes), and a failed Attach leaves
+/// nothing registered: the structure it registered before the failure is unregistered.
+#[test]
+fn struct_ops_every_call_failing_leaves_nothing_registered() {
+    let Some(go) = ready() else { return };
+    if !faults::have("gcc", "scripts/install-deps.sh installs it") {
+        return;
+    }
+    let exe = driver(&go);
+    let clean = faulty_run(exe, None, 0);
+    assert_eq!(clean.outcome(), ("done", 0, "-"), "{}", clean.text);
+    let runs = faults::sweep(clean.calls, &[], |call, errno| {
+        faulty_run(exe, Some(call), errno)
+    });
+    for place in [
+        "load",
+        "BPF_MAP_UPDATE_ELEM",
+        "BPF_LINK_CREATE",
+        "detach",
+        "reattach",
+    ] {
+        assert!(
+            runs.iter()
+                .any(|f| f.report.stage == place || f.report.step.contains(place)),
+            "no fault stopped the run at {place:?}"
+        );
+    }
 }

@@ -2050,14 +2050,14 @@ func (o tcpcaStructOps) settled() bool {
 	return o.state.registered
 }
 
-// detach unregisters the structure: closes its link, or deletes a .struct_ops map's value.
+// detach unregisters the structure: closes its link, or deletes a .struct_ops map's value
+// (should the kernel refuse, the map stays registered, and the next detach tries again).
 func (o tcpcaStructOps) detach() {
 	if o.link != nil {
 		tcpcaClose(o.link)
 	} else if o.state.registered {
 		var key uint32
-		o.m.Delete(&key)
-		o.state.registered = false
+		o.state.registered = o.m.Delete(&key) != nil
 	}
 }
 
