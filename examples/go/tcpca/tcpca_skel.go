@@ -58,7 +58,7 @@ type Tcpca struct {
 	Maps TcpcaMaps
 	// Progs holds every program: Autoload before Load, handles after.
 	Progs TcpcaProgs
-	// Links holds the link fd of each attached program (0: not attached).
+	// Links holds the link fd of each attached program and .struct_ops.link map (0: not attached).
 	Links TcpcaLinks
 	// StructOps holds the Autocreate knob of every struct_ops map.
 	StructOps TcpcaStructOps
@@ -199,10 +199,7 @@ func (s *Tcpca) Load() error {
 // registers every created struct_ops map not registered yet. On failure it detaches what
 // it attached.
 func (s *Tcpca) Attach() error {
-	if err := tcpcaStructOpsAttachAll(s.structOps(), s.structOpsProgs()); err != nil {
-		return err
-	}
-	return nil
+	return tcpcaStructOpsAttachAll(s.structOps(), s.structOpsProgs())
 }
 
 // Detach closes every link and unregisters every struct_ops map: the programs stay loaded.
@@ -234,26 +231,26 @@ func (s *Tcpca) Close() error {
 	return err
 }
 
-// AttachTcpca registers the struct_ops map tcpca (.struct_ops: struct tcp_congestion_ops) by writing its value to the
-// map; DetachTcpca deletes it, which unregisters it for good (the kernel registers a
-// .struct_ops map once).
+// AttachTcpca registers the struct_ops map tcpca (.struct_ops: struct tcp_congestion_ops)
+// by writing its value to the map. DetachTcpca deletes the value, which unregisters
+// it for good: the kernel registers a .struct_ops map once.
 func (s *Tcpca) AttachTcpca() error {
 	return s.structOps()[0].attach(s.structOpsProgs())
 }
 
-// DetachTcpca unregisters the struct_ops map Tcpca.
+// DetachTcpca unregisters what AttachTcpca registered.
 func (s *Tcpca) DetachTcpca() {
 	s.structOps()[0].detach()
 }
 
-// AttachTcpcaLink registers the struct_ops map tcpca_link (.struct_ops.link: struct tcp_congestion_ops) through a BPF
-// link (Linux 6.4), kept in Links.TcpcaLink: DetachTcpcaLink closes the link, and
-// AttachTcpcaLink may register it again.
+// AttachTcpcaLink registers the struct_ops map tcpca_link (.struct_ops.link: struct tcp_congestion_ops)
+// through a BPF link (Linux 6.4), kept in Links.TcpcaLink: DetachTcpcaLink closes the
+// link, and AttachTcpcaLink may register the map again.
 func (s *Tcpca) AttachTcpcaLink() error {
 	return s.structOps()[1].attach(s.structOpsProgs())
 }
 
-// DetachTcpcaLink unregisters the struct_ops map TcpcaLink.
+// DetachTcpcaLink unregisters what AttachTcpcaLink registered.
 func (s *Tcpca) DetachTcpcaLink() {
 	s.structOps()[1].detach()
 }

@@ -197,13 +197,7 @@ mod tests {
     #[test]
     fn a_program_named_like_a_map_is_refused() {
         let mut spec = tcpca();
-        let mut tp = spec.programs[0].clone();
-        tp.name = "tcpca".into();
-        tp.section = "tracepoint/syscalls/sys_enter_getpid".into();
-        tp.prog_type = crate::uapi::ProgType::Tracepoint;
-        tp.expected_attach_type = None;
-        tp.attach_to = Some("syscalls/sys_enter_getpid".into());
-        spec.programs.push(tp);
+        super::super::tests::add_tracepoint(&mut spec, "tcpca");
         let blob = crate::loader::compile(&spec).unwrap();
         match super::super::render(&spec, &blob, None) {
             Err(BackendError::NameCollision {
