@@ -139,26 +139,23 @@ fn in_mount_namespace(exe: &Path, setup: &str) -> Command {
     cmd
 }
 
-fn have_unshare() -> bool {
-    let ok = Command::new("unshare")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("skipping: unshare (util-linux) is not installed");
+/// The driver, when root, go and unshare (util-linux) are all there; else why not, on
+/// stderr.
+fn namespace_driver() -> Option<&'static Path> {
+    let go = ready()?;
+    if !faults::have("unshare", "util-linux provides it") {
+        return None;
     }
-    ok
+    Some(driver(&go))
 }
 
 /// Without the kernel's BTF (hidden by an empty tmpfs over /sys/kernel/btf), Load fails
 /// saying struct_ops needs it.
 #[test]
 fn struct_ops_without_kernel_btf_fails_saying_so() {
-    let Some(go) = ready() else { return };
-    if !have_unshare() {
+    let Some(exe) = namespace_driver() else {
         return;
-    }
-    let exe = driver(&go);
+    };
     let error = "tcpca: load: struct_ops needs the kernel's BTF (CONFIG_DEBUG_INFO_BTF): open \
                  /sys/kernel/btf/vmlinux: no such file or directory";
     expect_failure(
@@ -172,11 +169,9 @@ fn struct_ops_without_kernel_btf_fails_saying_so() {
 /// malformed (examples/go/tcpca's internal tests corrupt it in many more ways).
 #[test]
 fn struct_ops_with_corrupt_kernel_btf_fails_saying_so() {
-    let Some(go) = ready() else { return };
-    if !have_unshare() {
+    let Some(exe) = namespace_driver() else {
         return;
-    }
-    let exe = driver(&go);
+    };
     let Ok(btf) = std::fs::read("/sys/kernel/btf/vmlinux") else {
         eprintln!("skipping: this kernel has no /sys/kernel/btf/vmlinux to corrupt");
         return;

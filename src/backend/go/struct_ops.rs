@@ -150,8 +150,7 @@ mod tests {
     use crate::backend::BackendError;
 
     fn tcpca() -> crate::ObjectSpec {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bpf/tcpca.bpf.o");
-        crate::parse_object(&std::fs::read(path).unwrap(), "tcpca").unwrap()
+        super::super::tests::example("tcpca")
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::ir::{HexBytes, ObjectSpec, TypeId, TypeTable, VariableSpec};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn example(name: &str) -> ObjectSpec {
+pub(super) fn example(name: &str) -> ObjectSpec {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/bpf/{name}.bpf.o"));
     let data = std::fs::read(path).unwrap();
     crate::parse_object(&data, &format!("{name}.bpf.o")).unwrap()
