@@ -35,7 +35,7 @@ const PINNING: Support = No(
      pin from the application after load",
 );
 
-const STRUCT_OPS_VMLINUX: Support = Partly(
+const STRUCT_OPS: Support = Partly(
     "struct_ops types of vmlinux (not of modules); .struct_ops.link maps need Linux 6.4, older \
      kernels load the object with their autocreate off; proven on 6.18 (both kinds) and 6.1 \
      (.struct_ops)",
@@ -108,9 +108,9 @@ pub const FEATURES: &[Feature] = &[
     Feature {
         name: "struct_ops maps: kernel layout read on the target, registered by attach",
         support: [
-            STRUCT_OPS_VMLINUX,
+            STRUCT_OPS,
             STRUCT_OPS_REFUSED,
-            STRUCT_OPS_VMLINUX,
+            STRUCT_OPS,
             STRUCT_OPS_REFUSED,
         ],
     },

@@ -1,8 +1,9 @@
-//! examples/bpf/tcpca.bpf.o patched into objects that a kernel cannot take as they are: the
-//! struct_ops tests of every skeleton load them to see the load fail by name.
+//! Variants of examples/bpf/tcpca.bpf.o that a kernel cannot take as they are, patched in
+//! place: the struct_ops tests of every skeleton load them to see the load refused by name.
 
 use std::path::Path;
 
+/// examples/bpf/tcpca.bpf.o.
 fn tcpca() -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bpf/tcpca.bpf.o");
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
