@@ -70,13 +70,7 @@ fn build(go: &Path) -> Tools {
         let skeleton = skelgen::generate(&data, &file, &options).unwrap();
         std::fs::write(src.join(format!("{object}_skel.go")), skeleton).unwrap();
     }
-    let injector = dir.join("ptrace-inject");
-    run_ok(
-        Command::new("gcc")
-            .args(["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-o"])
-            .arg(&injector)
-            .arg(faults.join("ptrace.c")),
-    );
+    let injector = faults::build_ptrace_injector(&dir);
     let driver = dir.join("go-driver");
     for args in [&["vet", "."][..], &["build", "-o", "../go-driver", "."]] {
         run_ok(go_cmd(go, &src).args(args));

@@ -6,10 +6,8 @@
 //! runs them on the host kernel (as root).
 
 mod go_support;
-mod skelgen_cmd;
 
 use go_support::{go, go_cmd};
-use skelgen_cmd::{assert_struct_ops_refused, has_struct_ops};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -24,17 +22,10 @@ fn examples() -> Vec<String> {
         .expect("examples/bpf exists")
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter_map(|f| f.strip_suffix(".bpf.o").map(str::to_string))
-        .filter(|name| !has_struct_ops(name))
         .collect();
     names.sort();
     assert!(!names.is_empty(), "no example objects");
     names
-}
-
-/// Objects with struct_ops maps are refused: the Go runtime does not read the kernel's BTF.
-#[test]
-fn struct_ops_is_refused_and_nothing_is_written() {
-    assert_struct_ops_refused("go");
 }
 
 fn generate(name: &str, options: &skelgen::Options) -> Vec<u8> {
@@ -348,6 +339,7 @@ fn go_test_runs_the_examples_on_the_host_kernel() {
         "net",
         "probes",
         "subprogs",
+        "tcpca",
     ] {
         assert!(
             out.lines()

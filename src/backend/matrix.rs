@@ -42,7 +42,7 @@ const STRUCT_OPS: Support = Partly(
 );
 const STRUCT_OPS_REFUSED: Support = No(
     "an object with struct_ops is refused at generation, naming the map: this runtime does not \
-     read the kernel's BTF yet; --lang c supports struct_ops",
+     read the kernel's BTF yet; --lang c, --lang rust and --lang go support struct_ops",
 );
 
 const KERNEL_KCONFIG: Support = Partly(
@@ -110,7 +110,7 @@ pub const FEATURES: &[Feature] = &[
         support: [
             STRUCT_OPS,
             STRUCT_OPS,
-            STRUCT_OPS_REFUSED,
+            STRUCT_OPS,
             STRUCT_OPS_REFUSED,
         ],
     },

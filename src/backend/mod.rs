@@ -80,7 +80,7 @@ pub fn render_with(
     blob: &Blob,
     options: &Options,
 ) -> Result<String, BackendError> {
-    if matches!(lang, Lang::Go | Lang::Kernel) {
+    if matches!(lang, Lang::Kernel) {
         refuse_struct_ops(spec)?;
     }
     match lang {
@@ -92,11 +92,11 @@ pub fn render_with(
 }
 
 /// Refuses an object with struct_ops maps or programs, for the backends whose runtime does
-/// not yet read the kernel's BTF to lay out and register them (C's and Rust's do).
+/// not yet read the kernel's BTF to lay out and register them (C's, Rust's and Go's do).
 fn refuse_struct_ops(spec: &ObjectSpec) -> Result<(), BackendError> {
     const USE_C: &str = "struct_ops needs a runtime that reads the kernel's BTF, which only \
-                         the C and Rust skeletons have yet; generate it with --lang c or \
-                         --lang rust";
+                         the C, Rust and Go skeletons have yet; generate one with --lang c, \
+                         --lang rust or --lang go";
     if let Some(m) = spec.maps.iter().find(|m| m.struct_ops.is_some()) {
         let section = m.struct_ops.as_ref().map_or("", |s| s.section.as_str());
         return Err(BackendError::Unsupported {

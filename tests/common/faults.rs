@@ -75,6 +75,20 @@ pub fn build_injector(dir: &Path) -> PathBuf {
     inject
 }
 
+/// Builds the ptrace injector (tests/faults/ptrace.c, for runtimes whose system calls
+/// bypass libc) into `dir`; returns its path.
+pub fn build_ptrace_injector(dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let injector = dir.join("ptrace-inject");
+    run_ok(
+        Command::new("gcc")
+            .args(["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-o"])
+            .arg(&injector)
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/faults/ptrace.c")),
+    );
+    injector
+}
+
 /// One run's report.
 #[derive(Debug)]
 pub struct Report {

@@ -150,7 +150,7 @@ pub fn files_in(dir: &Path) -> Vec<String> {
 }
 
 /// Whether example object `name` (`examples/bpf/<name>.bpf.o`) has struct_ops maps, which
-/// the Go and kernel-module skeletons refuse.
+/// the kernel-module skeleton refuses.
 pub fn has_struct_ops(name: &str) -> bool {
     let path = Path::new(ROOT).join(format!("examples/bpf/{name}.bpf.o"));
     let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

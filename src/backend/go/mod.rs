@@ -8,6 +8,7 @@
 
 mod attach;
 pub mod names;
+pub mod struct_ops;
 pub mod types;
 pub mod view;
 
@@ -45,6 +46,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "go/buffers.go.tera",
         include_str!("../../../templates/go/buffers.go.tera"),
+    ),
+    (
+        "go/btf.go.tera",
+        include_str!("../../../templates/go/btf.go.tera"),
+    ),
+    (
+        "go/struct_ops.go.tera",
+        include_str!("../../../templates/go/struct_ops.go.tera"),
     ),
 ];
 

@@ -9,7 +9,7 @@ use crate::ir::{HexBytes, ObjectSpec, TypeId, TypeTable, VariableSpec};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn example(name: &str) -> ObjectSpec {
+pub(super) fn example(name: &str) -> ObjectSpec {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/bpf/{name}.bpf.o"));
     let data = std::fs::read(path).unwrap();
     crate::parse_object(&data, &format!("{name}.bpf.o")).unwrap()
@@ -422,6 +422,46 @@ fn degenerate_objects_build() {
         .map(|(n, t)| (n.as_str(), t.as_str()))
         .collect();
     go_check("degenerate", &files);
+}
+
+/// Adds to `spec` a copy of its first program made a tracepoint program called `name`,
+/// which `Attach` attaches.
+pub(super) fn add_tracepoint(spec: &mut ObjectSpec, name: &str) {
+    let mut tp = spec.programs[0].clone();
+    tp.name = name.into();
+    tp.section = "tracepoint/syscalls/sys_enter_getpid".into();
+    tp.prog_type = crate::uapi::ProgType::Tracepoint;
+    tp.expected_attach_type = None;
+    tp.attach_to = Some("syscalls/sys_enter_getpid".into());
+    spec.programs.push(tp);
+}
+
+/// struct_ops programs without a struct_ops map give a skeleton that builds (its Load
+/// refuses the programs, which no member names), and so do struct_ops maps next to a
+/// program that Attach attaches (whose link a failed struct_ops attach closes).
+#[test]
+fn struct_ops_variants_build() {
+    let mut progs_only = example("tcpca");
+    progs_only.name = "progsonly".into();
+    progs_only.maps.retain(|m| m.struct_ops.is_none());
+    let mut with_auto = example("tcpca");
+    with_auto.name = "withauto".into();
+    add_tracepoint(&mut with_auto, "tp");
+    let mut files = Vec::new();
+    for s in [progs_only, with_auto] {
+        let blob = crate::loader::compile(&s).unwrap();
+        let text = super::render(&s, &blob, Some("variants")).unwrap();
+        files.push((format!("{}_skel.go", s.name), text));
+    }
+    assert!(files[0].1.contains("type ProgsonlyStructOps struct{}"));
+    assert!(files[1]
+        .1
+        .contains("\t\ts.detachSince(before)\n\t\treturn err\n"));
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    go_check("variants", &files);
 }
 
 #[test]

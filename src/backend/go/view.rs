@@ -2,6 +2,7 @@
 
 use super::attach::{attach_method, AttachMethod};
 use super::names::{self, Scope};
+use super::struct_ops::StructOpsView;
 use super::types::{TypeDefView, TypePrinter};
 use crate::backend::c::view::describe;
 use crate::backend::BackendError;
@@ -65,10 +66,13 @@ pub struct SkelView {
     pub ringbufs: Vec<String>,
     /// Perf event array maps, with a reader.
     pub perfbufs: Vec<String>,
-    /// Whether any program can be attached (the `Links` struct has fields).
+    /// Whether any program or struct_ops map can be attached (the `Links` struct has
+    /// fields).
     pub links: bool,
     /// Programs `Attach()` attaches.
     pub auto: Vec<String>,
+    /// struct_ops maps and programs, when the object has any.
+    pub struct_ops: Option<StructOpsView>,
 }
 
 /// One map.
@@ -154,9 +158,18 @@ pub fn build(
     let name = names::exported(&spec.name);
     let rt = names::unexported(&spec.name);
     let mut members = Scope::with_reserved("member", SKELETON_MEMBERS);
-    let mut printer = TypePrinter::new(&spec.types, &name, &rt, package_scope(&name)?);
+    let has_struct_ops =
+        !blob.plan.struct_ops_maps.is_empty() || !blob.plan.struct_ops_progs.is_empty();
+    let mut printer = TypePrinter::new(
+        &spec.types,
+        &name,
+        &rt,
+        package_scope(&name, has_struct_ops)?,
+    );
     let maps = map_views(spec, &mut printer)?;
-    let progs = prog_views(spec, &rt, &mut members)?;
+    let mut links = Scope::default();
+    let progs = prog_views(spec, &rt, &mut members, &mut links)?;
+    let struct_ops = super::struct_ops::view(spec, blob, &maps, &progs, &mut members, &mut links)?;
     let sections = sections(spec, &maps, &name, &mut printer, &mut members)?;
     let kconfig = kconfig_view(spec, &maps, &rt);
     let ringbufs = maps_of(spec, &maps, MapType::Ringbuf);
@@ -180,14 +193,17 @@ pub fn build(
         .map(|p| p.ident.clone())
         .collect();
     Ok(SkelView {
-        links: progs.iter().any(|p| p.attach.is_some()),
+        links: progs.iter().any(|p| p.attach.is_some())
+            || struct_ops
+                .as_ref()
+                .is_some_and(|s| s.maps.iter().any(|m| m.link)),
         auto,
         version: env!("CARGO_PKG_VERSION"),
         abi_version: blob.plan.abi_version,
         object: names::comment(&spec.name),
         object_lit: names::go_string(&spec.name),
         package,
-        imports: imports(kconfig.is_some(), buffers),
+        imports: imports(kconfig.is_some(), buffers, struct_ops.is_some()),
         name,
         rt,
         nr_maps: blob.plan.nr_maps,
@@ -209,12 +225,13 @@ pub fn build(
         kconfig,
         ringbufs,
         perfbufs,
+        struct_ops,
     })
 }
 
 /// The packages the file imports, sorted as gofmt sorts them: the runtime's, plus those of
-/// the `.kconfig` reader and the buffer readers when the object needs them.
-fn imports(kconfig: bool, buffers: bool) -> Vec<String> {
+/// the `.kconfig` reader, the buffer readers and the BTF reader when the object needs them.
+fn imports(kconfig: bool, buffers: bool, btf: bool) -> Vec<String> {
     let mut imports = vec![
         "encoding/binary",
         "errors",
@@ -233,16 +250,27 @@ fn imports(kconfig: bool, buffers: bool) -> Vec<String> {
     if buffers {
         imports.extend(["sync/atomic", "time"]);
     }
+    if btf {
+        imports.push("bytes");
+    }
     imports.sort_unstable();
+    imports.dedup();
     imports.into_iter().map(str::to_string).collect()
 }
 
-/// The package scope with the skeleton's own exported names taken.
-fn package_scope(name: &str) -> Result<Scope, BackendError> {
+/// The package scope with the skeleton's own exported names taken (those of struct_ops
+/// too when the object has it).
+fn package_scope(name: &str, struct_ops: bool) -> Result<Scope, BackendError> {
+    let struct_ops_types: &[&str] = if struct_ops {
+        &["StructOps", "StructOpsMap"]
+    } else {
+        &[]
+    };
     let own: Vec<String> = [
         "", "Maps", "Progs", "Links", "Map", "Program", "Error", "RingBuf", "PerfBuf",
     ]
     .iter()
+    .chain(struct_ops_types)
     .map(|s| format!("{name}{s}"))
     .chain([format!("Open{name}"), format!("Load{name}")])
     .collect();
@@ -296,10 +324,13 @@ fn map_ident(m: &MapSpec) -> String {
     }
 }
 
+/// The programs; each attachable one claims its attach method in `members` and its field of
+/// `Links` in `links`.
 fn prog_views(
     spec: &ObjectSpec,
     rt: &str,
     members: &mut Scope,
+    links: &mut Scope,
 ) -> Result<Vec<ProgView>, BackendError> {
     let mut fields = Scope::default();
     let mut out = Vec::new();
@@ -310,6 +341,7 @@ fn prog_views(
         let attach = attach_method(p, rt);
         if attach.is_some() {
             members.claim(&owner, &format!("Attach{ident}"))?;
+            links.claim(&owner, &ident)?;
         }
         let iter = is_iter(p);
         if iter {
@@ -432,7 +464,7 @@ fn kconfig_kind(k: KconfigKind) -> &'static str {
 
 /// `data` as the lines of a Go string constant: `"\x12\x34..." +` each, the last without
 /// the `+`.
-fn string_lines(data: &[u8]) -> Vec<String> {
+pub(super) fn string_lines(data: &[u8]) -> Vec<String> {
     let n = data.len().div_ceil(BYTES_PER_LINE);
     data.chunks(BYTES_PER_LINE)
         .enumerate()

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Go examples on Linux 6.1: kprobe, kretprobe, fentry, fexit, fmod_ret and LSM programs
 # attached and triggered (probes, SKELGEN_PROBES_KERNEL), uprobes, the tracepoint and
-# iterator examples, and .kconfig read from /boot/config-$(uname -r) (ksyms without the
-# kfuncs 6.1 lacks).
+# iterator examples, .kconfig read from /boot/config-$(uname -r) (ksyms without the
+# kfuncs 6.1 lacks), and tcpca's .struct_ops map laid out from 6.1's own BTF (6.1 cannot
+# create its .struct_ops.link map).
 source "$ROOT/tests/vm/lib.sh"
 
 # run NAME TESTS [VAR=VALUE...]: runs the tests of NAME.test matching TESTS, verbosely,
@@ -25,4 +26,6 @@ check "minimal" run minimal .
 check "iterators" run iterators .
 check "ksyms: .kconfig from /boot/config-$(uname -r), ksyms" \
     run ksyms '^TestKconfigAndKsyms$' SKELGEN_KSYMS_NOKFUNCS=1
+check "tcpca: struct_ops registered with 6.1's layout, a connection through it" \
+    run tcpca '^(TestAttachWithoutItsProgram|TestRealRun|TestBTFReadsTheKernels)$' SKELGEN_TCPCA_PLAIN=1
 finish

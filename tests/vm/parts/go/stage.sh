@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Go skeleton's checks that need Linux 6.1: test binaries (go test -c) of the Go
 # examples, built against skeletons this skelgen writes: probes (kprobe, kretprobe, fentry,
-# fexit, fmod_ret and LSM attach, which the host refuses), and minimal, iterators and
-# ksyms for a second kernel. The Go toolchain's caches are kept in $STAGE too.
+# fexit, fmod_ret and LSM attach, which the host refuses), and minimal, iterators, ksyms
+# and tcpca (struct_ops) for a second kernel. The Go toolchain's caches are kept in $STAGE
+# too.
 set -euo pipefail
 
 go=$(command -v go || echo /usr/local/go/bin/go)
@@ -16,7 +17,7 @@ src=$STAGE/src
 mkdir -p "$src"
 cp "$ROOT/examples/go/go.mod" "$src/"
 cp -r "$ROOT/examples/go/internal" "$src/"
-for name in probes minimal iterators ksyms; do
+for name in probes minimal iterators ksyms tcpca; do
     mkdir -p "$src/$name"
     cp "$ROOT/examples/go/$name/"*_test.go "$ROOT/examples/go/$name/gen.go" "$src/$name/"
     "$SKELGEN" --lang go "$ROOT/examples/bpf/$name.bpf.o" -o "$src/$name/${name}_skel.go"
