@@ -11,6 +11,7 @@ pub mod go;
 pub mod kernel;
 pub mod matrix;
 pub mod rust;
+mod struct_ops;
 #[cfg(test)]
 mod test_types;
 

@@ -5,8 +5,9 @@
 use super::attach::comment;
 use super::names::c_string;
 use super::view::{bytes, ByteArray, Idents, MapView, ProgView};
+use crate::backend::struct_ops::member_row;
 use crate::backend::BackendError;
-use crate::ir::{MemberValue, ObjectSpec};
+use crate::ir::ObjectSpec;
 use crate::loader::Blob;
 use serde::Serialize;
 
@@ -140,21 +141,14 @@ fn member_view(
     plan: &crate::loader::LoaderPlan,
     m: &crate::ir::StructOpsMember,
 ) -> StructOpsMemberView {
-    let (slot, zero, what) = match m.value {
-        MemberValue::Prog { prog } => {
-            let slot = plan.struct_ops_progs.iter().position(|&p| p == prog);
-            let name = spec.programs.get(prog).map_or("?", |p| p.name.as_str());
-            (slot.map_or(-1, |s| s as i64), 0, format!("program {name}"))
-        }
-        MemberValue::Data { zero } => (-1, u32::from(zero), "data".to_string()),
-    };
+    let row = member_row(spec, &plan.struct_ops_progs, m);
     StructOpsMemberView {
         name_lit: c_string(&m.name),
         offset: m.offset,
         size: m.size,
-        slot,
-        zero,
-        comment: comment(&format!("{}: {what}", m.name)),
+        slot: row.slot.map_or(-1, |s| s as i64),
+        zero: u32::from(row.zero),
+        comment: comment(&format!("{}: {}", m.name, row.what)),
     }
 }
 

@@ -4,8 +4,9 @@
 
 use super::names::{self, Scope};
 use super::view::{string_lines, MapView, ProgView};
+use crate::backend::struct_ops::member_row;
 use crate::backend::BackendError;
-use crate::ir::{MemberValue, ObjectSpec, StructOpsMember};
+use crate::ir::{ObjectSpec, StructOpsMember};
 use crate::loader::Blob;
 use serde::Serialize;
 
@@ -114,25 +115,16 @@ fn member_lines(
     let lines: Vec<(String, String)> = members
         .iter()
         .map(|m| {
-            let (slot, zero, what) = match m.value {
-                MemberValue::Prog { prog } => {
-                    let slot = slots.iter().position(|&p| p == prog);
-                    let name = spec.programs.get(prog).map_or("?", |p| p.name.as_str());
-                    (
-                        slot.map_or(-1, |s| s as i64),
-                        false,
-                        format!("program {name}"),
-                    )
-                }
-                MemberValue::Data { zero } => (-1, zero, "data".to_string()),
-            };
+            let row = member_row(spec, slots, m);
+            let slot = row.slot.map_or(-1, |s| s as i64);
             let entry = format!(
-                "{{\"{}\", {}, {}, {slot}, {zero}}},",
+                "{{\"{}\", {}, {}, {slot}, {}}},",
                 names::go_string(&m.name),
                 m.offset,
-                m.size
+                m.size,
+                row.zero
             );
-            (entry, names::comment(&format!("{}: {what}", m.name)))
+            (entry, names::comment(&format!("{}: {}", m.name, row.what)))
         })
         .collect();
     let width = lines.iter().map(|(e, _)| e.len()).max().unwrap_or(0);

@@ -4,8 +4,9 @@
 
 use super::names::{self, Idents};
 use super::view::{byte_string, MapView, ProgView};
+use crate::backend::struct_ops::member_row;
 use crate::backend::BackendError;
-use crate::ir::{MemberValue, ObjectSpec, StructOpsMember, StructOpsSpec};
+use crate::ir::{ObjectSpec, StructOpsMember, StructOpsSpec};
 use crate::loader::Blob;
 use serde::Serialize;
 
@@ -125,7 +126,7 @@ pub(super) fn view(
             members: s
                 .members
                 .iter()
-                .map(|mb| member_view(&plan.struct_ops_progs, mb))
+                .map(|mb| member_view(spec, &plan.struct_ops_progs, mb))
                 .collect(),
             attach_doc: attach_doc(&m.name, s, &detach),
             detach_doc: names::doc_lines(
@@ -165,16 +166,15 @@ fn attach_doc(map: &str, s: &StructOpsSpec, detach: &str) -> Vec<String> {
     )
 }
 
-fn member_view(slots: &[usize], m: &StructOpsMember) -> StructOpsMemberView {
-    let (slot, zero) = match m.value {
-        MemberValue::Prog { prog } => (slots.iter().position(|&p| p == prog), false),
-        MemberValue::Data { zero } => (None, zero),
-    };
+fn member_view(spec: &ObjectSpec, slots: &[usize], m: &StructOpsMember) -> StructOpsMemberView {
+    let row = member_row(spec, slots, m);
     StructOpsMemberView {
         name: names::string_literal(&m.name),
         offset: m.offset,
         size: m.size,
-        slot: slot.map_or_else(|| "None".to_string(), |s| format!("Some({s})")),
-        zero,
+        slot: row
+            .slot
+            .map_or_else(|| "None".to_string(), |s| format!("Some({s})")),
+        zero: row.zero,
     }
 }
