@@ -8,6 +8,7 @@
 pub mod attach;
 pub mod c;
 pub mod go;
+mod kconfig;
 pub mod kernel;
 pub mod matrix;
 pub mod rust;

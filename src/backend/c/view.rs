@@ -4,11 +4,13 @@ use super::attach::{self, AttachFn};
 use super::names::{self, Dialect};
 use super::struct_ops::StructOpsView;
 use super::types::{TypeDefView, TypePrinter};
+use crate::backend::kconfig::{kconfig_map, kconfig_rows, kind_name};
 use crate::backend::BackendError;
-use crate::ir::{ExternKind, GlobalKind, KconfigKind, MapSpec, ObjectSpec, ProgramSpec};
+use crate::ir::{GlobalKind, MapSpec, ObjectSpec, ProgramSpec};
 use crate::loader::plan::{Resolution, Step};
 use crate::loader::Blob;
 use crate::uapi::MapType;
+use heck::ToShoutySnakeCase;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -145,7 +147,7 @@ pub struct KconfigExtern {
     /// Size.
     pub size: u32,
     /// `SKELGEN_KCFG_*` constant.
-    pub kind: &'static str,
+    pub kind: String,
     /// 1 when declared `__weak`.
     pub weak: u32,
 }
@@ -352,46 +354,20 @@ fn sections(
 }
 
 fn kconfig_view(spec: &ObjectSpec, dialect: Dialect) -> Option<KconfigView> {
-    let map = spec.maps.iter().find(|m| {
-        m.data
-            .as_ref()
-            .is_some_and(|d| d.kind == GlobalKind::Kconfig && d.mmapable)
-    })?;
-    let externs = spec
-        .externs
-        .iter()
-        .filter_map(|e| match &e.kind {
-            ExternKind::Kconfig {
-                offset,
-                size,
-                value,
-            } => Some(KconfigExtern {
-                name: names::c_string(&e.name),
-                offset: *offset,
-                size: *size,
-                kind: kconfig_kind(*value),
-                weak: u32::from(e.weak),
-            }),
-            _ => None,
+    let map = &spec.maps[kconfig_map(spec)?];
+    let externs = kconfig_rows(spec)
+        .map(|k| KconfigExtern {
+            name: names::c_string(k.name),
+            offset: k.offset,
+            size: k.size,
+            kind: format!("SKELGEN_KCFG_{}", kind_name(k.kind).to_shouty_snake_case()),
+            weak: u32::from(k.weak),
         })
         .collect();
     Some(KconfigView {
         section: dialect.section_ident(&map.name),
         externs,
     })
-}
-
-fn kconfig_kind(k: KconfigKind) -> &'static str {
-    match k {
-        KconfigKind::Bool => "SKELGEN_KCFG_BOOL",
-        KconfigKind::Tristate => "SKELGEN_KCFG_TRISTATE",
-        KconfigKind::Char => "SKELGEN_KCFG_CHAR",
-        KconfigKind::CharArray => "SKELGEN_KCFG_CHAR_ARRAY",
-        KconfigKind::Int { signed: true } => "SKELGEN_KCFG_INT",
-        KconfigKind::Int { signed: false } => "SKELGEN_KCFG_UINT",
-        KconfigKind::KernelVersion => "SKELGEN_KCFG_KERNEL_VERSION",
-        KconfigKind::LibbpfFeature => "SKELGEN_KCFG_FEATURE",
-    }
 }
 
 /// What a plan step does, for the error a failed load reports.

@@ -5,8 +5,9 @@ use super::names::{self, Scope};
 use super::struct_ops::StructOpsView;
 use super::types::{TypeDefView, TypePrinter};
 use crate::backend::c::view::describe;
+use crate::backend::kconfig::{kconfig_map, kconfig_rows, kind_name};
 use crate::backend::BackendError;
-use crate::ir::{ExternKind, GlobalKind, KconfigKind, MapSpec, ObjectSpec, ProgramSpec, TypeId};
+use crate::ir::{GlobalKind, MapSpec, ObjectSpec, ProgramSpec, TypeId};
 use crate::loader::Blob;
 use crate::uapi::{AttachType, MapType, ProgType};
 use serde::Serialize;
@@ -421,45 +422,23 @@ fn maps_of(spec: &ObjectSpec, maps: &[MapView], t: MapType) -> Vec<String> {
 }
 
 fn kconfig_view(spec: &ObjectSpec, maps: &[MapView], rt: &str) -> Option<KconfigView> {
-    let index = spec.maps.iter().position(|m| {
-        m.data
-            .as_ref()
-            .is_some_and(|d| d.kind == GlobalKind::Kconfig && d.mmapable)
-    })?;
-    let externs = spec
-        .externs
-        .iter()
-        .filter_map(|e| match &e.kind {
-            ExternKind::Kconfig {
-                offset,
-                size,
-                value,
-            } => Some(format!(
-                "{{\"{}\", {offset}, {size}, {rt}{}, {}}}",
-                names::go_string(&e.name),
-                kconfig_kind(*value),
-                e.weak
-            )),
-            _ => None,
+    let index = kconfig_map(spec)?;
+    let externs = kconfig_rows(spec)
+        .map(|k| {
+            format!(
+                "{{\"{}\", {}, {}, {rt}Kconfig{}, {}}}",
+                names::go_string(k.name),
+                k.offset,
+                k.size,
+                kind_name(k.kind),
+                k.weak
+            )
         })
         .collect();
     Some(KconfigView {
         map_ident: maps[index].ident.clone(),
         externs,
     })
-}
-
-fn kconfig_kind(k: KconfigKind) -> &'static str {
-    match k {
-        KconfigKind::Bool => "KconfigBool",
-        KconfigKind::Tristate => "KconfigTristate",
-        KconfigKind::Char => "KconfigChar",
-        KconfigKind::CharArray => "KconfigCharArray",
-        KconfigKind::Int { signed: true } => "KconfigInt",
-        KconfigKind::Int { signed: false } => "KconfigUint",
-        KconfigKind::KernelVersion => "KconfigKernelVersion",
-        KconfigKind::LibbpfFeature => "KconfigFeature",
-    }
 }
 
 /// `data` as the lines of a Go string constant: `"\x12\x34..." +` each, the last without

@@ -6,8 +6,9 @@
 
 use super::names::kconfig_macro;
 use crate::backend::c::names::c_string;
+use crate::backend::kconfig::kconfig_rows;
 use crate::backend::BackendError;
-use crate::ir::{ExternKind, KconfigKind, ObjectSpec};
+use crate::ir::{KconfigKind, ObjectSpec};
 use serde::Serialize;
 
 /// The `.kconfig` section of the kernel header.
@@ -45,17 +46,10 @@ pub struct Branch {
 /// The view of the `.kconfig` externs of `spec`, whose data view is `skel-><section>`.
 pub fn kconfig_view(spec: &ObjectSpec, section: &str) -> Result<KconfigView, BackendError> {
     let mut externs = Vec::new();
-    for e in &spec.externs {
-        let ExternKind::Kconfig {
-            offset,
-            size,
-            value,
-        } = &e.kind
-        else {
-            continue;
-        };
-        let name = kconfig_macro(&e.name)?;
-        let (conds, otherwise) = encode(&name, *value, e.weak, &format!("kcfg + {offset}, {size}"));
+    for k in kconfig_rows(spec) {
+        let name = kconfig_macro(k.name)?;
+        let at = format!("kcfg + {}, {}", k.offset, k.size);
+        let (conds, otherwise) = encode(&name, k.kind, k.weak, &at);
         let branches = conds
             .into_iter()
             .enumerate()

@@ -3,7 +3,8 @@
 
 use super::names;
 use super::view::SectionView;
-use crate::ir::{ExternKind, GlobalKind, KconfigKind, ObjectSpec};
+use crate::backend::kconfig::{kconfig_map, kconfig_rows, kind_name};
+use crate::ir::ObjectSpec;
 use serde::Serialize;
 
 /// `.kconfig` externs.
@@ -32,45 +33,19 @@ pub struct KconfigExtern {
 
 /// The `.kconfig` externs of `spec`, when it has a mapped `.kconfig` section.
 pub(super) fn kconfig_view(spec: &ObjectSpec, sections: &[SectionView]) -> Option<KconfigView> {
-    let map = spec.maps.iter().position(|m| {
-        m.data
-            .as_ref()
-            .is_some_and(|d| d.kind == GlobalKind::Kconfig && d.mmapable)
-    })?;
+    let map = kconfig_map(spec)?;
     let section = sections.iter().find(|s| s.map_index == map)?;
-    let externs = spec
-        .externs
-        .iter()
-        .filter_map(|e| match &e.kind {
-            ExternKind::Kconfig {
-                offset,
-                size,
-                value,
-            } => Some(KconfigExtern {
-                name: names::string_literal(&e.name),
-                offset: *offset,
-                size: *size,
-                kind: kconfig_kind(*value),
-                weak: e.weak,
-            }),
-            _ => None,
+    let externs = kconfig_rows(spec)
+        .map(|k| KconfigExtern {
+            name: names::string_literal(k.name),
+            offset: k.offset,
+            size: k.size,
+            kind: kind_name(k.kind),
+            weak: k.weak,
         })
         .collect();
     Some(KconfigView {
         section: section.ident.clone(),
         externs,
     })
-}
-
-fn kconfig_kind(k: KconfigKind) -> &'static str {
-    match k {
-        KconfigKind::Bool => "Bool",
-        KconfigKind::Tristate => "Tristate",
-        KconfigKind::Char => "Char",
-        KconfigKind::CharArray => "CharArray",
-        KconfigKind::Int { signed: true } => "Int",
-        KconfigKind::Int { signed: false } => "Uint",
-        KconfigKind::KernelVersion => "KernelVersion",
-        KconfigKind::LibbpfFeature => "Feature",
-    }
 }
