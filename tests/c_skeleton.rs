@@ -7,8 +7,10 @@
 //! `INSTA_UPDATE=always cargo test --test c_skeleton` and read the diff.
 
 mod c_support;
+mod skelgen_cmd;
 
 use c_support::*;
+use skelgen_cmd::example_names as examples;
 use std::path::Path;
 use std::process::Command;
 

@@ -6,8 +6,10 @@
 //! runs them on the host kernel (as root).
 
 mod go_support;
+mod skelgen_cmd;
 
 use go_support::{go, go_cmd};
+use skelgen_cmd::example_names as examples;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -16,17 +18,6 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// The oldest Go the skeletons support: the `go` line of examples/go/go.mod (runtime.Pinner
 /// came with Go 1.21), and the toolchain the test builds with.
 const OLDEST_GO: &str = "go1.21.13";
-
-fn examples() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(Path::new(ROOT).join("examples/bpf"))
-        .expect("examples/bpf exists")
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter_map(|f| f.strip_suffix(".bpf.o").map(str::to_string))
-        .collect();
-    names.sort();
-    assert!(!names.is_empty(), "no example objects");
-    names
-}
 
 fn generate(name: &str, options: &skelgen::Options) -> Vec<u8> {
     let path = Path::new(ROOT).join(format!("examples/bpf/{name}.bpf.o"));

@@ -9,7 +9,7 @@
 
 mod skelgen_cmd;
 
-use skelgen_cmd::{assert_struct_ops_refused, has_struct_ops};
+use skelgen_cmd::{assert_struct_ops_refused, example_names, has_struct_ops};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -18,10 +18,8 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// Every example object, with the name its kernel skeleton gets: `net` is renamed, since
 /// `struct net` is the kernel's.
 fn examples() -> Vec<(String, String)> {
-    let mut names: Vec<(String, String)> = std::fs::read_dir(Path::new(ROOT).join("examples/bpf"))
-        .expect("examples/bpf exists")
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter_map(|f| f.strip_suffix(".bpf.o").map(str::to_string))
+    let names: Vec<(String, String)> = example_names()
+        .into_iter()
         .filter(|obj| !has_struct_ops(obj))
         .map(|obj| {
             let name = if obj == "net" {
@@ -32,7 +30,6 @@ fn examples() -> Vec<(String, String)> {
             (obj, name)
         })
         .collect();
-    names.sort();
     assert!(names.len() >= 10, "examples missing: {names:?}");
     names
 }

@@ -8,28 +8,14 @@
 //! `INSTA_UPDATE=always cargo test --test rust_skeleton` and read the diff.
 
 mod rust_support;
+mod skelgen_cmd;
 
 use rust_support::{
     cargo, have_cargo_tool, run, run_ok, rust_module, scratch, scratch_crate, ROOT,
 };
+use skelgen_cmd::example_names as examples;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn examples() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(Path::new(ROOT).join("examples/bpf"))
-        .expect("examples/bpf exists")
-        .map(|e| {
-            e.expect("readable directory")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .filter_map(|f| f.strip_suffix(".bpf.o").map(str::to_string))
-        .collect();
-    names.sort();
-    assert!(!names.is_empty(), "no example objects");
-    names
-}
 
 fn object(name: &str) -> Vec<u8> {
     std::fs::read(Path::new(ROOT).join(format!("examples/bpf/{name}.bpf.o"))).unwrap()

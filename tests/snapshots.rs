@@ -3,18 +3,10 @@
 //! Bless after a deliberate change with `INSTA_UPDATE=always cargo test --test snapshots`
 //! (or `cargo insta review`), and read every diff.
 
-use std::path::Path;
+mod skelgen_cmd;
 
-fn examples() -> Vec<std::path::PathBuf> {
-    let mut objs: Vec<_> = std::fs::read_dir("examples/bpf")
-        .expect("examples/bpf exists")
-        .map(|e| e.expect("readable directory").path())
-        .filter(|p| p.to_string_lossy().ends_with(".bpf.o"))
-        .collect();
-    objs.sort();
-    assert!(!objs.is_empty(), "no example objects in examples/bpf");
-    objs
-}
+use skelgen_cmd::example_objects as examples;
+use std::path::Path;
 
 fn snapshot_name(path: &Path) -> String {
     let file = path.file_name().unwrap().to_string_lossy();

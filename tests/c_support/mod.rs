@@ -9,22 +9,6 @@ use std::process::Command;
 /// The repository root.
 pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-pub fn examples() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(Path::new(ROOT).join("examples/bpf"))
-        .expect("examples/bpf exists")
-        .map(|e| {
-            e.expect("readable directory")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .filter_map(|f| f.strip_suffix(".bpf.o").map(str::to_string))
-        .collect();
-    names.sort();
-    assert!(!names.is_empty(), "no example objects");
-    names
-}
-
 pub fn header(name: &str) -> String {
     let path = Path::new(ROOT).join(format!("examples/bpf/{name}.bpf.o"));
     let data = std::fs::read(&path).unwrap();

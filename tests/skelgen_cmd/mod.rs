@@ -33,6 +33,17 @@ pub fn example_objects() -> Vec<PathBuf> {
     objs
 }
 
+/// The name of every example object (`minimal` for `examples/bpf/minimal.bpf.o`), sorted.
+pub fn example_names() -> Vec<String> {
+    example_objects()
+        .iter()
+        .map(|p| {
+            let file = p.file_name().unwrap().to_string_lossy();
+            file.trim_end_matches(".bpf.o").to_string()
+        })
+        .collect()
+}
+
 /// `skelgen` with `args`.
 pub fn skelgen<I, S>(args: I) -> Command
 where
