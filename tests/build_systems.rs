@@ -2,35 +2,17 @@
 //! Bazel rule (`bazel/skelgen.bzl`) with `examples/bazel`, each built in a scratch copy with
 //! the skelgen cargo built. The consumers they build also run on the host kernel (as root).
 
-mod skelgen_cmd;
+mod support;
 
-use skelgen_cmd::{Scratch, ROOT, SKELGEN};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
+use support::cmd::{Scratch, SKELGEN};
+use support::ROOT;
 
 const CLANG: &str = "clang-19";
-
-/// Whether `tool --version` runs; says why the test is skipped when it does not.
-fn have(test: &str, tool: &str) -> bool {
-    let ok = Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!(
-            "{test}: skipped: `{tool}` is not installed (scripts/install-deps.sh installs it)"
-        );
-    }
-    ok
-}
-
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
 
 /// Copies the files of `from` (not recursively) into `to`.
 fn copy_dir(from: &Path, to: &Path) {
@@ -132,7 +114,7 @@ impl MakeProject {
 
     /// Runs `count` (as root) and returns what it printed.
     fn run_count(&self) -> Option<String> {
-        if !is_root() {
+        if !support::env::is_root() {
             return None;
         }
         let out = Command::new(self.dir.join("count")).output().unwrap();
@@ -144,7 +126,7 @@ impl MakeProject {
 #[test]
 fn make_builds_once_then_rebuilds_exactly_what_a_change_reaches() {
     let test = "make";
-    if !have(test, "make") || !have(test, CLANG) || !have(test, "cc") {
+    if !support::have("make") || !support::have(CLANG) || !support::have("cc") {
         return;
     }
     let scratch = Scratch::new("make-example");
@@ -289,7 +271,7 @@ fn bazel_rule_generates_a_skeleton_a_cc_binary_uses() {
         );
         return;
     }
-    if !have(test, CLANG) {
+    if !support::have(CLANG) {
         return;
     }
     let project = BazelProject::new();
@@ -310,8 +292,8 @@ fn bazel_rule_generates_a_skeleton_a_cc_binary_uses() {
 
     // The rule ran skelgen on the object the genrule compiled, and nothing else.
     let header = fs::read(project.bin("getpid_count.lskel.h")).expect("the generated header");
-    let direct = skelgen_cmd::run_ok(
-        skelgen_cmd::skelgen(["--lang", "c"]).arg(project.bin("getpid_count.bpf.o")),
+    let direct = support::cmd::stdout_ok(
+        support::cmd::skelgen(["--lang", "c"]).arg(project.bin("getpid_count.bpf.o")),
     );
     assert!(
         header == direct,
@@ -335,7 +317,7 @@ fn bazel_rule_generates_a_skeleton_a_cc_binary_uses() {
     ];
     assert_eq!(before, after, "a second build rebuilt something");
 
-    if is_root() {
+    if support::env::is_root() {
         let run = Command::new(project.bin("count")).output().unwrap();
         assert!(run.status.success(), "count failed:\n{}", text(&run));
         assert_eq!(String::from_utf8_lossy(&run.stdout), "getpid 3\n");

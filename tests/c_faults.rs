@@ -4,16 +4,17 @@
 //! that failed, and leave no fd, mapping or link behind; EINTR is retried and succeeds.
 //! Also: an unprivileged run gets an error that says it lacks privilege.
 
-mod common;
+mod support;
 
-use common::faults::{self, run_ok, Report};
+use support::ROOT;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+use support::env::output_ok;
+use support::faults::{self, Report};
 
 fn ready() -> bool {
-    faults::root() && faults::have("gcc", "scripts/install-deps.sh installs it")
+    support::root() && support::have("gcc")
 }
 
 /// Builds the injector and the driver in scratch directory `name` (one per test, as tests
@@ -21,7 +22,7 @@ fn ready() -> bool {
 fn build(name: &str) -> (PathBuf, PathBuf) {
     let dir = Path::new(ROOT).join("target/c-faults").join(name);
     std::fs::create_dir_all(&dir).unwrap();
-    let obj = std::fs::read(Path::new(ROOT).join("examples/bpf/minimal.bpf.o")).unwrap();
+    let obj = support::examples::object("minimal");
     let header = skelgen::generate(
         &obj,
         "minimal.bpf.o",
@@ -31,7 +32,7 @@ fn build(name: &str) -> (PathBuf, PathBuf) {
     std::fs::write(dir.join("minimal.lskel.h"), header).unwrap();
     let inject = faults::build_injector(&dir);
     let driver = dir.join("driver");
-    run_ok(
+    output_ok(
         Command::new("gcc")
             .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I"])
             .arg(&dir)
@@ -103,7 +104,7 @@ fn unprivileged_load_says_why() {
     let Some(mut cmd) = faults::unprivileged(&driver) else {
         return;
     };
-    let out = run_ok(&mut cmd);
+    let out = output_ok(&mut cmd);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("stage load err -1 step"), "{text}");
     assert!(

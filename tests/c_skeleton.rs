@@ -6,20 +6,17 @@
 //! Bless the snapshot after a deliberate change with
 //! `INSTA_UPDATE=always cargo test --test c_skeleton` and read the diff.
 
-mod c_support;
-mod skelgen_cmd;
+mod support;
 
-use c_support::*;
-use skelgen_cmd::example_names as examples;
 use std::path::Path;
 use std::process::Command;
+use support::c::*;
+use support::example_names as examples;
+use support::{have, root, run_ok};
 
 #[test]
 fn minimal_header_snapshot() {
-    let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path("../snapshots");
-    s.set_prepend_module_to_snapshot(false);
-    s.set_omit_expression(true);
+    let s = support::snapshot_settings();
     let text = without_loader_bytes(&header("minimal"));
     s.bind(|| insta::assert_snapshot!("minimal.lskel.h", text));
 }
@@ -355,7 +352,7 @@ fn release() -> String {
 #[test]
 fn cli_lang_c_writes_the_header() {
     let exe = Path::new(env!("CARGO_BIN_EXE_skelgen"));
-    let obj = Path::new(ROOT).join("examples/bpf/minimal.bpf.o");
+    let obj = support::minimal();
     let out = Command::new(exe)
         .args(["--lang", "c"])
         .arg(&obj)

@@ -4,13 +4,13 @@
 //! leaving no fd.
 //! Linux 6.1 runs `tcpca plain` in the VM (`tests/vm/parts/c`).
 
-mod c_support;
-mod common;
+mod support;
 
-use c_support::*;
-use common::tcpca::{patched_tcpca, tcpca_without_init};
 use std::path::Path;
 use std::process::Command;
+use support::c::*;
+use support::tcpca::{patched_tcpca, tcpca_without_init};
+use support::{have, root, run_ok, ROOT};
 
 /// struct_ops on the host: both structures of tcpca register and carry a loopback TCP
 /// connection each; while they are registered, bpftool lists both maps and the
@@ -170,7 +170,7 @@ fn struct_ops_without_kernel_btf_fails_saying_so() {
     if !root() || !have("gcc") || !have("unshare") {
         return;
     }
-    let data = std::fs::read(Path::new(ROOT).join("examples/bpf/tcpca.bpf.o")).unwrap();
+    let data = support::examples::object("tcpca");
     let exe = fail_driver(&data, "tcpca-nobtf");
     let script = format!(
         "mount -t tmpfs none /sys/kernel/btf && exec {}",

@@ -2,16 +2,16 @@
 //! their override, writing only what changed and nothing on failure, version stamps,
 //! byte-identical output wherever and however it is run, completions and the manual page.
 
-mod skelgen_cmd;
+mod support;
 
-use skelgen_cmd::{
-    conventional_name, example_objects, files_in, minimal, run_fails, run_ok, skeleton_langs,
-    skelgen, Scratch,
-};
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime};
+use support::cmd::{
+    conventional_name, files_in, run_fails, skeleton_langs, skelgen, stdout_ok, Scratch,
+};
+use support::{example_objects, minimal};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -76,7 +76,7 @@ fn several_languages_write_each_under_its_file_name() {
     }
     let scratch = Scratch::new("cli-several");
     let dir = scratch.join("out");
-    run_ok(skelgen(&args).arg("-o").arg(&dir).arg(minimal()));
+    stdout_ok(skelgen(&args).arg("-o").arg(&dir).arg(minimal()));
     let mut expected: Vec<String> = langs
         .iter()
         .map(|l| conventional_name(l, "minimal"))
@@ -84,7 +84,7 @@ fn several_languages_write_each_under_its_file_name() {
     expected.sort();
     assert_eq!(files_in(&dir), expected);
     for lang in langs {
-        let alone = run_ok(skelgen(["--lang", lang]).arg(minimal()));
+        let alone = stdout_ok(skelgen(["--lang", lang]).arg(minimal()));
         let written = fs::read(dir.join(conventional_name(lang, "minimal"))).unwrap();
         assert!(alone == written, "--lang {lang} alone and in a set differ");
     }
@@ -94,7 +94,7 @@ fn several_languages_write_each_under_its_file_name() {
     for name in &expected {
         set_mtime(&dir.join(name), old);
     }
-    run_ok(skelgen(&args).arg("-o").arg(&dir).arg(minimal()));
+    stdout_ok(skelgen(&args).arg("-o").arg(&dir).arg(minimal()));
     for name in &expected {
         assert_eq!(
             mtime(&dir.join(name)),
@@ -107,7 +107,7 @@ fn several_languages_write_each_under_its_file_name() {
     let renamed = Scratch::new("cli-renamed");
     let first = langs[0];
     let pattern = format!("{first}=gen_{{name}}.out");
-    run_ok(
+    stdout_ok(
         skelgen(&args)
             .args(["--file-name", &pattern, "-o"])
             .arg(&renamed.0)
@@ -194,16 +194,16 @@ fn file_name_mistakes_are_refused_before_anything_is_written() {
 fn one_language_writes_its_file_only_when_it_changes() {
     let scratch = Scratch::new("cli-one");
     let header = scratch.join("minimal.lskel.h");
-    run_ok(skelgen(["--lang", "c", "-o"]).arg(&header).arg(minimal()));
+    stdout_ok(skelgen(["--lang", "c", "-o"]).arg(&header).arg(minimal()));
     let first = fs::read(&header).unwrap();
-    assert_eq!(first, run_ok(skelgen(["--lang", "c"]).arg(minimal())));
+    assert_eq!(first, stdout_ok(skelgen(["--lang", "c"]).arg(minimal())));
 
     let old = SystemTime::now() - Duration::from_secs(3600);
     set_mtime(&header, old);
-    run_ok(skelgen(["--lang", "c", "-o"]).arg(&header).arg(minimal()));
+    stdout_ok(skelgen(["--lang", "c", "-o"]).arg(&header).arg(minimal()));
     assert_eq!(mtime(&header), old, "an unchanged header was rewritten");
 
-    run_ok(
+    stdout_ok(
         skelgen(["--lang", "c", "--name", "renamed", "-o"])
             .arg(&header)
             .arg(minimal()),
@@ -228,7 +228,7 @@ fn one_language_writes_its_file_only_when_it_changes() {
 fn every_output_names_the_skelgen_version_and_loader_abi() {
     let abi = skelgen::loader::plan::LOADER_ABI_VERSION;
     for (emit, comment) in [("summary", "#"), ("plan", "#"), ("asm", ";")] {
-        let text = String::from_utf8(run_ok(skelgen(["--emit", emit]).arg(minimal()))).unwrap();
+        let text = String::from_utf8(stdout_ok(skelgen(["--emit", emit]).arg(minimal()))).unwrap();
         let first = text.lines().next().unwrap_or_default();
         assert_eq!(
             first,
@@ -237,7 +237,7 @@ fn every_output_names_the_skelgen_version_and_loader_abi() {
         );
     }
     for lang in skeleton_langs() {
-        let text = String::from_utf8(run_ok(skelgen(["--lang", lang]).arg(minimal()))).unwrap();
+        let text = String::from_utf8(stdout_ok(skelgen(["--lang", lang]).arg(minimal()))).unwrap();
         // Kernel style puts the SPDX line first; the stamp follows within a few lines.
         let head: Vec<&str> = text.lines().take(5).take_while(|l| is_comment(l)).collect();
         assert!(
@@ -293,7 +293,7 @@ fn output_is_byte_identical_wherever_it_is_made() {
         .collect();
     kinds.extend(skeleton_langs().iter().map(|l| vec!["--lang", *l]));
     let forbidden = [
-        skelgen_cmd::ROOT.to_string(),
+        support::ROOT.to_string(),
         here.0.display().to_string(),
         there.0.display().to_string(),
     ];
@@ -326,8 +326,8 @@ fn output_is_byte_identical_wherever_it_is_made() {
                 continue;
             }
             let (a, b) = (
-                run_ok(skelgen(kind).arg(&relative).current_dir(&here.0)),
-                run_ok(skelgen(kind).arg(&obj).current_dir(&there.0)),
+                stdout_ok(skelgen(kind).arg(&relative).current_dir(&here.0)),
+                stdout_ok(skelgen(kind).arg(&obj).current_dir(&there.0)),
             );
             assert!(
                 sa.stdout == a && sb.stdout == b,
@@ -388,7 +388,7 @@ fn time_like_finds_dates_and_times_only() {
 #[test]
 fn completions_for_every_shell() {
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
-        let text = String::from_utf8(run_ok(skelgen(["--completions", shell]))).unwrap();
+        let text = String::from_utf8(stdout_ok(skelgen(["--completions", shell]))).unwrap();
         for word in ["skelgen", "file-name", "lang", "emit", "completions"] {
             assert!(text.contains(word), "{shell} completions lack {word}");
         }
@@ -407,7 +407,7 @@ fn completions_for_every_shell() {
             );
             continue;
         }
-        run_ok(Command::new(shell).args(check).arg(&script));
+        stdout_ok(Command::new(shell).args(check).arg(&script));
     }
     let err = skelgen(["--completions", "bash"])
         .arg(minimal())
@@ -422,7 +422,7 @@ fn completions_for_every_shell() {
 
 #[test]
 fn manual_page() {
-    let text = String::from_utf8(run_ok(skelgen(["--man"]))).unwrap();
+    let text = String::from_utf8(stdout_ok(skelgen(["--man"]))).unwrap();
     assert!(
         text.contains(&format!(".TH skelgen 1  \"skelgen {VERSION}\"")),
         "{text}"

@@ -5,12 +5,13 @@
 //! After a deliberate change, rewrite the listed files with
 //! `SKELGEN_BLESS=1 cargo test --test generated_fresh` and commit them.
 
-mod skelgen_cmd;
+mod support;
 
-use skelgen_cmd::{minimal, skelgen, Scratch, ROOT};
 use std::fs;
 use std::path::Path;
 use std::process::Command;
+use support::cmd::{skelgen, Scratch};
+use support::{minimal, ROOT};
 
 const MANIFEST: &str = "examples/generated-files.txt";
 
@@ -173,8 +174,9 @@ fn drift_is_reported_and_blessed() {
     fs::create_dir_all(root.join("objs")).unwrap();
     fs::create_dir_all(root.join("out")).unwrap();
     fs::copy(minimal(), root.join("objs/minimal.bpf.o")).unwrap();
-    let fresh =
-        skelgen_cmd::run_ok(skelgen(["--lang", "c", "objs/minimal.bpf.o"]).current_dir(&root.0));
+    let fresh = support::cmd::stdout_ok(
+        skelgen(["--lang", "c", "objs/minimal.bpf.o"]).current_dir(&root.0),
+    );
     fs::write(root.join("out/fresh.h"), &fresh).unwrap();
     let mut stale = fresh.clone();
     stale.extend_from_slice(b"/* edited by hand */\n");

@@ -10,17 +10,18 @@
 //! that it lacks privilege, and the injector counts the same with and without its seccomp
 //! filter and passes the command's exit status through.
 
-mod common;
-mod go_support;
+mod support;
 
-use common::faults::{self, run_ok, unprivileged, Report, ERRNOS};
-use go_support::{go, go_cmd};
+use support::ROOT;
+
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+use support::env::output_ok;
+use support::faults::{self, unprivileged, Report, ERRNOS};
+use support::go::{go, go_cmd};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// The bpf(2) commands whose failure a run may absorb: a perf event's BPF_LINK_CREATE falls
 /// back to PERF_EVENT_IOC_SET_BPF (kernels before 5.15 need it), and the perf buffer's
 /// Close empties its map slots with BPF_MAP_DELETE_ELEM, which closing the map also does.
@@ -28,7 +29,7 @@ const ABSORBED: [&str; 2] = ["28", "3"];
 
 /// The go command, when root, gcc and go are all there; else why not, on stderr.
 fn ready() -> Option<PathBuf> {
-    if !(faults::root() && faults::have("gcc", "scripts/install-deps.sh installs it")) {
+    if !(support::root() && support::have("gcc")) {
         return None;
     }
     go()
@@ -73,7 +74,7 @@ fn build(go: &Path) -> Tools {
     let injector = faults::build_ptrace_injector(&dir);
     let driver = dir.join("go-driver");
     for args in [&["vet", "."][..], &["build", "-o", "../go-driver", "."]] {
-        run_ok(go_cmd(go, &src).args(args));
+        output_ok(go_cmd(go, &src).args(args));
     }
     Tools { injector, driver }
 }
@@ -93,7 +94,7 @@ fn run(tools: &Tools, object: &str, call: Option<u32>, errno: i32, every_syscall
     if let Some(n) = call {
         cmd.env("SKELGEN_FAULT_CALL", n.to_string());
     }
-    Report::parse(&run_ok(&mut cmd))
+    Report::parse(&output_ok(&mut cmd))
 }
 
 /// Checks that the run left nothing behind, and that a failure says which step failed.
@@ -196,7 +197,7 @@ fn unprivileged_load_says_why() {
     let Some(mut cmd) = unprivileged(&tools.driver) else {
         return;
     };
-    let out = run_ok(cmd.arg("minimal").env("GODEBUG", "asyncpreemptoff=1"));
+    let out = output_ok(cmd.arg("minimal").env("GODEBUG", "asyncpreemptoff=1"));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("stage load err 1 step create the loader map (loading BPF needs root"),

@@ -5,33 +5,25 @@
 //! embed exactly the loader blob `--emit blob` writes, and `go test` of the consumer module
 //! runs them on the host kernel (as root).
 
-mod go_support;
-mod skelgen_cmd;
+mod support;
 
-use go_support::{go, go_cmd};
-use skelgen_cmd::example_names as examples;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+use support::example_names as examples;
+use support::examples::{generate_bytes, object};
+use support::go::{go, go_cmd};
+use support::{root, run_ok, ROOT};
 
 /// The oldest Go the skeletons support: the `go` line of examples/go/go.mod (runtime.Pinner
 /// came with Go 1.21), and the toolchain the test builds with.
 const OLDEST_GO: &str = "go1.21.13";
 
 fn generate(name: &str, options: &skelgen::Options) -> Vec<u8> {
-    let path = Path::new(ROOT).join(format!("examples/bpf/{name}.bpf.o"));
-    let data = std::fs::read(&path).unwrap();
-    skelgen::generate(&data, &format!("{name}.bpf.o"), options)
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
+    generate_bytes(&object(name), &format!("{name}.bpf.o"), options)
 }
 
 fn skeleton(name: &str) -> String {
-    String::from_utf8(generate(
-        name,
-        &skelgen::Options::for_lang(skelgen::Lang::Go),
-    ))
-    .unwrap()
+    support::examples::skeleton(name, skelgen::Lang::Go)
 }
 
 fn committed_path(name: &str) -> PathBuf {
@@ -40,25 +32,6 @@ fn committed_path(name: &str) -> PathBuf {
 
 fn go_module() -> PathBuf {
     Path::new(ROOT).join("examples/go")
-}
-
-fn run_ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{cmd:?} failed:\n{text}");
-    text
-}
-
-/// A scratch directory of this test binary under target/, emptied first.
-fn scratch(what: &str) -> PathBuf {
-    let dir = Path::new(ROOT).join("target/go-skeleton-tests").join(what);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]
@@ -114,7 +87,7 @@ fn go_generate_writes_the_committed_skeletons() {
         let gen = go_module().join(&name).join("gen.go");
         std::fs::copy(&gen, pkg.join("gen.go")).unwrap();
         std::fs::copy(
-            Path::new(ROOT).join(format!("examples/bpf/{name}.bpf.o")),
+            support::examples::object_path(&name),
             dir.join(format!("bpf/{name}.bpf.o")),
         )
         .unwrap();
@@ -254,7 +227,7 @@ fn skeletons_share_a_package() {
         run_ok(
             Command::new(exe)
                 .args(["--lang", "go", "--go-package", "main"])
-                .arg(Path::new(ROOT).join(format!("examples/bpf/{name}.bpf.o")))
+                .arg(support::examples::object_path(name))
                 .arg("-o")
                 .arg(dir.join(format!("{name}_skel.go"))),
         );
@@ -277,7 +250,7 @@ fn bad_go_package_is_refused_and_nothing_is_written() {
     let out_file = dir.join("x.go");
     let out = Command::new(exe)
         .args(["--lang", "go", "--go-package", "type"])
-        .arg(Path::new(ROOT).join("examples/bpf/minimal.bpf.o"))
+        .arg(support::minimal())
         .arg("-o")
         .arg(&out_file)
         .output()
@@ -300,15 +273,6 @@ fn bad_go_package_is_refused_and_nothing_is_written() {
     );
     let text = String::from_utf8(generate("minimal", &options)).unwrap();
     assert!(text.contains("\npackage skel\n"));
-}
-
-fn root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    let euid = unsafe { libc::geteuid() };
-    if euid != 0 {
-        eprintln!("skipping: loading BPF programs needs root (euid {euid})");
-    }
-    euid == 0
 }
 
 /// `go test` of the consumer module: every example's scenarios on the host kernel.
@@ -353,4 +317,9 @@ fn vm_part_scripts_parse() {
                 .arg(Path::new(ROOT).join("tests/vm/parts/go").join(script)),
         );
     }
+}
+
+/// Directory `target/go-skeleton-tests/<what>`, emptied first.
+fn scratch(what: &str) -> PathBuf {
+    support::env::fresh_scratch("go-skeleton-tests", what)
 }

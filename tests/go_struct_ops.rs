@@ -5,20 +5,19 @@
 //! bpf(2) and mmap(2) failed in turn, and no fd, link or registered structure may stay.
 //! (tcpca's run on the host is examples/go/tcpca, which tests/go_skeleton.rs runs.)
 //!
-//! The driver is tests/go_support/struct_ops_driver; the skeletons are generated into its
+//! The driver is tests/support/go-struct-ops-driver; the skeletons are generated into its
 //! packages.
 
-mod common;
-mod go_support;
+mod support;
 
-use common::faults::{self, Report};
-use common::tcpca::{patched_tcpca, tcpca_without_init};
-use go_support::{go, go_cmd};
+use support::ROOT;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+use support::faults::{self, Report};
+use support::go::{go, go_cmd};
+use support::tcpca::{patched_tcpca, tcpca_without_init};
 
 /// The driver, built once (and vetted): the skeletons of tcpca and of its patched copies,
 /// each in its package.
@@ -30,7 +29,7 @@ fn driver(go: &Path) -> &'static Path {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("go.mod"), "module driver\n\ngo 1.21\n").unwrap();
         std::fs::copy(
-            Path::new(ROOT).join("tests/go_support/struct_ops_driver/main.go"),
+            Path::new(ROOT).join("tests/support/go-struct-ops-driver/main.go"),
             dir.join("main.go"),
         )
         .unwrap();
@@ -41,10 +40,7 @@ fn driver(go: &Path) -> &'static Path {
             ),
             ("cwnx", patched_tcpca("undo_cwnd\0", "undo_cwnx\0")),
             ("noinit", tcpca_without_init()),
-            (
-                "tcpca",
-                std::fs::read(Path::new(ROOT).join("examples/bpf/tcpca.bpf.o")).unwrap(),
-            ),
+            ("tcpca", support::examples::object("tcpca")),
         ];
         for (package, object) in objects {
             let options = skelgen::Options {
@@ -143,7 +139,7 @@ fn in_mount_namespace(exe: &Path, setup: &str) -> Command {
 /// stderr.
 fn namespace_driver() -> Option<&'static Path> {
     let go = ready()?;
-    if !faults::have("unshare", "util-linux provides it") {
+    if !support::have("unshare") {
         return None;
     }
     Some(driver(&go))
@@ -206,7 +202,7 @@ fn faulty_run(exe: &Path, call: Option<u32>, errno: i32) -> Report {
     if let Some(n) = call {
         cmd.env("SKELGEN_FAULT_CALL", n.to_string());
     }
-    let r = Report::parse(&faults::run_ok(&mut cmd));
+    let r = Report::parse(&support::env::output_ok(&mut cmd));
     let context = format!("fault at call {call:?} (what {}) errno {errno}", r.what);
     for key in ["fds_leaked", "registered_left"] {
         assert_eq!(r.number(key), 0, "{context}: {key}:\n{}", r.text);
@@ -238,7 +234,7 @@ fn faulty_run(exe: &Path, call: Option<u32>, errno: i32) -> Report {
 #[test]
 fn struct_ops_every_call_failing_leaves_nothing_registered() {
     let Some(go) = ready() else { return };
-    if !faults::have("gcc", "scripts/install-deps.sh installs it") {
+    if !support::have("gcc") {
         return;
     }
     let exe = driver(&go);

@@ -7,13 +7,15 @@
 //! Bless the snapshot after a deliberate change with
 //! `INSTA_UPDATE=always cargo test --test kernel_skeleton` and read the diff.
 
-mod skelgen_cmd;
+mod support;
 
-use skelgen_cmd::{assert_struct_ops_refused, example_names, has_struct_ops};
+use support::ROOT;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+use support::cmd::assert_struct_ops_refused;
+use support::example_names;
+use support::examples::{has_struct_ops, object};
 
 /// Every example object, with the name its kernel skeleton gets: `net` is renamed, since
 /// `struct net` is the kernel's.
@@ -42,7 +44,7 @@ fn struct_ops_is_refused_and_nothing_is_written() {
 }
 
 fn generate(obj: &str, name: &str, lang: skelgen::Lang) -> Result<String, skelgen::Error> {
-    let data = std::fs::read(Path::new(ROOT).join(format!("examples/bpf/{obj}.bpf.o"))).unwrap();
+    let data = object(obj);
     let options = skelgen::Options {
         name: Some(name.to_string()),
         lang: vec![lang.into()],
@@ -56,13 +58,9 @@ fn header(obj: &str, name: &str) -> String {
     generate(obj, name, skelgen::Lang::Kernel).unwrap_or_else(|e| panic!("{obj}: {e}"))
 }
 
+/// Directory `target/kernel-skeleton-tests/<what>`, emptied first.
 fn scratch(what: &str) -> PathBuf {
-    let dir = Path::new(ROOT)
-        .join("target/kernel-skeleton-tests")
-        .join(what);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    support::env::fresh_scratch("kernel-skeleton-tests", what)
 }
 
 /// The build directory of Debian's 6.1 headers, or `None` (with the reason printed).
@@ -160,10 +158,7 @@ fn module_using(name: &str, header: &str) -> String {
 
 #[test]
 fn minimal_header_snapshot() {
-    let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path("../snapshots");
-    s.set_prepend_module_to_snapshot(false);
-    s.set_omit_expression(true);
+    let s = support::snapshot_settings();
     let text = without_loader_bytes(&header("minimal", "minimal"));
     s.bind(|| insta::assert_snapshot!("minimal.kern.lskel.h", text));
 }
@@ -219,7 +214,7 @@ fn embedded_bytes_are_the_blob() {
         let kernel = header(&obj, &name);
         let blob = Command::new(exe)
             .args(["--emit", "blob", "--name", &name])
-            .arg(Path::new(ROOT).join(format!("examples/bpf/{obj}.bpf.o")))
+            .arg(support::examples::object_path(&obj))
             .output()
             .unwrap();
         assert!(blob.status.success(), "{obj}");
@@ -318,7 +313,7 @@ fn collect_struct_definitions(dir: &Path, out: &mut std::collections::BTreeSet<S
 #[test]
 fn cli_lang_kernel_writes_the_header() {
     let exe = Path::new(env!("CARGO_BIN_EXE_skelgen"));
-    let obj = Path::new(ROOT).join("examples/bpf/minimal.bpf.o");
+    let obj = support::minimal();
     let out = Command::new(exe)
         .args(["--lang", "kernel"])
         .arg(&obj)

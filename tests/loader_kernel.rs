@@ -8,11 +8,12 @@
 //!
 //! Needs root (CAP_BPF and CAP_PERFMON); each test says why it skips otherwise.
 
-mod loader_support;
+mod support;
 
-use loader_support::*;
 use skelgen::ir::{ExternKind, ExternSpec, ObjectSpec, ProgramSpec, RelocKind, Relocation};
 use skelgen::loader::{compile, ctx, insn, plan::Step};
+use support::loader::*;
+use support::root;
 
 /// Objects that load on a 6.18 host; probes needs kprobes and trampolines.
 const LOADABLE: &[&str] = &[

@@ -4,11 +4,12 @@
 //! struct_ops value) fails its own step, handing out and leaking nothing. The descriptors
 //! are filled from the kernel's BTF as a runtime fills them. Needs root.
 
-mod loader_support;
+mod support;
 
-use loader_support::*;
 use skelgen::ir::ObjectSpec;
 use skelgen::loader::{compile, ctx, plan::Step};
+use support::loader::*;
+use support::root;
 
 /// Closes every fd the loader handed back; returns how many maps it created.
 fn close_all(spec: &ObjectSpec, blob: &skelgen::loader::Blob, c: &[u8]) -> usize {

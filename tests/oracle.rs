@@ -9,15 +9,16 @@
 //! for the same cause, or when bpftool's libbpf cannot load it at all.
 //! Needs root and bpftool.
 
-mod loader_support;
+mod support;
 
-use loader_support::*;
 use serde_json::Value;
 use skelgen::ir::ObjectSpec;
 use skelgen::loader::{compile, Blob};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use support::loader::*;
+use support::root;
 
 const EXAMPLES: &[&str] = &[
     "minimal",

@@ -11,14 +11,14 @@
 //! unprivileged run is told it lacks privilege, and `RLIMIT_MEMLOCK` 0 does not matter to a
 //! kernel that charges BPF memory to the memory cgroup (5.11 and later).
 
-mod common;
+mod support;
 
-use common::faults::{self, Report};
+use support::ROOT;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+use support::faults::{self, Report};
 
 /// The five calls of a load, as the injector names them (bpf(2) command numbers): the
 /// loader map's create, update and freeze, the loader program's load and test run.
@@ -81,9 +81,7 @@ fn cargo() -> String {
 }
 
 fn ready() -> bool {
-    faults::root()
-        && faults::have(&cargo(), "the driver is a crate")
-        && faults::have("gcc", "scripts/install-deps.sh installs it")
+    support::root() && support::have(&cargo()) && support::have("gcc")
 }
 
 /// `cargo <what>` of the driver crate, in the examples crate's target directory (the same
@@ -107,7 +105,7 @@ fn built() -> &'static (PathBuf, PathBuf) {
     static BUILT: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
     BUILT.get_or_init(|| {
         let inject = faults::build_injector(&Path::new(ROOT).join("target/rust-faults"));
-        faults::run_ok(&mut cargo_driver("build"));
+        support::env::output_ok(&mut cargo_driver("build"));
         (target().join("debug/skelgen-rust-faults-driver"), inject)
     })
 }
@@ -274,7 +272,7 @@ fn unprivileged_load_says_why() {
         return;
     };
     cmd.arg("minimal");
-    let out = faults::run_ok(&mut cmd);
+    let out = support::env::output_ok(&mut cmd);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("stage load err 1 step create the loader map (loading BPF needs root"),
@@ -303,7 +301,7 @@ fn memlock_limit_zero_does_not_matter() {
 /// The driver is held to the standards of the code it tests.
 #[test]
 fn the_driver_is_clippy_clean() {
-    if !faults::have(&cargo(), "the driver is a crate") {
+    if !support::have(&cargo()) {
         return;
     }
     if !Command::new(cargo())
@@ -314,5 +312,5 @@ fn the_driver_is_clippy_clean() {
         eprintln!("skipping: cargo clippy is not installed");
         return;
     }
-    faults::run_ok(cargo_driver("clippy").args(["--", "-D", "warnings"]));
+    support::env::output_ok(cargo_driver("clippy").args(["--", "-D", "warnings"]));
 }

@@ -7,19 +7,14 @@
 //! Bless the snapshot after a deliberate change with
 //! `INSTA_UPDATE=always cargo test --test rust_skeleton` and read the diff.
 
-mod rust_support;
-mod skelgen_cmd;
+mod support;
 
-use rust_support::{
-    cargo, have_cargo_tool, run, run_ok, rust_module, scratch, scratch_crate, ROOT,
-};
-use skelgen_cmd::example_names as examples;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn object(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(ROOT).join(format!("examples/bpf/{name}.bpf.o"))).unwrap()
-}
+use support::example_names as examples;
+use support::examples::object;
+use support::rust::{cargo, have_cargo_tool, rust_module, scratch, scratch_crate};
+use support::{run, run_ok, ROOT};
 
 fn emit(name: &str, options: &skelgen::Options) -> Vec<u8> {
     skelgen::generate(&object(name), &format!("{name}.bpf.o"), options)
@@ -57,10 +52,7 @@ fn without_loader_bytes(text: &str) -> String {
 /// The modules of minimal (the common parts) and tcpca (struct_ops).
 #[test]
 fn module_snapshots() {
-    let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path("../snapshots");
-    s.set_prepend_module_to_snapshot(false);
-    s.set_omit_expression(true);
+    let s = support::snapshot_settings();
     for name in ["minimal", "tcpca"] {
         let text = without_loader_bytes(&module(name));
         s.bind(|| insta::assert_snapshot!(format!("{name}.skel.rs"), text));
@@ -143,7 +135,7 @@ fn every_module_embeds_exactly_the_emitted_blob() {
 #[test]
 fn cli_lang_rust_writes_the_module() {
     let exe = Path::new(env!("CARGO_BIN_EXE_skelgen"));
-    let obj = Path::new(ROOT).join("examples/bpf/minimal.bpf.o");
+    let obj = support::minimal();
     let (ok, _) = run(Command::new(exe).args(["--lang", "rust"]).arg(&obj));
     assert!(ok);
     let out = Command::new(exe)

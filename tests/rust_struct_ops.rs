@@ -6,14 +6,14 @@
 //! a corrupt one, are tests of the consumer crate (examples/rust/tests/tcpca.rs), which
 //! tests/rust_skeleton.rs runs.
 
-mod common;
-mod rust_support;
+mod support;
 
-use common::tcpca::{patched_tcpca, tcpca_without_init};
-use rust_support::{cargo, root, run_ok, rust_module, scratch, scratch_crate};
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
+use support::rust::{cargo, rust_module, scratch, scratch_crate};
+use support::tcpca::{patched_tcpca, tcpca_without_init};
+use support::{root, run_ok};
 
 /// The driver: loads the skeleton of the case named by its argument and prints how the load
 /// went (`errno`, `what`, `plan_step`, `fds_leaked`).

@@ -3,22 +3,14 @@
 //! Bless after a deliberate change with `INSTA_UPDATE=always cargo test --test snapshots`
 //! (or `cargo insta review`), and read every diff.
 
-mod skelgen_cmd;
+mod support;
 
-use skelgen_cmd::example_objects as examples;
 use std::path::Path;
+use support::example_objects as examples;
 
 fn snapshot_name(path: &Path) -> String {
     let file = path.file_name().unwrap().to_string_lossy();
     file.trim_end_matches(".bpf.o").to_string()
-}
-
-fn settings() -> insta::Settings {
-    let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path("../snapshots");
-    s.set_prepend_module_to_snapshot(false);
-    s.set_omit_expression(true);
-    s
 }
 
 #[test]
@@ -30,7 +22,7 @@ fn summaries() {
         let text = skelgen::generate(&data, &source, &options)
             .unwrap_or_else(|e| panic!("{}: {e}", obj.display()));
         let text = String::from_utf8(text).expect("the summary is text");
-        settings()
+        support::snapshot_settings()
             .bind(|| insta::assert_snapshot!(format!("{}.summary", snapshot_name(&obj)), text));
     }
 }
@@ -42,7 +34,7 @@ fn object_specs() {
         let source = format!("{}", obj.file_name().unwrap().to_string_lossy());
         let spec = skelgen::parse_object(&data, &source)
             .unwrap_or_else(|e| panic!("{}: {e}", obj.display()));
-        settings()
+        support::snapshot_settings()
             .bind(|| insta::assert_json_snapshot!(format!("{}.ir", snapshot_name(&obj)), spec));
     }
 }
@@ -84,7 +76,8 @@ fn loader_plans() {
         let text = skelgen::generate(&data, &source, &options)
             .unwrap_or_else(|e| panic!("{}: {e}", obj.display()));
         let text = String::from_utf8(text).expect("the plan is text");
-        settings().bind(|| insta::assert_snapshot!(format!("{}.plan", snapshot_name(&obj)), text));
+        support::snapshot_settings()
+            .bind(|| insta::assert_snapshot!(format!("{}.plan", snapshot_name(&obj)), text));
     }
 }
 

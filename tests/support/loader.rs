@@ -2,8 +2,6 @@
 //! raw `bpf()` calls, the context a skeleton fills at open time, and checks of what the
 //! kernel holds afterwards. Needs root (CAP_BPF and CAP_PERFMON).
 
-#![allow(dead_code)]
-
 use skelgen::btf::{Btf, BtfKind};
 use skelgen::ir::{MapSpec, ObjectSpec};
 use skelgen::loader::plan::Step;
@@ -23,16 +21,6 @@ pub const BPF_PROG_GET_NEXT_ID: u32 = 11;
 pub const BPF_PROG_GET_FD_BY_ID: u32 = 13;
 pub const BPF_OBJ_GET_INFO_BY_FD: u32 = 15;
 pub const BPF_MAP_FREEZE: u32 = 22;
-
-/// Whether the test runs as root; says why it skips otherwise.
-pub fn root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    let euid = unsafe { libc::geteuid() };
-    if euid != 0 {
-        eprintln!("skipping: loading BPF programs needs root (euid {euid})");
-    }
-    euid == 0
-}
 
 /// `bpf(cmd, attr, sizeof attr)`: the result, or the errno.
 pub fn bpf(cmd: u32, attr: &mut [u8]) -> Result<i64, i32> {
@@ -85,11 +73,11 @@ pub fn possible_cpus() -> u32 {
 }
 
 pub fn example_path(name: &str) -> String {
-    format!("{}/examples/bpf/{name}.bpf.o", env!("CARGO_MANIFEST_DIR"))
+    super::examples::object_path(name).display().to_string()
 }
 
 pub fn spec(name: &str) -> ObjectSpec {
-    let data = std::fs::read(example_path(name)).unwrap();
+    let data = super::examples::object(name);
     skelgen::parse_object(&data, name).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 

@@ -1,48 +1,16 @@
-//! Running the built `skelgen` binary from integration tests: scratch directories, the
-//! languages whose backend exists, and commands that must succeed.
-// Each test crate uses a different part of this module.
-#![allow(dead_code)]
+//! Running the built `skelgen` binary: commands that must succeed or fail, temporary
+//! directories, and the languages whose backend exists.
 
+use super::env::ROOT;
+use super::examples::minimal;
 use std::borrow::BorrowMut;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// The repository root.
-pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
 /// The `skelgen` binary cargo built for these tests.
 pub const SKELGEN: &str = env!("CARGO_BIN_EXE_skelgen");
-
-/// The example object most tests use.
-pub fn minimal() -> PathBuf {
-    Path::new(ROOT).join("examples/bpf/minimal.bpf.o")
-}
-
-/// Every example object, sorted.
-pub fn example_objects() -> Vec<PathBuf> {
-    let dir = Path::new(ROOT).join("examples/bpf");
-    let mut objs: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("examples/bpf exists")
-        .map(|e| e.expect("readable directory").path())
-        .filter(|p| p.to_string_lossy().ends_with(".bpf.o"))
-        .collect();
-    objs.sort();
-    assert!(!objs.is_empty(), "no example objects in {}", dir.display());
-    objs
-}
-
-/// The name of every example object (`minimal` for `examples/bpf/minimal.bpf.o`), sorted.
-pub fn example_names() -> Vec<String> {
-    example_objects()
-        .iter()
-        .map(|p| {
-            let file = p.file_name().unwrap().to_string_lossy();
-            file.trim_end_matches(".bpf.o").to_string()
-        })
-        .collect()
-}
 
 /// `skelgen` with `args`.
 pub fn skelgen<I, S>(args: I) -> Command
@@ -56,7 +24,7 @@ where
 }
 
 /// Runs `cmd`, which must succeed; returns its standard output.
-pub fn run_ok(mut cmd: impl BorrowMut<Command>) -> Vec<u8> {
+pub fn stdout_ok(mut cmd: impl BorrowMut<Command>) -> Vec<u8> {
     let cmd = cmd.borrow_mut();
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     assert!(
@@ -158,15 +126,6 @@ pub fn files_in(dir: &Path) -> Vec<String> {
     };
     names.sort();
     names
-}
-
-/// Whether example object `name` (`examples/bpf/<name>.bpf.o`) has struct_ops maps, which
-/// the kernel-module skeleton refuses.
-pub fn has_struct_ops(name: &str) -> bool {
-    let path = Path::new(ROOT).join(format!("examples/bpf/{name}.bpf.o"));
-    let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let spec = skelgen::parse_object(&data, name).unwrap_or_else(|e| panic!("{name}: {e}"));
-    spec.maps.iter().any(|m| m.struct_ops.is_some())
 }
 
 /// `skelgen --lang <lang> tcpca.bpf.o -o FILE` fails naming the struct_ops map and the

@@ -1,62 +1,19 @@
 //! What the C skeleton tests share: the example objects and their headers, scratch
 //! directories, and building and running the C examples against a generated header.
-// Each test crate uses a different part of this module.
-#![allow(dead_code)]
 
+use super::env::{self, run_ok, ROOT};
+use super::examples::skeleton;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The repository root.
-pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
+/// The C light skeleton of example object `name`.
 pub fn header(name: &str) -> String {
-    let path = Path::new(ROOT).join(format!("examples/bpf/{name}.bpf.o"));
-    let data = std::fs::read(&path).unwrap();
-    let options = skelgen::Options {
-        lang: vec![skelgen::Lang::C.into()],
-        ..Default::default()
-    };
-    let out = skelgen::generate(&data, &format!("{name}.bpf.o"), &options)
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
-    String::from_utf8(out).unwrap()
+    skeleton(name, skelgen::Lang::C)
 }
 
-/// A scratch directory of this test binary under target/.
+/// Directory `target/c-skeleton-tests/<what>`.
 pub fn scratch(what: &str) -> PathBuf {
-    let dir = Path::new(ROOT).join("target/c-skeleton-tests").join(what);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-pub fn have(tool: &str) -> bool {
-    let ok = Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("skipping: {tool} is not installed");
-    }
-    ok
-}
-
-pub fn run_ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{cmd:?} failed:\n{text}");
-    text
-}
-
-pub fn root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    let euid = unsafe { libc::geteuid() };
-    if euid != 0 {
-        eprintln!("skipping: loading BPF programs needs root (euid {euid})");
-    }
-    euid == 0
+    env::scratch("c-skeleton-tests", what)
 }
 
 /// Generates the header of `name`, builds examples/c/`name`.c against it and runs it.

@@ -14,6 +14,7 @@
 //!
 //! and the injector, at exit, on stderr: `fault: calls N injected K what W`.
 
+use super::env::output_ok;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -24,48 +25,11 @@ pub const BPF_LINK_CREATE: &str = "28";
 /// The errnos every call is failed with.
 pub const ERRNOS: [i32; 3] = [libc::ENOMEM, libc::EPERM, libc::EINTR];
 
-/// Whether this process is root (the runs load BPF programs); says why not when not.
-pub fn root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    let root = unsafe { libc::geteuid() } == 0;
-    if !root {
-        eprintln!("skipping: the fault runs load BPF programs, which needs root");
-    }
-    root
-}
-
-/// Whether `cmd --version` runs; says why not when it does not.
-pub fn have(cmd: &str, why: &str) -> bool {
-    let ok = Command::new(cmd)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("skipping: {cmd} is not installed ({why})");
-    }
-    ok
-}
-
-/// Runs `cmd`, which must succeed.
-pub fn run_ok(cmd: &mut Command) -> Output {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd:?} did not start: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({}): {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
 /// Builds the injector into `dir`; returns its path.
 pub fn build_injector(dir: &Path) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
     let inject = dir.join("inject.so");
-    run_ok(
+    output_ok(
         Command::new("gcc")
             .args(["-shared", "-fPIC", "-O2", "-Wall", "-Werror", "-o"])
             .arg(&inject)
@@ -80,7 +44,7 @@ pub fn build_injector(dir: &Path) -> PathBuf {
 pub fn build_ptrace_injector(dir: &Path) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
     let injector = dir.join("ptrace-inject");
-    run_ok(
+    output_ok(
         Command::new("gcc")
             .args(["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-o"])
             .arg(&injector)
@@ -189,7 +153,7 @@ pub fn run_raw(mut cmd: Command, inject: &Path, call: Option<u32>, errno: i32) -
     if let Some(n) = call {
         cmd.env("SKELGEN_FAULT_CALL", n.to_string());
     }
-    let out = run_ok(&mut cmd);
+    let out = output_ok(&mut cmd);
     Report::parse(&out)
 }
 
@@ -255,7 +219,7 @@ pub fn sweep(
 /// `program` run as nobody (uid and gid 65534, no capabilities), or `None` (said on
 /// stderr) without setpriv.
 pub fn unprivileged(program: &Path) -> Option<Command> {
-    if !have("setpriv", "util-linux provides it") {
+    if !super::env::have("setpriv") {
         return None;
     }
     let mut cmd = Command::new("setpriv");
