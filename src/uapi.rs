@@ -1,4 +1,5 @@
-//! Numbers from the kernel's UAPI (`include/uapi/linux/bpf.h`) that the IR and the loader need.
+//! Numbers from the kernel's UAPI (`include/uapi/linux/bpf.h`) that the IR, the loader and
+//! the runtimes need.
 //!
 //! Each enum keeps the kernel's numeric value as its discriminant so the loader can write it into
 //! a `bpf_attr` directly, and serialises as the kernel's own constant name so the IR reads like
@@ -188,6 +189,49 @@ uapi_enum! {
     }
 }
 
+uapi_enum! {
+    /// `enum bpf_cmd`: the commands of bpf(2).
+    Cmd {
+        MapCreate = 0 => "BPF_MAP_CREATE",
+        MapLookupElem = 1 => "BPF_MAP_LOOKUP_ELEM",
+        MapUpdateElem = 2 => "BPF_MAP_UPDATE_ELEM",
+        MapDeleteElem = 3 => "BPF_MAP_DELETE_ELEM",
+        MapGetNextKey = 4 => "BPF_MAP_GET_NEXT_KEY",
+        ProgLoad = 5 => "BPF_PROG_LOAD",
+        ObjPin = 6 => "BPF_OBJ_PIN",
+        ObjGet = 7 => "BPF_OBJ_GET",
+        ProgAttach = 8 => "BPF_PROG_ATTACH",
+        ProgDetach = 9 => "BPF_PROG_DETACH",
+        ProgTestRun = 10 => "BPF_PROG_TEST_RUN",
+        ProgGetNextId = 11 => "BPF_PROG_GET_NEXT_ID",
+        MapGetNextId = 12 => "BPF_MAP_GET_NEXT_ID",
+        ProgGetFdById = 13 => "BPF_PROG_GET_FD_BY_ID",
+        MapGetFdById = 14 => "BPF_MAP_GET_FD_BY_ID",
+        ObjGetInfoByFd = 15 => "BPF_OBJ_GET_INFO_BY_FD",
+        ProgQuery = 16 => "BPF_PROG_QUERY",
+        RawTracepointOpen = 17 => "BPF_RAW_TRACEPOINT_OPEN",
+        BtfLoad = 18 => "BPF_BTF_LOAD",
+        BtfGetFdById = 19 => "BPF_BTF_GET_FD_BY_ID",
+        TaskFdQuery = 20 => "BPF_TASK_FD_QUERY",
+        MapLookupAndDeleteElem = 21 => "BPF_MAP_LOOKUP_AND_DELETE_ELEM",
+        MapFreeze = 22 => "BPF_MAP_FREEZE",
+        BtfGetNextId = 23 => "BPF_BTF_GET_NEXT_ID",
+        MapLookupBatch = 24 => "BPF_MAP_LOOKUP_BATCH",
+        MapLookupAndDeleteBatch = 25 => "BPF_MAP_LOOKUP_AND_DELETE_BATCH",
+        MapUpdateBatch = 26 => "BPF_MAP_UPDATE_BATCH",
+        MapDeleteBatch = 27 => "BPF_MAP_DELETE_BATCH",
+        LinkCreate = 28 => "BPF_LINK_CREATE",
+        LinkUpdate = 29 => "BPF_LINK_UPDATE",
+        LinkGetFdById = 30 => "BPF_LINK_GET_FD_BY_ID",
+        LinkGetNextId = 31 => "BPF_LINK_GET_NEXT_ID",
+        EnableStats = 32 => "BPF_ENABLE_STATS",
+        IterCreate = 33 => "BPF_ITER_CREATE",
+        LinkDetach = 34 => "BPF_LINK_DETACH",
+        ProgBindMap = 35 => "BPF_PROG_BIND_MAP",
+        TokenCreate = 36 => "BPF_TOKEN_CREATE",
+    }
+}
+
 /// `prog_flags` bit for `BPF_PROG_LOAD`: the program may sleep (`*.s` sections, `syscall`).
 pub const BPF_F_SLEEPABLE: u32 = 1 << 4;
 
@@ -239,6 +283,24 @@ pub const BPF_PSEUDO_CALL: u8 = 1;
 /// module BTF in `fd_array` (0 = vmlinux).
 pub const BPF_PSEUDO_KFUNC_CALL: u8 = 2;
 
+/// The magic number that opens a BTF blob (`include/uapi/linux/btf.h`).
+pub const BTF_MAGIC: u16 = 0xeb9f;
+
+/// Bit of a ring buffer record's length word: the record is still being written.
+pub const BPF_RINGBUF_BUSY_BIT: u32 = 1 << 31;
+
+/// Bit of a ring buffer record's length word: the producer discarded the record.
+pub const BPF_RINGBUF_DISCARD_BIT: u32 = 1 << 30;
+
+/// Size of a ring buffer record's header (length word and page offset).
+pub const BPF_RINGBUF_HDR_SZ: u32 = 8;
+
+/// `PERF_RECORD_LOST` (`include/uapi/linux/perf_event.h`): records the kernel dropped.
+pub const PERF_RECORD_LOST: u32 = 2;
+
+/// `PERF_RECORD_SAMPLE` (`include/uapi/linux/perf_event.h`): one sample.
+pub const PERF_RECORD_SAMPLE: u32 = 9;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,6 +325,8 @@ mod tests {
         assert!(AttachType::from_raw(59).is_none());
         assert!((0..=34).all(|r| MapType::from_raw(r).is_some()));
         assert!(MapType::from_raw(35).is_none());
+        assert!((0..=36).all(|r| Cmd::from_raw(r).is_some()));
+        assert!(Cmd::from_raw(37).is_none());
     }
 
     #[test]

@@ -195,7 +195,7 @@ func (s *Core) Load() error {
 	if s.LogLevel != 0 && s.LogBuf == nil {
 		s.LogBuf = make([]byte, 16<<20)
 	}
-	if err := coreLoad(s.maps(), s.progs(), s.LogLevel, s.LogBuf); err != nil {
+	if err := coreLoad(s.maps(), s.progs(), nil, s.LogLevel, s.LogBuf); err != nil {
 		return err
 	}
 	s.loaded = true
@@ -276,6 +276,9 @@ var coreMapInfos = [...]coreMapInfo{
 var coreProgInfos = [...]coreProgInfo{
 	{"on_getpgid", true},
 }
+
+// coreObject is the object's name, which the runtime's errors start with.
+const coreObject = "core"
 
 // The loader (docs/loader-abi.md in skelgen): its context size, instructions, data, and
 // what each step of its plan does.
@@ -529,7 +532,7 @@ type CoreError struct {
 
 // Error says what failed and why.
 func (e *CoreError) Error() string {
-	msg := "core: " + e.Op + ": " + e.Step
+	msg := coreObject + ": " + e.Op + ": " + e.Step
 	if e.StepIndex >= 0 {
 		msg += " (loader step " + strconv.Itoa(e.StepIndex) + ")"
 	}
@@ -560,15 +563,15 @@ const (
 	coreCmdLinkCreate        = 28
 	coreCmdIterCreate        = 33
 
-	coreMapTypeArray          = 2
-	coreMapTypePercpuHash     = 5
-	coreMapTypePercpuArray    = 6
-	coreMapTypePerfEventArray = 4
-	coreMapTypeLRUPercpuHash  = 10
-	coreMapTypePercpuCgroup   = 21
-	coreProgTypeSyscall       = 31
-	coreFSleepable            = 16
-	coreAttachPerfEvent       = 41
+	coreMapTypeArray               = 2
+	coreMapTypePercpuHash          = 5
+	coreMapTypePercpuArray         = 6
+	coreMapTypePerfEventArray      = 4
+	coreMapTypeLRUPercpuHash       = 10
+	coreMapTypePercpuCgroupStorage = 21
+	coreProgTypeSyscall            = 31
+	coreFSleepable                 = 16
+	coreAttachPerfEvent            = 41
 )
 
 // coreSysBPF is the number of bpf(2): the syscall package lacks it on most targets.
@@ -705,9 +708,13 @@ var (
 )
 
 // coreLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
-// maps and progs, then hands their fds to them and maps the global-data views.
-func coreLoad(maps []*CoreMap, progs []*CoreProgram, logLevel uint32, logBuf []byte) error {
+// maps and progs and what fill, when not nil, adds to the context (the struct_ops layout),
+// then hands their fds to them and maps the global-data views.
+func coreLoad(maps []*CoreMap, progs []*CoreProgram, fill func(ctx []byte), logLevel uint32, logBuf []byte) error {
 	ctx := coreContext(maps, progs, logLevel, logBuf)
+	if fill != nil {
+		fill(ctx)
+	}
 	if err := coreRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -1022,7 +1029,7 @@ func (m *CoreMap) elem(cmd uintptr, what string, key, value any, flags uint64) e
 // valueBytes is the size of a value as user space sees it.
 func (m *CoreMap) valueBytes() uintptr {
 	switch m.info.mapType {
-	case coreMapTypePercpuHash, coreMapTypePercpuArray, coreMapTypeLRUPercpuHash, coreMapTypePercpuCgroup:
+	case coreMapTypePercpuHash, coreMapTypePercpuArray, coreMapTypeLRUPercpuHash, coreMapTypePercpuCgroupStorage:
 		cpus, err := corePossibleCPUs()
 		if err != nil {
 			cpus = runtime.NumCPU()

@@ -252,7 +252,7 @@ func (s *Hostile) Load() error {
 	if s.LogLevel != 0 && s.LogBuf == nil {
 		s.LogBuf = make([]byte, 16<<20)
 	}
-	if err := hostileLoad(s.maps(), s.progs(), s.LogLevel, s.LogBuf); err != nil {
+	if err := hostileLoad(s.maps(), s.progs(), nil, s.LogLevel, s.LogBuf); err != nil {
 		return err
 	}
 	s.loaded = true
@@ -406,6 +406,9 @@ const hostileImageRodata = "" +
 // hostileImageDataMySec1 is the initial image of .data.my-sec$1.
 const hostileImageDataMySec1 = "" +
 	"\x05\x00\x00\x00"
+
+// hostileObject is the object's name, which the runtime's errors start with.
+const hostileObject = "hostile"
 
 // The loader (docs/loader-abi.md in skelgen): its context size, instructions, data, and
 // what each step of its plan does.
@@ -690,7 +693,7 @@ type HostileError struct {
 
 // Error says what failed and why.
 func (e *HostileError) Error() string {
-	msg := "hostile: " + e.Op + ": " + e.Step
+	msg := hostileObject + ": " + e.Op + ": " + e.Step
 	if e.StepIndex >= 0 {
 		msg += " (loader step " + strconv.Itoa(e.StepIndex) + ")"
 	}
@@ -721,15 +724,15 @@ const (
 	hostileCmdLinkCreate        = 28
 	hostileCmdIterCreate        = 33
 
-	hostileMapTypeArray          = 2
-	hostileMapTypePercpuHash     = 5
-	hostileMapTypePercpuArray    = 6
-	hostileMapTypePerfEventArray = 4
-	hostileMapTypeLRUPercpuHash  = 10
-	hostileMapTypePercpuCgroup   = 21
-	hostileProgTypeSyscall       = 31
-	hostileFSleepable            = 16
-	hostileAttachPerfEvent       = 41
+	hostileMapTypeArray               = 2
+	hostileMapTypePercpuHash          = 5
+	hostileMapTypePercpuArray         = 6
+	hostileMapTypePerfEventArray      = 4
+	hostileMapTypeLRUPercpuHash       = 10
+	hostileMapTypePercpuCgroupStorage = 21
+	hostileProgTypeSyscall            = 31
+	hostileFSleepable                 = 16
+	hostileAttachPerfEvent            = 41
 )
 
 // hostileSysBPF is the number of bpf(2): the syscall package lacks it on most targets.
@@ -866,9 +869,13 @@ var (
 )
 
 // hostileLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
-// maps and progs, then hands their fds to them and maps the global-data views.
-func hostileLoad(maps []*HostileMap, progs []*HostileProgram, logLevel uint32, logBuf []byte) error {
+// maps and progs and what fill, when not nil, adds to the context (the struct_ops layout),
+// then hands their fds to them and maps the global-data views.
+func hostileLoad(maps []*HostileMap, progs []*HostileProgram, fill func(ctx []byte), logLevel uint32, logBuf []byte) error {
 	ctx := hostileContext(maps, progs, logLevel, logBuf)
+	if fill != nil {
+		fill(ctx)
+	}
 	if err := hostileRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -1183,7 +1190,7 @@ func (m *HostileMap) elem(cmd uintptr, what string, key, value any, flags uint64
 // valueBytes is the size of a value as user space sees it.
 func (m *HostileMap) valueBytes() uintptr {
 	switch m.info.mapType {
-	case hostileMapTypePercpuHash, hostileMapTypePercpuArray, hostileMapTypeLRUPercpuHash, hostileMapTypePercpuCgroup:
+	case hostileMapTypePercpuHash, hostileMapTypePercpuArray, hostileMapTypeLRUPercpuHash, hostileMapTypePercpuCgroupStorage:
 		cpus, err := hostilePossibleCPUs()
 		if err != nil {
 			cpus = runtime.NumCPU()

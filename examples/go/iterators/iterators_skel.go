@@ -171,7 +171,7 @@ func (s *Iterators) Load() error {
 	if s.LogLevel != 0 && s.LogBuf == nil {
 		s.LogBuf = make([]byte, 16<<20)
 	}
-	if err := iteratorsLoad(s.maps(), s.progs(), s.LogLevel, s.LogBuf); err != nil {
+	if err := iteratorsLoad(s.maps(), s.progs(), nil, s.LogLevel, s.LogBuf); err != nil {
 		return err
 	}
 	s.loaded = true
@@ -294,6 +294,9 @@ const iteratorsImageRodata = "" +
 	"\x01\x25\x36\x73\x20\x25\x2d\x31\x36\x73\x20\x25\x31\x31\x73\x20\x25\x35\x73\x20\x25\x36\x73\x0a\x00\x25\x36\x75\x20\x25\x2d\x31" +
 	"\x36\x73\x20\x25\x31\x31\x75\x20\x25\x35\x75\x20\x25\x36\x75\x0a\x00\x25\x36\x73\x20\x25\x2d\x33\x32\x73\x20\x25\x2d\x32\x34\x73" +
 	"\x20\x25\x73\x0a\x00\x25\x36\x75\x20\x25\x2d\x33\x32\x73\x20\x25\x2d\x32\x34\x73\x20\x25\x75\x0a\x00"
+
+// iteratorsObject is the object's name, which the runtime's errors start with.
+const iteratorsObject = "iterators"
 
 // The loader (docs/loader-abi.md in skelgen): its context size, instructions, data, and
 // what each step of its plan does.
@@ -676,7 +679,7 @@ type IteratorsError struct {
 
 // Error says what failed and why.
 func (e *IteratorsError) Error() string {
-	msg := "iterators: " + e.Op + ": " + e.Step
+	msg := iteratorsObject + ": " + e.Op + ": " + e.Step
 	if e.StepIndex >= 0 {
 		msg += " (loader step " + strconv.Itoa(e.StepIndex) + ")"
 	}
@@ -707,15 +710,15 @@ const (
 	iteratorsCmdLinkCreate        = 28
 	iteratorsCmdIterCreate        = 33
 
-	iteratorsMapTypeArray          = 2
-	iteratorsMapTypePercpuHash     = 5
-	iteratorsMapTypePercpuArray    = 6
-	iteratorsMapTypePerfEventArray = 4
-	iteratorsMapTypeLRUPercpuHash  = 10
-	iteratorsMapTypePercpuCgroup   = 21
-	iteratorsProgTypeSyscall       = 31
-	iteratorsFSleepable            = 16
-	iteratorsAttachPerfEvent       = 41
+	iteratorsMapTypeArray               = 2
+	iteratorsMapTypePercpuHash          = 5
+	iteratorsMapTypePercpuArray         = 6
+	iteratorsMapTypePerfEventArray      = 4
+	iteratorsMapTypeLRUPercpuHash       = 10
+	iteratorsMapTypePercpuCgroupStorage = 21
+	iteratorsProgTypeSyscall            = 31
+	iteratorsFSleepable                 = 16
+	iteratorsAttachPerfEvent            = 41
 )
 
 // iteratorsSysBPF is the number of bpf(2): the syscall package lacks it on most targets.
@@ -852,9 +855,13 @@ var (
 )
 
 // iteratorsLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
-// maps and progs, then hands their fds to them and maps the global-data views.
-func iteratorsLoad(maps []*IteratorsMap, progs []*IteratorsProgram, logLevel uint32, logBuf []byte) error {
+// maps and progs and what fill, when not nil, adds to the context (the struct_ops layout),
+// then hands their fds to them and maps the global-data views.
+func iteratorsLoad(maps []*IteratorsMap, progs []*IteratorsProgram, fill func(ctx []byte), logLevel uint32, logBuf []byte) error {
 	ctx := iteratorsContext(maps, progs, logLevel, logBuf)
+	if fill != nil {
+		fill(ctx)
+	}
 	if err := iteratorsRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -1169,7 +1176,7 @@ func (m *IteratorsMap) elem(cmd uintptr, what string, key, value any, flags uint
 // valueBytes is the size of a value as user space sees it.
 func (m *IteratorsMap) valueBytes() uintptr {
 	switch m.info.mapType {
-	case iteratorsMapTypePercpuHash, iteratorsMapTypePercpuArray, iteratorsMapTypeLRUPercpuHash, iteratorsMapTypePercpuCgroup:
+	case iteratorsMapTypePercpuHash, iteratorsMapTypePercpuArray, iteratorsMapTypeLRUPercpuHash, iteratorsMapTypePercpuCgroupStorage:
 		cpus, err := iteratorsPossibleCPUs()
 		if err != nil {
 			cpus = runtime.NumCPU()

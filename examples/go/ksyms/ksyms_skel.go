@@ -195,7 +195,7 @@ func (s *Ksyms) Load() error {
 	if s.LogLevel != 0 && s.LogBuf == nil {
 		s.LogBuf = make([]byte, 16<<20)
 	}
-	if err := ksymsLoad(s.maps(), s.progs(), s.LogLevel, s.LogBuf); err != nil {
+	if err := ksymsLoad(s.maps(), s.progs(), nil, s.LogLevel, s.LogBuf); err != nil {
 		return err
 	}
 	s.loaded = true
@@ -298,6 +298,17 @@ var ksymsProgInfos = [...]ksymsProgInfo{
 	{"read_ksyms", true},
 	{"use_kfuncs", true},
 }
+
+// ksymsKconfigExterns are the object's .kconfig externs.
+var ksymsKconfigExterns = [...]ksymsKconfigExtern{
+	{"CONFIG_HZ", 0, 4, ksymsKconfigUint, false},
+	{"LINUX_KERNEL_VERSION", 4, 4, ksymsKconfigKernelVersion, false},
+	{"CONFIG_BPF_SYSCALL", 8, 1, ksymsKconfigBool, true},
+	{"CONFIG_SKELGEN_ABSENT_OPTION", 9, 1, ksymsKconfigBool, true},
+}
+
+// ksymsObject is the object's name, which the runtime's errors start with.
+const ksymsObject = "ksyms"
 
 // The loader (docs/loader-abi.md in skelgen): its context size, instructions, data, and
 // what each step of its plan does.
@@ -547,7 +558,7 @@ type KsymsError struct {
 
 // Error says what failed and why.
 func (e *KsymsError) Error() string {
-	msg := "ksyms: " + e.Op + ": " + e.Step
+	msg := ksymsObject + ": " + e.Op + ": " + e.Step
 	if e.StepIndex >= 0 {
 		msg += " (loader step " + strconv.Itoa(e.StepIndex) + ")"
 	}
@@ -578,15 +589,15 @@ const (
 	ksymsCmdLinkCreate        = 28
 	ksymsCmdIterCreate        = 33
 
-	ksymsMapTypeArray          = 2
-	ksymsMapTypePercpuHash     = 5
-	ksymsMapTypePercpuArray    = 6
-	ksymsMapTypePerfEventArray = 4
-	ksymsMapTypeLRUPercpuHash  = 10
-	ksymsMapTypePercpuCgroup   = 21
-	ksymsProgTypeSyscall       = 31
-	ksymsFSleepable            = 16
-	ksymsAttachPerfEvent       = 41
+	ksymsMapTypeArray               = 2
+	ksymsMapTypePercpuHash          = 5
+	ksymsMapTypePercpuArray         = 6
+	ksymsMapTypePerfEventArray      = 4
+	ksymsMapTypeLRUPercpuHash       = 10
+	ksymsMapTypePercpuCgroupStorage = 21
+	ksymsProgTypeSyscall            = 31
+	ksymsFSleepable                 = 16
+	ksymsAttachPerfEvent            = 41
 )
 
 // ksymsSysBPF is the number of bpf(2): the syscall package lacks it on most targets.
@@ -723,9 +734,13 @@ var (
 )
 
 // ksymsLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
-// maps and progs, then hands their fds to them and maps the global-data views.
-func ksymsLoad(maps []*KsymsMap, progs []*KsymsProgram, logLevel uint32, logBuf []byte) error {
+// maps and progs and what fill, when not nil, adds to the context (the struct_ops layout),
+// then hands their fds to them and maps the global-data views.
+func ksymsLoad(maps []*KsymsMap, progs []*KsymsProgram, fill func(ctx []byte), logLevel uint32, logBuf []byte) error {
 	ctx := ksymsContext(maps, progs, logLevel, logBuf)
+	if fill != nil {
+		fill(ctx)
+	}
 	if err := ksymsRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -1040,7 +1055,7 @@ func (m *KsymsMap) elem(cmd uintptr, what string, key, value any, flags uint64) 
 // valueBytes is the size of a value as user space sees it.
 func (m *KsymsMap) valueBytes() uintptr {
 	switch m.info.mapType {
-	case ksymsMapTypePercpuHash, ksymsMapTypePercpuArray, ksymsMapTypeLRUPercpuHash, ksymsMapTypePercpuCgroup:
+	case ksymsMapTypePercpuHash, ksymsMapTypePercpuArray, ksymsMapTypeLRUPercpuHash, ksymsMapTypePercpuCgroupStorage:
 		cpus, err := ksymsPossibleCPUs()
 		if err != nil {
 			cpus = runtime.NumCPU()
@@ -1470,14 +1485,6 @@ type ksymsKconfigExtern struct {
 	size   uint32
 	kind   int
 	weak   bool
-}
-
-// ksymsKconfigExterns are the object's .kconfig externs.
-var ksymsKconfigExterns = [...]ksymsKconfigExtern{
-	{"CONFIG_HZ", 0, 4, ksymsKconfigUint, false},
-	{"LINUX_KERNEL_VERSION", 4, 4, ksymsKconfigKernelVersion, false},
-	{"CONFIG_BPF_SYSCALL", 8, 1, ksymsKconfigBool, true},
-	{"CONFIG_SKELGEN_ABSENT_OPTION", 9, 1, ksymsKconfigBool, true},
 }
 
 // ksymsKconfigFill writes each extern's value into the .kconfig image. The error, for a

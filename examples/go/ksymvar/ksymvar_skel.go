@@ -149,7 +149,7 @@ func (s *Ksymvar) Load() error {
 	if s.LogLevel != 0 && s.LogBuf == nil {
 		s.LogBuf = make([]byte, 16<<20)
 	}
-	if err := ksymvarLoad(s.maps(), s.progs(), s.LogLevel, s.LogBuf); err != nil {
+	if err := ksymvarLoad(s.maps(), s.progs(), nil, s.LogLevel, s.LogBuf); err != nil {
 		return err
 	}
 	s.loaded = true
@@ -230,6 +230,9 @@ var ksymvarMapInfos = [...]ksymvarMapInfo{
 var ksymvarProgInfos = [...]ksymvarProgInfo{
 	{"read_prog_active", true},
 }
+
+// ksymvarObject is the object's name, which the runtime's errors start with.
+const ksymvarObject = "ksymvar"
 
 // The loader (docs/loader-abi.md in skelgen): its context size, instructions, data, and
 // what each step of its plan does.
@@ -351,7 +354,7 @@ type KsymvarError struct {
 
 // Error says what failed and why.
 func (e *KsymvarError) Error() string {
-	msg := "ksymvar: " + e.Op + ": " + e.Step
+	msg := ksymvarObject + ": " + e.Op + ": " + e.Step
 	if e.StepIndex >= 0 {
 		msg += " (loader step " + strconv.Itoa(e.StepIndex) + ")"
 	}
@@ -382,15 +385,15 @@ const (
 	ksymvarCmdLinkCreate        = 28
 	ksymvarCmdIterCreate        = 33
 
-	ksymvarMapTypeArray          = 2
-	ksymvarMapTypePercpuHash     = 5
-	ksymvarMapTypePercpuArray    = 6
-	ksymvarMapTypePerfEventArray = 4
-	ksymvarMapTypeLRUPercpuHash  = 10
-	ksymvarMapTypePercpuCgroup   = 21
-	ksymvarProgTypeSyscall       = 31
-	ksymvarFSleepable            = 16
-	ksymvarAttachPerfEvent       = 41
+	ksymvarMapTypeArray               = 2
+	ksymvarMapTypePercpuHash          = 5
+	ksymvarMapTypePercpuArray         = 6
+	ksymvarMapTypePerfEventArray      = 4
+	ksymvarMapTypeLRUPercpuHash       = 10
+	ksymvarMapTypePercpuCgroupStorage = 21
+	ksymvarProgTypeSyscall            = 31
+	ksymvarFSleepable                 = 16
+	ksymvarAttachPerfEvent            = 41
 )
 
 // ksymvarSysBPF is the number of bpf(2): the syscall package lacks it on most targets.
@@ -527,9 +530,13 @@ var (
 )
 
 // ksymvarLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
-// maps and progs, then hands their fds to them and maps the global-data views.
-func ksymvarLoad(maps []*KsymvarMap, progs []*KsymvarProgram, logLevel uint32, logBuf []byte) error {
+// maps and progs and what fill, when not nil, adds to the context (the struct_ops layout),
+// then hands their fds to them and maps the global-data views.
+func ksymvarLoad(maps []*KsymvarMap, progs []*KsymvarProgram, fill func(ctx []byte), logLevel uint32, logBuf []byte) error {
 	ctx := ksymvarContext(maps, progs, logLevel, logBuf)
+	if fill != nil {
+		fill(ctx)
+	}
 	if err := ksymvarRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -844,7 +851,7 @@ func (m *KsymvarMap) elem(cmd uintptr, what string, key, value any, flags uint64
 // valueBytes is the size of a value as user space sees it.
 func (m *KsymvarMap) valueBytes() uintptr {
 	switch m.info.mapType {
-	case ksymvarMapTypePercpuHash, ksymvarMapTypePercpuArray, ksymvarMapTypeLRUPercpuHash, ksymvarMapTypePercpuCgroup:
+	case ksymvarMapTypePercpuHash, ksymvarMapTypePercpuArray, ksymvarMapTypeLRUPercpuHash, ksymvarMapTypePercpuCgroupStorage:
 		cpus, err := ksymvarPossibleCPUs()
 		if err != nil {
 			cpus = runtime.NumCPU()

@@ -562,7 +562,7 @@ func (s *Many) Load() error {
 	if s.LogLevel != 0 && s.LogBuf == nil {
 		s.LogBuf = make([]byte, 16<<20)
 	}
-	if err := manyLoad(s.maps(), s.progs(), s.LogLevel, s.LogBuf); err != nil {
+	if err := manyLoad(s.maps(), s.progs(), nil, s.LogLevel, s.LogBuf); err != nil {
 		return err
 	}
 	s.loaded = true
@@ -1392,6 +1392,9 @@ var manyProgInfos = [...]manyProgInfo{
 // manyImageRodata is the initial image of .rodata.
 const manyImageRodata = "" +
 	"\x01\x00\x00\x00\x25\x64\x20\x25\x73\x0a\x00"
+
+// manyObject is the object's name, which the runtime's errors start with.
+const manyObject = "many"
 
 // The loader (docs/loader-abi.md in skelgen): its context size, instructions, data, and
 // what each step of its plan does.
@@ -3987,7 +3990,7 @@ type ManyError struct {
 
 // Error says what failed and why.
 func (e *ManyError) Error() string {
-	msg := "many: " + e.Op + ": " + e.Step
+	msg := manyObject + ": " + e.Op + ": " + e.Step
 	if e.StepIndex >= 0 {
 		msg += " (loader step " + strconv.Itoa(e.StepIndex) + ")"
 	}
@@ -4018,15 +4021,15 @@ const (
 	manyCmdLinkCreate        = 28
 	manyCmdIterCreate        = 33
 
-	manyMapTypeArray          = 2
-	manyMapTypePercpuHash     = 5
-	manyMapTypePercpuArray    = 6
-	manyMapTypePerfEventArray = 4
-	manyMapTypeLRUPercpuHash  = 10
-	manyMapTypePercpuCgroup   = 21
-	manyProgTypeSyscall       = 31
-	manyFSleepable            = 16
-	manyAttachPerfEvent       = 41
+	manyMapTypeArray               = 2
+	manyMapTypePercpuHash          = 5
+	manyMapTypePercpuArray         = 6
+	manyMapTypePerfEventArray      = 4
+	manyMapTypeLRUPercpuHash       = 10
+	manyMapTypePercpuCgroupStorage = 21
+	manyProgTypeSyscall            = 31
+	manyFSleepable                 = 16
+	manyAttachPerfEvent            = 41
 )
 
 // manySysBPF is the number of bpf(2): the syscall package lacks it on most targets.
@@ -4163,9 +4166,13 @@ var (
 )
 
 // manyLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
-// maps and progs, then hands their fds to them and maps the global-data views.
-func manyLoad(maps []*ManyMap, progs []*ManyProgram, logLevel uint32, logBuf []byte) error {
+// maps and progs and what fill, when not nil, adds to the context (the struct_ops layout),
+// then hands their fds to them and maps the global-data views.
+func manyLoad(maps []*ManyMap, progs []*ManyProgram, fill func(ctx []byte), logLevel uint32, logBuf []byte) error {
 	ctx := manyContext(maps, progs, logLevel, logBuf)
+	if fill != nil {
+		fill(ctx)
+	}
 	if err := manyRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -4480,7 +4487,7 @@ func (m *ManyMap) elem(cmd uintptr, what string, key, value any, flags uint64) e
 // valueBytes is the size of a value as user space sees it.
 func (m *ManyMap) valueBytes() uintptr {
 	switch m.info.mapType {
-	case manyMapTypePercpuHash, manyMapTypePercpuArray, manyMapTypeLRUPercpuHash, manyMapTypePercpuCgroup:
+	case manyMapTypePercpuHash, manyMapTypePercpuArray, manyMapTypeLRUPercpuHash, manyMapTypePercpuCgroupStorage:
 		cpus, err := manyPossibleCPUs()
 		if err != nil {
 			cpus = runtime.NumCPU()

@@ -165,7 +165,7 @@ func (s *Mapinmap) Load() error {
 	if s.LogLevel != 0 && s.LogBuf == nil {
 		s.LogBuf = make([]byte, 16<<20)
 	}
-	if err := mapinmapLoad(s.maps(), s.progs(), s.LogLevel, s.LogBuf); err != nil {
+	if err := mapinmapLoad(s.maps(), s.progs(), nil, s.LogLevel, s.LogBuf); err != nil {
 		return err
 	}
 	s.loaded = true
@@ -266,6 +266,9 @@ var mapinmapProgInfos = [...]mapinmapProgInfo{
 	{"tail_target", true},
 	{"on_geteuid", true},
 }
+
+// mapinmapObject is the object's name, which the runtime's errors start with.
+const mapinmapObject = "mapinmap"
 
 // The loader (docs/loader-abi.md in skelgen): its context size, instructions, data, and
 // what each step of its plan does.
@@ -516,7 +519,7 @@ type MapinmapError struct {
 
 // Error says what failed and why.
 func (e *MapinmapError) Error() string {
-	msg := "mapinmap: " + e.Op + ": " + e.Step
+	msg := mapinmapObject + ": " + e.Op + ": " + e.Step
 	if e.StepIndex >= 0 {
 		msg += " (loader step " + strconv.Itoa(e.StepIndex) + ")"
 	}
@@ -547,15 +550,15 @@ const (
 	mapinmapCmdLinkCreate        = 28
 	mapinmapCmdIterCreate        = 33
 
-	mapinmapMapTypeArray          = 2
-	mapinmapMapTypePercpuHash     = 5
-	mapinmapMapTypePercpuArray    = 6
-	mapinmapMapTypePerfEventArray = 4
-	mapinmapMapTypeLRUPercpuHash  = 10
-	mapinmapMapTypePercpuCgroup   = 21
-	mapinmapProgTypeSyscall       = 31
-	mapinmapFSleepable            = 16
-	mapinmapAttachPerfEvent       = 41
+	mapinmapMapTypeArray               = 2
+	mapinmapMapTypePercpuHash          = 5
+	mapinmapMapTypePercpuArray         = 6
+	mapinmapMapTypePerfEventArray      = 4
+	mapinmapMapTypeLRUPercpuHash       = 10
+	mapinmapMapTypePercpuCgroupStorage = 21
+	mapinmapProgTypeSyscall            = 31
+	mapinmapFSleepable                 = 16
+	mapinmapAttachPerfEvent            = 41
 )
 
 // mapinmapSysBPF is the number of bpf(2): the syscall package lacks it on most targets.
@@ -692,9 +695,13 @@ var (
 )
 
 // mapinmapLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
-// maps and progs, then hands their fds to them and maps the global-data views.
-func mapinmapLoad(maps []*MapinmapMap, progs []*MapinmapProgram, logLevel uint32, logBuf []byte) error {
+// maps and progs and what fill, when not nil, adds to the context (the struct_ops layout),
+// then hands their fds to them and maps the global-data views.
+func mapinmapLoad(maps []*MapinmapMap, progs []*MapinmapProgram, fill func(ctx []byte), logLevel uint32, logBuf []byte) error {
 	ctx := mapinmapContext(maps, progs, logLevel, logBuf)
+	if fill != nil {
+		fill(ctx)
+	}
 	if err := mapinmapRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -1009,7 +1016,7 @@ func (m *MapinmapMap) elem(cmd uintptr, what string, key, value any, flags uint6
 // valueBytes is the size of a value as user space sees it.
 func (m *MapinmapMap) valueBytes() uintptr {
 	switch m.info.mapType {
-	case mapinmapMapTypePercpuHash, mapinmapMapTypePercpuArray, mapinmapMapTypeLRUPercpuHash, mapinmapMapTypePercpuCgroup:
+	case mapinmapMapTypePercpuHash, mapinmapMapTypePercpuArray, mapinmapMapTypeLRUPercpuHash, mapinmapMapTypePercpuCgroupStorage:
 		cpus, err := mapinmapPossibleCPUs()
 		if err != nil {
 			cpus = runtime.NumCPU()

@@ -277,7 +277,7 @@ func (s *Minimal) Load() error {
 	if s.LogLevel != 0 && s.LogBuf == nil {
 		s.LogBuf = make([]byte, 16<<20)
 	}
-	if err := minimalLoad(s.maps(), s.progs(), s.LogLevel, s.LogBuf); err != nil {
+	if err := minimalLoad(s.maps(), s.progs(), nil, s.LogLevel, s.LogBuf); err != nil {
 		return err
 	}
 	s.loaded = true
@@ -389,6 +389,9 @@ const minimalImageDataCustom = "" +
 // minimalImageRodataCustom is the initial image of .rodata.custom.
 const minimalImageRodataCustom = "" +
 	"\x0b\x00\x00\x00"
+
+// minimalObject is the object's name, which the runtime's errors start with.
+const minimalObject = "minimal"
 
 // The loader (docs/loader-abi.md in skelgen): its context size, instructions, data, and
 // what each step of its plan does.
@@ -672,7 +675,7 @@ type MinimalError struct {
 
 // Error says what failed and why.
 func (e *MinimalError) Error() string {
-	msg := "minimal: " + e.Op + ": " + e.Step
+	msg := minimalObject + ": " + e.Op + ": " + e.Step
 	if e.StepIndex >= 0 {
 		msg += " (loader step " + strconv.Itoa(e.StepIndex) + ")"
 	}
@@ -703,15 +706,15 @@ const (
 	minimalCmdLinkCreate        = 28
 	minimalCmdIterCreate        = 33
 
-	minimalMapTypeArray          = 2
-	minimalMapTypePercpuHash     = 5
-	minimalMapTypePercpuArray    = 6
-	minimalMapTypePerfEventArray = 4
-	minimalMapTypeLRUPercpuHash  = 10
-	minimalMapTypePercpuCgroup   = 21
-	minimalProgTypeSyscall       = 31
-	minimalFSleepable            = 16
-	minimalAttachPerfEvent       = 41
+	minimalMapTypeArray               = 2
+	minimalMapTypePercpuHash          = 5
+	minimalMapTypePercpuArray         = 6
+	minimalMapTypePerfEventArray      = 4
+	minimalMapTypeLRUPercpuHash       = 10
+	minimalMapTypePercpuCgroupStorage = 21
+	minimalProgTypeSyscall            = 31
+	minimalFSleepable                 = 16
+	minimalAttachPerfEvent            = 41
 )
 
 // minimalSysBPF is the number of bpf(2): the syscall package lacks it on most targets.
@@ -848,9 +851,13 @@ var (
 )
 
 // minimalLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
-// maps and progs, then hands their fds to them and maps the global-data views.
-func minimalLoad(maps []*MinimalMap, progs []*MinimalProgram, logLevel uint32, logBuf []byte) error {
+// maps and progs and what fill, when not nil, adds to the context (the struct_ops layout),
+// then hands their fds to them and maps the global-data views.
+func minimalLoad(maps []*MinimalMap, progs []*MinimalProgram, fill func(ctx []byte), logLevel uint32, logBuf []byte) error {
 	ctx := minimalContext(maps, progs, logLevel, logBuf)
+	if fill != nil {
+		fill(ctx)
+	}
 	if err := minimalRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -1202,7 +1209,7 @@ func (m *MinimalMap) elem(cmd uintptr, what string, key, value any, flags uint64
 // valueBytes is the size of a value as user space sees it.
 func (m *MinimalMap) valueBytes() uintptr {
 	switch m.info.mapType {
-	case minimalMapTypePercpuHash, minimalMapTypePercpuArray, minimalMapTypeLRUPercpuHash, minimalMapTypePercpuCgroup:
+	case minimalMapTypePercpuHash, minimalMapTypePercpuArray, minimalMapTypeLRUPercpuHash, minimalMapTypePercpuCgroupStorage:
 		cpus, err := minimalPossibleCPUs()
 		if err != nil {
 			cpus = runtime.NumCPU()

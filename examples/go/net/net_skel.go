@@ -195,7 +195,7 @@ func (s *Net) Load() error {
 	if s.LogLevel != 0 && s.LogBuf == nil {
 		s.LogBuf = make([]byte, 16<<20)
 	}
-	if err := netLoad(s.maps(), s.progs(), s.LogLevel, s.LogBuf); err != nil {
+	if err := netLoad(s.maps(), s.progs(), nil, s.LogLevel, s.LogBuf); err != nil {
 		return err
 	}
 	s.loaded = true
@@ -291,6 +291,9 @@ var netProgInfos = [...]netProgInfo{
 	{"tc_count_ethertype", true},
 	{"tcx_ingress_count", true},
 }
+
+// netObject is the object's name, which the runtime's errors start with.
+const netObject = "net"
 
 // The loader (docs/loader-abi.md in skelgen): its context size, instructions, data, and
 // what each step of its plan does.
@@ -598,7 +601,7 @@ type NetError struct {
 
 // Error says what failed and why.
 func (e *NetError) Error() string {
-	msg := "net: " + e.Op + ": " + e.Step
+	msg := netObject + ": " + e.Op + ": " + e.Step
 	if e.StepIndex >= 0 {
 		msg += " (loader step " + strconv.Itoa(e.StepIndex) + ")"
 	}
@@ -629,15 +632,15 @@ const (
 	netCmdLinkCreate        = 28
 	netCmdIterCreate        = 33
 
-	netMapTypeArray          = 2
-	netMapTypePercpuHash     = 5
-	netMapTypePercpuArray    = 6
-	netMapTypePerfEventArray = 4
-	netMapTypeLRUPercpuHash  = 10
-	netMapTypePercpuCgroup   = 21
-	netProgTypeSyscall       = 31
-	netFSleepable            = 16
-	netAttachPerfEvent       = 41
+	netMapTypeArray               = 2
+	netMapTypePercpuHash          = 5
+	netMapTypePercpuArray         = 6
+	netMapTypePerfEventArray      = 4
+	netMapTypeLRUPercpuHash       = 10
+	netMapTypePercpuCgroupStorage = 21
+	netProgTypeSyscall            = 31
+	netFSleepable                 = 16
+	netAttachPerfEvent            = 41
 )
 
 // netSysBPF is the number of bpf(2): the syscall package lacks it on most targets.
@@ -774,9 +777,13 @@ var (
 )
 
 // netLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
-// maps and progs, then hands their fds to them and maps the global-data views.
-func netLoad(maps []*NetMap, progs []*NetProgram, logLevel uint32, logBuf []byte) error {
+// maps and progs and what fill, when not nil, adds to the context (the struct_ops layout),
+// then hands their fds to them and maps the global-data views.
+func netLoad(maps []*NetMap, progs []*NetProgram, fill func(ctx []byte), logLevel uint32, logBuf []byte) error {
 	ctx := netContext(maps, progs, logLevel, logBuf)
+	if fill != nil {
+		fill(ctx)
+	}
 	if err := netRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -1091,7 +1098,7 @@ func (m *NetMap) elem(cmd uintptr, what string, key, value any, flags uint64) er
 // valueBytes is the size of a value as user space sees it.
 func (m *NetMap) valueBytes() uintptr {
 	switch m.info.mapType {
-	case netMapTypePercpuHash, netMapTypePercpuArray, netMapTypeLRUPercpuHash, netMapTypePercpuCgroup:
+	case netMapTypePercpuHash, netMapTypePercpuArray, netMapTypeLRUPercpuHash, netMapTypePercpuCgroupStorage:
 		cpus, err := netPossibleCPUs()
 		if err != nil {
 			cpus = runtime.NumCPU()

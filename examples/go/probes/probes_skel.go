@@ -212,7 +212,7 @@ func (s *Probes) Load() error {
 	if s.LogLevel != 0 && s.LogBuf == nil {
 		s.LogBuf = make([]byte, 16<<20)
 	}
-	if err := probesLoad(s.maps(), s.progs(), s.LogLevel, s.LogBuf); err != nil {
+	if err := probesLoad(s.maps(), s.progs(), nil, s.LogLevel, s.LogBuf); err != nil {
 		return err
 	}
 	s.loaded = true
@@ -411,6 +411,9 @@ var probesProgInfos = [...]probesProgInfo{
 	{"uprobe_entry", true},
 	{"uretprobe_exit", true},
 }
+
+// probesObject is the object's name, which the runtime's errors start with.
+const probesObject = "probes"
 
 // The loader (docs/loader-abi.md in skelgen): its context size, instructions, data, and
 // what each step of its plan does.
@@ -787,7 +790,7 @@ type ProbesError struct {
 
 // Error says what failed and why.
 func (e *ProbesError) Error() string {
-	msg := "probes: " + e.Op + ": " + e.Step
+	msg := probesObject + ": " + e.Op + ": " + e.Step
 	if e.StepIndex >= 0 {
 		msg += " (loader step " + strconv.Itoa(e.StepIndex) + ")"
 	}
@@ -818,15 +821,15 @@ const (
 	probesCmdLinkCreate        = 28
 	probesCmdIterCreate        = 33
 
-	probesMapTypeArray          = 2
-	probesMapTypePercpuHash     = 5
-	probesMapTypePercpuArray    = 6
-	probesMapTypePerfEventArray = 4
-	probesMapTypeLRUPercpuHash  = 10
-	probesMapTypePercpuCgroup   = 21
-	probesProgTypeSyscall       = 31
-	probesFSleepable            = 16
-	probesAttachPerfEvent       = 41
+	probesMapTypeArray               = 2
+	probesMapTypePercpuHash          = 5
+	probesMapTypePercpuArray         = 6
+	probesMapTypePerfEventArray      = 4
+	probesMapTypeLRUPercpuHash       = 10
+	probesMapTypePercpuCgroupStorage = 21
+	probesProgTypeSyscall            = 31
+	probesFSleepable                 = 16
+	probesAttachPerfEvent            = 41
 )
 
 // probesSysBPF is the number of bpf(2): the syscall package lacks it on most targets.
@@ -963,9 +966,13 @@ var (
 )
 
 // probesLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
-// maps and progs, then hands their fds to them and maps the global-data views.
-func probesLoad(maps []*ProbesMap, progs []*ProbesProgram, logLevel uint32, logBuf []byte) error {
+// maps and progs and what fill, when not nil, adds to the context (the struct_ops layout),
+// then hands their fds to them and maps the global-data views.
+func probesLoad(maps []*ProbesMap, progs []*ProbesProgram, fill func(ctx []byte), logLevel uint32, logBuf []byte) error {
 	ctx := probesContext(maps, progs, logLevel, logBuf)
+	if fill != nil {
+		fill(ctx)
+	}
 	if err := probesRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -1280,7 +1287,7 @@ func (m *ProbesMap) elem(cmd uintptr, what string, key, value any, flags uint64)
 // valueBytes is the size of a value as user space sees it.
 func (m *ProbesMap) valueBytes() uintptr {
 	switch m.info.mapType {
-	case probesMapTypePercpuHash, probesMapTypePercpuArray, probesMapTypeLRUPercpuHash, probesMapTypePercpuCgroup:
+	case probesMapTypePercpuHash, probesMapTypePercpuArray, probesMapTypeLRUPercpuHash, probesMapTypePercpuCgroupStorage:
 		cpus, err := probesPossibleCPUs()
 		if err != nil {
 			cpus = runtime.NumCPU()

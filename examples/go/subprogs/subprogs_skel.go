@@ -179,7 +179,7 @@ func (s *Subprogs) Load() error {
 	if s.LogLevel != 0 && s.LogBuf == nil {
 		s.LogBuf = make([]byte, 16<<20)
 	}
-	if err := subprogsLoad(s.maps(), s.progs(), s.LogLevel, s.LogBuf); err != nil {
+	if err := subprogsLoad(s.maps(), s.progs(), nil, s.LogLevel, s.LogBuf); err != nil {
 		return err
 	}
 	s.loaded = true
@@ -286,6 +286,9 @@ var subprogsProgInfos = [...]subprogsProgInfo{
 // subprogsImageData is the initial image of .data.
 const subprogsImageData = "" +
 	"\x0a\x00\x00\x00"
+
+// subprogsObject is the object's name, which the runtime's errors start with.
+const subprogsObject = "subprogs"
 
 // The loader (docs/loader-abi.md in skelgen): its context size, instructions, data, and
 // what each step of its plan does.
@@ -508,7 +511,7 @@ type SubprogsError struct {
 
 // Error says what failed and why.
 func (e *SubprogsError) Error() string {
-	msg := "subprogs: " + e.Op + ": " + e.Step
+	msg := subprogsObject + ": " + e.Op + ": " + e.Step
 	if e.StepIndex >= 0 {
 		msg += " (loader step " + strconv.Itoa(e.StepIndex) + ")"
 	}
@@ -539,15 +542,15 @@ const (
 	subprogsCmdLinkCreate        = 28
 	subprogsCmdIterCreate        = 33
 
-	subprogsMapTypeArray          = 2
-	subprogsMapTypePercpuHash     = 5
-	subprogsMapTypePercpuArray    = 6
-	subprogsMapTypePerfEventArray = 4
-	subprogsMapTypeLRUPercpuHash  = 10
-	subprogsMapTypePercpuCgroup   = 21
-	subprogsProgTypeSyscall       = 31
-	subprogsFSleepable            = 16
-	subprogsAttachPerfEvent       = 41
+	subprogsMapTypeArray               = 2
+	subprogsMapTypePercpuHash          = 5
+	subprogsMapTypePercpuArray         = 6
+	subprogsMapTypePerfEventArray      = 4
+	subprogsMapTypeLRUPercpuHash       = 10
+	subprogsMapTypePercpuCgroupStorage = 21
+	subprogsProgTypeSyscall            = 31
+	subprogsFSleepable                 = 16
+	subprogsAttachPerfEvent            = 41
 )
 
 // subprogsSysBPF is the number of bpf(2): the syscall package lacks it on most targets.
@@ -684,9 +687,13 @@ var (
 )
 
 // subprogsLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
-// maps and progs, then hands their fds to them and maps the global-data views.
-func subprogsLoad(maps []*SubprogsMap, progs []*SubprogsProgram, logLevel uint32, logBuf []byte) error {
+// maps and progs and what fill, when not nil, adds to the context (the struct_ops layout),
+// then hands their fds to them and maps the global-data views.
+func subprogsLoad(maps []*SubprogsMap, progs []*SubprogsProgram, fill func(ctx []byte), logLevel uint32, logBuf []byte) error {
 	ctx := subprogsContext(maps, progs, logLevel, logBuf)
+	if fill != nil {
+		fill(ctx)
+	}
 	if err := subprogsRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -1001,7 +1008,7 @@ func (m *SubprogsMap) elem(cmd uintptr, what string, key, value any, flags uint6
 // valueBytes is the size of a value as user space sees it.
 func (m *SubprogsMap) valueBytes() uintptr {
 	switch m.info.mapType {
-	case subprogsMapTypePercpuHash, subprogsMapTypePercpuArray, subprogsMapTypeLRUPercpuHash, subprogsMapTypePercpuCgroup:
+	case subprogsMapTypePercpuHash, subprogsMapTypePercpuArray, subprogsMapTypeLRUPercpuHash, subprogsMapTypePercpuCgroupStorage:
 		cpus, err := subprogsPossibleCPUs()
 		if err != nil {
 			cpus = runtime.NumCPU()

@@ -352,6 +352,9 @@ var tcpcaProgInfos = [...]tcpcaProgInfo{
 	{"tcpca_undo_cwnd", true},
 }
 
+// tcpcaObject is the object's name, which the runtime's errors start with.
+const tcpcaObject = "tcpca"
+
 // The loader (docs/loader-abi.md in skelgen): its context size, instructions, data, and
 // what each step of its plan does.
 const (
@@ -565,7 +568,7 @@ type TcpcaError struct {
 
 // Error says what failed and why.
 func (e *TcpcaError) Error() string {
-	msg := "tcpca: " + e.Op + ": " + e.Step
+	msg := tcpcaObject + ": " + e.Op + ": " + e.Step
 	if e.StepIndex >= 0 {
 		msg += " (loader step " + strconv.Itoa(e.StepIndex) + ")"
 	}
@@ -596,15 +599,15 @@ const (
 	tcpcaCmdLinkCreate        = 28
 	tcpcaCmdIterCreate        = 33
 
-	tcpcaMapTypeArray          = 2
-	tcpcaMapTypePercpuHash     = 5
-	tcpcaMapTypePercpuArray    = 6
-	tcpcaMapTypePerfEventArray = 4
-	tcpcaMapTypeLRUPercpuHash  = 10
-	tcpcaMapTypePercpuCgroup   = 21
-	tcpcaProgTypeSyscall       = 31
-	tcpcaFSleepable            = 16
-	tcpcaAttachPerfEvent       = 41
+	tcpcaMapTypeArray               = 2
+	tcpcaMapTypePercpuHash          = 5
+	tcpcaMapTypePercpuArray         = 6
+	tcpcaMapTypePerfEventArray      = 4
+	tcpcaMapTypeLRUPercpuHash       = 10
+	tcpcaMapTypePercpuCgroupStorage = 21
+	tcpcaProgTypeSyscall            = 31
+	tcpcaFSleepable                 = 16
+	tcpcaAttachPerfEvent            = 41
 )
 
 // tcpcaSysBPF is the number of bpf(2): the syscall package lacks it on most targets.
@@ -741,11 +744,13 @@ var (
 )
 
 // tcpcaLoad runs the embedded loader (docs/loader-abi.md, section 2) with the knobs of
-// maps and progs and what fill adds to the context (the struct_ops layout), then hands
-// their fds to them and maps the global-data views.
+// maps and progs and what fill, when not nil, adds to the context (the struct_ops layout),
+// then hands their fds to them and maps the global-data views.
 func tcpcaLoad(maps []*TcpcaMap, progs []*TcpcaProgram, fill func(ctx []byte), logLevel uint32, logBuf []byte) error {
 	ctx := tcpcaContext(maps, progs, logLevel, logBuf)
-	fill(ctx)
+	if fill != nil {
+		fill(ctx)
+	}
 	if err := tcpcaRunLoader(ctx, logBuf); err != nil {
 		return err
 	}
@@ -1060,7 +1065,7 @@ func (m *TcpcaMap) elem(cmd uintptr, what string, key, value any, flags uint64) 
 // valueBytes is the size of a value as user space sees it.
 func (m *TcpcaMap) valueBytes() uintptr {
 	switch m.info.mapType {
-	case tcpcaMapTypePercpuHash, tcpcaMapTypePercpuArray, tcpcaMapTypeLRUPercpuHash, tcpcaMapTypePercpuCgroup:
+	case tcpcaMapTypePercpuHash, tcpcaMapTypePercpuArray, tcpcaMapTypeLRUPercpuHash, tcpcaMapTypePercpuCgroupStorage:
 		cpus, err := tcpcaPossibleCPUs()
 		if err != nil {
 			cpus = runtime.NumCPU()

@@ -8,6 +8,8 @@
 
 mod attach;
 pub mod names;
+mod prefix;
+pub mod runtime;
 pub mod struct_ops;
 pub mod types;
 pub mod view;
@@ -17,7 +19,8 @@ use crate::ir::ObjectSpec;
 use crate::loader::Blob;
 use tera::{Context, Tera};
 
-/// The templates, embedded so the binary needs no files at run time.
+/// The per-object templates, embedded so the binary needs no files at run time; the
+/// runtime is not a template ([`runtime`]).
 const TEMPLATES: &[(&str, &str)] = &[
     (
         "go/skel.go.tera",
@@ -26,34 +29,6 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "go/types.go.tera",
         include_str!("../../../templates/go/types.go.tera"),
-    ),
-    (
-        "go/runtime.go.tera",
-        include_str!("../../../templates/go/runtime.go.tera"),
-    ),
-    (
-        "go/handles.go.tera",
-        include_str!("../../../templates/go/handles.go.tera"),
-    ),
-    (
-        "go/attach.go.tera",
-        include_str!("../../../templates/go/attach.go.tera"),
-    ),
-    (
-        "go/kconfig.go.tera",
-        include_str!("../../../templates/go/kconfig.go.tera"),
-    ),
-    (
-        "go/buffers.go.tera",
-        include_str!("../../../templates/go/buffers.go.tera"),
-    ),
-    (
-        "go/btf.go.tera",
-        include_str!("../../../templates/go/btf.go.tera"),
-    ),
-    (
-        "go/struct_ops.go.tera",
-        include_str!("../../../templates/go/struct_ops.go.tera"),
     ),
 ];
 
@@ -80,9 +55,11 @@ pub fn render(
     let view = view::build(spec, blob, package)?;
     let context =
         Context::from_serialize(&view).map_err(|e| template_error("go/skel.go.tera", &e))?;
-    tera()?
+    let mut out = tera()?
         .render("go/skel.go.tera", &context)
-        .map_err(|e| template_error("go/skel.go.tera", &e))
+        .map_err(|e| template_error("go/skel.go.tera", &e))?;
+    runtime::append(&view.runtime, &view.name, &view.rt, &mut out)?;
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use super::attach::{attach_method, AttachMethod};
 use super::names::{self, Scope};
+use super::runtime::{self, Features};
 use super::struct_ops::StructOpsView;
 use super::types::{TypeDefView, TypePrinter};
 use crate::backend::c::view::describe;
@@ -39,10 +40,6 @@ pub struct SkelView {
     pub name: String,
     /// Prefix of every unexported package-level name (`minimal`).
     pub rt: String,
-    /// Number of map descriptors.
-    pub nr_maps: u32,
-    /// Number of program descriptors.
-    pub nr_progs: u32,
     /// Context size.
     pub ctx_size: u32,
     /// Maps, in context order.
@@ -53,8 +50,6 @@ pub struct SkelView {
     pub sections: Vec<SectionView>,
     /// Type definitions the views need, in order.
     pub types: Vec<TypeDefView>,
-    /// Whether any type has bitfield accessors (they need the bit helpers).
-    pub bitfields: bool,
     /// Plan step descriptions, escaped for string literals.
     pub steps: Vec<String>,
     /// Loader instructions as string-literal lines.
@@ -74,6 +69,9 @@ pub struct SkelView {
     pub auto: Vec<String>,
     /// struct_ops maps and programs, when the object has any.
     pub struct_ops: Option<StructOpsView>,
+    /// The runtime parts the object needs.
+    #[serde(skip)]
+    pub runtime: Features,
 }
 
 /// One map.
@@ -187,7 +185,12 @@ pub fn build(
             &format!("{m}PerfBuf"),
         )?;
     }
-    let buffers = !ringbufs.is_empty() || !perfbufs.is_empty();
+    let features = Features {
+        bitfields: printer.defs.iter().any(|d| !d.methods.is_empty()),
+        kconfig: kconfig.is_some(),
+        buffers: !ringbufs.is_empty() || !perfbufs.is_empty(),
+        struct_ops: struct_ops.is_some(),
+    };
     let auto = progs
         .iter()
         .filter(|p| p.attach.as_ref().is_some_and(|a| a.auto))
@@ -204,16 +207,13 @@ pub fn build(
         object: names::comment(&spec.name),
         object_lit: names::go_string(&spec.name),
         package,
-        imports: imports(kconfig.is_some(), buffers, struct_ops.is_some()),
+        imports: runtime::imports(&features)?,
         name,
         rt,
-        nr_maps: blob.plan.nr_maps,
-        nr_progs: blob.plan.nr_progs,
         ctx_size: blob.ctx_size,
         maps,
         progs,
         sections,
-        bitfields: printer.defs.iter().any(|d| !d.methods.is_empty()),
         types: printer.defs,
         steps: blob
             .plan
@@ -227,36 +227,8 @@ pub fn build(
         ringbufs,
         perfbufs,
         struct_ops,
+        runtime: features,
     })
-}
-
-/// The packages the file imports, sorted as gofmt sorts them: the runtime's, plus those of
-/// the `.kconfig` reader, the buffer readers and the BTF reader when the object needs them.
-fn imports(kconfig: bool, buffers: bool, btf: bool) -> Vec<String> {
-    let mut imports = vec![
-        "encoding/binary",
-        "errors",
-        "fmt",
-        "os",
-        "reflect",
-        "runtime",
-        "strconv",
-        "strings",
-        "syscall",
-        "unsafe",
-    ];
-    if kconfig {
-        imports.extend(["bytes", "compress/gzip", "io"]);
-    }
-    if buffers {
-        imports.extend(["sync/atomic", "time"]);
-    }
-    if btf {
-        imports.push("bytes");
-    }
-    imports.sort_unstable();
-    imports.dedup();
-    imports.into_iter().map(str::to_string).collect()
 }
 
 /// The package scope with the skeleton's own exported names taken (those of struct_ops

@@ -1,8 +1,20 @@
+package skelgenrt
 
-// {{ name }}RingBuf reads a BPF_MAP_TYPE_RINGBUF map: the kernel's ring buffer layout, a
+import (
+	"encoding/binary"
+	"errors"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+// SkelgenRtRingBuf reads a BPF_MAP_TYPE_RINGBUF map: the kernel's ring buffer layout, a
 // consumer page the reader writes, then a producer page and the data, mapped twice in a
 // row so a record is contiguous even where it wraps.
-type {{ name }}RingBuf struct {
+type SkelgenRtRingBuf struct {
 	name     string
 	epfd     int
 	mask     uintptr
@@ -11,28 +23,28 @@ type {{ name }}RingBuf struct {
 	data     []byte
 }
 
-// {{ rt }}OpenRingBuf maps the ring buffer map m for reading. On failure nothing is left
+// skelgenRtOpenRingBuf maps the ring buffer map m for reading. On failure nothing is left
 // mapped or open.
-func {{ rt }}OpenRingBuf(m *{{ name }}Map) (*{{ name }}RingBuf, error) {
+func skelgenRtOpenRingBuf(m *SkelgenRtMap) (*SkelgenRtRingBuf, error) {
 	op := "read the ring buffer " + m.info.name
 	size := int(m.maxEntries)
 	if m.fd <= 0 {
-		return nil, {{ rt }}Fail(op, "the map is not loaded", syscall.EBADF)
+		return nil, skelgenRtFail(op, "the map is not loaded", syscall.EBADF)
 	}
 	if size == 0 || size&(size-1) != 0 {
-		return nil, {{ rt }}Fail(op, "check the size, a power of 2", syscall.EINVAL)
+		return nil, skelgenRtFail(op, "check the size, a power of 2", syscall.EINVAL)
 	}
-	r := &{{ name }}RingBuf{name: m.info.name, epfd: -1, mask: uintptr(size - 1)}
+	r := &SkelgenRtRingBuf{name: m.info.name, epfd: -1, mask: uintptr(size - 1)}
 	if step, err := r.open(m.fd, size); err != nil {
 		r.Close()
-		return nil, {{ rt }}Fail(op, step, err)
+		return nil, skelgenRtFail(op, step, err)
 	}
 	return r, nil
 }
 
 // open maps the pages of the ring buffer map fd, of size bytes of data, and watches it;
 // on failure it says which step failed.
-func (r *{{ name }}RingBuf) open(fd, size int) (string, error) {
+func (r *SkelgenRtRingBuf) open(fd, size int) (string, error) {
 	page := os.Getpagesize()
 	var err error
 	if r.consumer, err = syscall.Mmap(fd, 0, page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED); err != nil {
@@ -42,7 +54,7 @@ func (r *{{ name }}RingBuf) open(fd, size int) (string, error) {
 		return "mmap of the producer page and data", err
 	}
 	r.data = r.producer[page:]
-	if r.epfd, err = {{ rt }}Epoll([]int{fd}); err != nil {
+	if r.epfd, err = skelgenRtEpoll([]int{fd}); err != nil {
 		return "epoll of the map", err
 	}
 	return "", nil
@@ -51,7 +63,7 @@ func (r *{{ name }}RingBuf) open(fd, size int) (string, error) {
 // Consume calls fn with every committed record, in order; the slice is valid during the
 // call only. It returns how many records fn got; an error from fn stops the reading after
 // that record and is returned.
-func (r *{{ name }}RingBuf) Consume(fn func(data []byte) error) (int, error) {
+func (r *SkelgenRtRingBuf) Consume(fn func(data []byte) error) (int, error) {
 	const busy, discard = 1 << 31, 1 << 30
 	consumer := (*uintptr)(unsafe.Pointer(&r.consumer[0]))
 	producer := (*uintptr)(unsafe.Pointer(&r.producer[0]))
@@ -83,16 +95,16 @@ func (r *{{ name }}RingBuf) Consume(fn func(data []byte) error) (int, error) {
 }
 
 // Poll waits up to timeout (negative: for ever) for records, then consumes them.
-func (r *{{ name }}RingBuf) Poll(timeout time.Duration, fn func(data []byte) error) (int, error) {
-	if err := {{ rt }}Wait(r.epfd, timeout); err != nil {
-		return 0, {{ rt }}Fail("read the ring buffer "+r.name, "epoll_wait", err)
+func (r *SkelgenRtRingBuf) Poll(timeout time.Duration, fn func(data []byte) error) (int, error) {
+	if err := skelgenRtWait(r.epfd, timeout); err != nil {
+		return 0, skelgenRtFail("read the ring buffer "+r.name, "epoll_wait", err)
 	}
 	return r.Consume(fn)
 }
 
 // Close unmaps the ring buffer; the map stays.
-func (r *{{ name }}RingBuf) Close() error {
-	{{ rt }}Close(&r.epfd)
+func (r *SkelgenRtRingBuf) Close() error {
+	skelgenRtClose(&r.epfd)
 	for _, mem := range [][]byte{r.consumer, r.producer} {
 		if mem != nil {
 			syscall.Munmap(mem)
@@ -102,15 +114,15 @@ func (r *{{ name }}RingBuf) Close() error {
 	return nil
 }
 
-// {{ name }}PerfBuf reads a BPF_MAP_TYPE_PERF_EVENT_ARRAY map: one BPF-output perf event
+// SkelgenRtPerfBuf reads a BPF_MAP_TYPE_PERF_EVENT_ARRAY map: one BPF-output perf event
 // per possible CPU, each with its own ring, stored in the map at the CPU's index (offline
 // CPUs are skipped).
-type {{ name }}PerfBuf struct {
+type SkelgenRtPerfBuf struct {
 	// Lost counts the records the kernel dropped because a ring was full.
 	Lost uint64
 
 	name    string
-	m       *{{ name }}Map
+	m       *SkelgenRtMap
 	epfd    int
 	fds     []int
 	cpus    []int
@@ -120,41 +132,41 @@ type {{ name }}PerfBuf struct {
 	scratch []byte
 }
 
-// {{ rt }}OpenPerfBuf opens the events of the perf event array m, with rings of pages pages
+// skelgenRtOpenPerfBuf opens the events of the perf event array m, with rings of pages pages
 // (a power of 2) per CPU. On failure nothing is left mapped, open, or in the map.
-func {{ rt }}OpenPerfBuf(m *{{ name }}Map, pages int) (*{{ name }}PerfBuf, error) {
+func skelgenRtOpenPerfBuf(m *SkelgenRtMap, pages int) (*SkelgenRtPerfBuf, error) {
 	op := "read the perf buffer " + m.info.name
 	if m.fd <= 0 {
-		return nil, {{ rt }}Fail(op, "the map is not loaded", syscall.EBADF)
+		return nil, skelgenRtFail(op, "the map is not loaded", syscall.EBADF)
 	}
 	if pages <= 0 || pages&(pages-1) != 0 {
-		return nil, {{ rt }}Fail(op, "check the pages, a power of 2", syscall.EINVAL)
+		return nil, skelgenRtFail(op, "check the pages, a power of 2", syscall.EINVAL)
 	}
-	cpus, err := {{ rt }}PossibleCPUs()
+	cpus, err := skelgenRtPossibleCPUs()
 	if err != nil {
-		return nil, {{ rt }}Fail(op, "count the possible CPUs", err)
+		return nil, skelgenRtFail(op, "count the possible CPUs", err)
 	}
-	b := &{{ name }}PerfBuf{name: m.info.name, m: m, epfd: -1, page: os.Getpagesize(), scratch: make([]byte, 1<<16)}
+	b := &SkelgenRtPerfBuf{name: m.info.name, m: m, epfd: -1, page: os.Getpagesize(), scratch: make([]byte, 1<<16)}
 	for cpu := 0; cpu < cpus; cpu++ {
 		if step, err := b.openCPU(cpu, pages); err != nil {
 			b.Close()
-			return nil, {{ rt }}Fail(op, step, err)
+			return nil, skelgenRtFail(op, step, err)
 		}
 	}
-	if b.epfd, err = {{ rt }}Epoll(b.fds); err != nil {
+	if b.epfd, err = skelgenRtEpoll(b.fds); err != nil {
 		b.Close()
-		return nil, {{ rt }}Fail(op, "epoll of the events", err)
+		return nil, skelgenRtFail(op, "epoll of the events", err)
 	}
 	return b, nil
 }
 
 // openCPU opens the event and ring of one CPU and puts the event in the map; on failure
 // it says which step failed.
-func (b *{{ name }}PerfBuf) openCPU(cpu, pages int) (string, error) {
+func (b *SkelgenRtPerfBuf) openCPU(cpu, pages int) (string, error) {
 	// PERF_TYPE_SOFTWARE, PERF_COUNT_SW_BPF_OUTPUT, PERF_SAMPLE_RAW.
-	attr := {{ rt }}PerfAttr{typ: 1, config: 10, sampleType: 1 << 10, samplePeriod: 1, wakeupEvents: 1}
+	attr := skelgenRtPerfAttr{typ: 1, config: 10, sampleType: 1 << 10, samplePeriod: 1, wakeupEvents: 1}
 	of := " of CPU " + strconv.Itoa(cpu)
-	fd, err := {{ rt }}PerfEventOpen(&attr, -1, cpu)
+	fd, err := skelgenRtPerfEventOpen(&attr, -1, cpu)
 	if err == syscall.ENODEV {
 		return "", nil
 	}
@@ -182,7 +194,7 @@ func (b *{{ name }}PerfBuf) openCPU(cpu, pages int) (string, error) {
 // Consume calls fn with every sample of every CPU's ring (the raw data the program
 // wrote, padded to 8 bytes with its size); the slice is valid during the call only. It
 // returns how many samples fn got; an error from fn stops the reading and is returned.
-func (b *{{ name }}PerfBuf) Consume(fn func(cpu int, data []byte) error) (int, error) {
+func (b *SkelgenRtPerfBuf) Consume(fn func(cpu int, data []byte) error) (int, error) {
 	n := 0
 	for i, ring := range b.rings {
 		got, err := b.consumeRing(ring, b.cpus[i], fn)
@@ -195,7 +207,7 @@ func (b *{{ name }}PerfBuf) Consume(fn func(cpu int, data []byte) error) (int, e
 }
 
 // consumeRing reads one ring (the metadata page, then the data).
-func (b *{{ name }}PerfBuf) consumeRing(ring []byte, cpu int, fn func(cpu int, data []byte) error) (int, error) {
+func (b *SkelgenRtPerfBuf) consumeRing(ring []byte, cpu int, fn func(cpu int, data []byte) error) (int, error) {
 	head := atomic.LoadUint64((*uint64)(unsafe.Pointer(&ring[1024])))
 	tailp := (*uint64)(unsafe.Pointer(&ring[1032]))
 	data := ring[b.page:]
@@ -228,7 +240,7 @@ func (b *{{ name }}PerfBuf) consumeRing(ring []byte, cpu int, fn func(cpu int, d
 }
 
 // record copies the record at tail out of the ring (it may wrap); nil when malformed.
-func (b *{{ name }}PerfBuf) record(data []byte, tail, mask uint64) []byte {
+func (b *SkelgenRtPerfBuf) record(data []byte, tail, mask uint64) []byte {
 	var header [8]byte
 	for i := range header {
 		header[i] = data[(tail+uint64(i))&mask]
@@ -245,9 +257,9 @@ func (b *{{ name }}PerfBuf) record(data []byte, tail, mask uint64) []byte {
 }
 
 // Poll waits up to timeout (negative: for ever) for samples, then consumes them.
-func (b *{{ name }}PerfBuf) Poll(timeout time.Duration, fn func(cpu int, data []byte) error) (int, error) {
-	if err := {{ rt }}Wait(b.epfd, timeout); err != nil {
-		return 0, {{ rt }}Fail("read the perf buffer "+b.name, "epoll_wait", err)
+func (b *SkelgenRtPerfBuf) Poll(timeout time.Duration, fn func(cpu int, data []byte) error) (int, error) {
+	if err := skelgenRtWait(b.epfd, timeout); err != nil {
+		return 0, skelgenRtFail("read the perf buffer "+b.name, "epoll_wait", err)
 	}
 	return b.Consume(fn)
 }
@@ -255,23 +267,23 @@ func (b *{{ name }}PerfBuf) Poll(timeout time.Duration, fn func(cpu int, data []
 // Close empties the map's slots it filled, closes the events and unmaps their rings. (A
 // slot holds its event, and the event its ring, until the slot is emptied or the map
 // closed.)
-func (b *{{ name }}PerfBuf) Close() error {
+func (b *SkelgenRtPerfBuf) Close() error {
 	for i := range b.slots {
 		b.m.Delete(&b.slots[i])
 	}
-	{{ rt }}Close(&b.epfd)
+	skelgenRtClose(&b.epfd)
 	for _, ring := range b.rings {
 		syscall.Munmap(ring)
 	}
 	for i := range b.fds {
-		{{ rt }}Close(&b.fds[i])
+		skelgenRtClose(&b.fds[i])
 	}
 	b.rings, b.fds, b.cpus, b.slots = nil, nil, nil, nil
 	return nil
 }
 
-// {{ rt }}Epoll is an epoll instance watching fds for input.
-func {{ rt }}Epoll(fds []int) (int, error) {
+// skelgenRtEpoll is an epoll instance watching fds for input.
+func skelgenRtEpoll(fds []int) (int, error) {
 	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 	if err != nil {
 		return -1, err
@@ -286,8 +298,8 @@ func {{ rt }}Epoll(fds []int) (int, error) {
 	return epfd, nil
 }
 
-// {{ rt }}Wait waits up to timeout (negative: for ever) for input on epfd.
-func {{ rt }}Wait(epfd int, timeout time.Duration) error {
+// skelgenRtWait waits up to timeout (negative: for ever) for input on epfd.
+func skelgenRtWait(epfd int, timeout time.Duration) error {
 	ms := -1
 	if timeout >= 0 {
 		ms = int(timeout.Milliseconds())

@@ -1,0 +1,3 @@
+module skelgen.local/skelgenrt
+
+go 1.21
