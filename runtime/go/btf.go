@@ -147,12 +147,18 @@ func (b *skelgenRtBTF) str(off uint32) []byte {
 	return s[:bytes.IndexByte(s, 0)]
 }
 
+// named is whether the string at off is want; a name past the strings is no name, not "".
+func (b *skelgenRtBTF) named(off uint32, want []byte) bool {
+	s := b.str(off)
+	return s != nil && bytes.Equal(s, want)
+}
+
 // find is the first type of kind named name, or 0.
 func (b *skelgenRtBTF) find(name string, kind uint32) uint32 {
 	want := []byte(name)
 	for id := uint32(1); int64(id) <= int64(len(b.offs)); id++ {
 		t := b.typ(id)
-		if skelgenRtBTFKind(t) == kind && bytes.Equal(b.str(skelgenRtBTFWord(t, 0)), want) {
+		if skelgenRtBTFKind(t) == kind && b.named(skelgenRtBTFWord(t, 0), want) {
 			return id
 		}
 	}
@@ -232,7 +238,7 @@ func (b *skelgenRtBTF) member(id uint32, name string) (skelgenRtBTFMember, bool)
 	}
 	want := []byte(name)
 	for i := uint32(0); i < skelgenRtBTFVlen(t); i++ {
-		if bytes.Equal(b.str(skelgenRtBTFWord(t, 12+12*int(i))), want) {
+		if b.named(skelgenRtBTFWord(t, 12+12*int(i)), want) {
 			return skelgenRtBTFMemberAt(t, i), true
 		}
 	}

@@ -3,6 +3,7 @@ package skelgenrt
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"sync/atomic"
@@ -64,7 +65,6 @@ func (r *SkelgenRtRingBuf) open(fd, size int) (string, error) {
 // call only. It returns how many records fn got; an error from fn stops the reading after
 // that record and is returned.
 func (r *SkelgenRtRingBuf) Consume(fn func(data []byte) error) (int, error) {
-	const busy, discard = 1 << 31, 1 << 30
 	consumer := (*uintptr)(unsafe.Pointer(&r.consumer[0]))
 	producer := (*uintptr)(unsafe.Pointer(&r.producer[0]))
 	cons := atomic.LoadUintptr(consumer)
@@ -73,13 +73,16 @@ func (r *SkelgenRtRingBuf) Consume(fn func(data []byte) error) (int, error) {
 	for cons < prod {
 		off := cons & r.mask
 		header := atomic.LoadUint32((*uint32)(unsafe.Pointer(&r.data[off])))
-		if header&busy != 0 {
+		payload, advance, err := skelgenRtRingRecord(r.data, off, header)
+		if err != nil {
+			return n, skelgenRtFail("read the ring buffer "+r.name, "check the record at byte "+strconv.Itoa(int(off)), err)
+		}
+		if advance == 0 {
 			break
 		}
-		size := uintptr(header &^ (busy | discard))
-		cons += (size + 8 + 7) &^ 7
-		if header&discard == 0 {
-			err := fn(r.data[off+8 : off+8+size])
+		cons += advance
+		if payload != nil {
+			err := fn(payload)
 			n++
 			if err != nil {
 				atomic.StoreUintptr(consumer, cons)
@@ -92,6 +95,35 @@ func (r *SkelgenRtRingBuf) Consume(fn func(data []byte) error) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// The header of a ring buffer record (include/uapi/linux/bpf.h): a length word whose top
+// bits say the record is being written or was discarded, then the record's page offset.
+const (
+	skelgenRtRingBusy    = 1 << 31
+	skelgenRtRingDiscard = 1 << 30
+	skelgenRtRingHeader  = 8
+)
+
+// skelgenRtRingRecord reads the record at off of a ring buffer's data (the ring mapped
+// twice in a row, so a record is contiguous where it wraps), whose header word is header:
+// its payload, and how far the consumer moves past it, a multiple of 8. A record being
+// written moves it by 0 (the reading stops there); a discarded one has a nil payload. A
+// length the ring cannot hold is an error: the data is corrupt.
+func skelgenRtRingRecord(data []byte, off uintptr, header uint32) (payload []byte, advance uintptr, err error) {
+	if header&skelgenRtRingBusy != 0 {
+		return nil, 0, nil
+	}
+	size := uintptr(header &^ (skelgenRtRingBusy | skelgenRtRingDiscard))
+	advance = (size + skelgenRtRingHeader + 7) &^ 7
+	ring := uintptr(len(data) / 2)
+	if off >= ring || advance > ring {
+		return nil, 0, fmt.Errorf("a record of %d bytes at byte %d of a ring of %d bytes: %w", size, off, ring, syscall.EINVAL)
+	}
+	if header&skelgenRtRingDiscard != 0 {
+		return nil, advance, nil
+	}
+	return data[off+skelgenRtRingHeader : off+skelgenRtRingHeader+size], advance, nil
 }
 
 // Poll waits up to timeout (negative: for ever) for records, then consumes them.
@@ -214,22 +246,17 @@ func (b *SkelgenRtPerfBuf) consumeRing(ring []byte, cpu int, fn func(cpu int, da
 	mask := uint64(len(data) - 1)
 	n := 0
 	for tail := *tailp; tail < head; {
-		rec := b.record(data, tail, mask)
+		rec := skelgenRtPerfCopy(b.scratch, data, tail, mask)
 		if rec == nil {
 			break
 		}
 		var err error
-		switch kind := binary.LittleEndian.Uint32(rec); {
-		case kind == 9 && len(rec) >= 12: // PERF_RECORD_SAMPLE: u32 size, raw data
-			size := int(binary.LittleEndian.Uint32(rec[8:]))
-			if size > len(rec)-12 {
-				size = len(rec) - 12
-			}
-			err = fn(cpu, rec[12:12+size])
+		sample, isSample, lost := skelgenRtPerfRecord(rec)
+		if isSample {
+			err = fn(cpu, sample)
 			n++
-		case kind == 2 && len(rec) >= 24: // PERF_RECORD_LOST: u64 id, u64 lost
-			b.Lost += binary.LittleEndian.Uint64(rec[16:])
 		}
+		b.Lost += lost
 		tail += uint64(len(rec))
 		atomic.StoreUint64(tailp, tail)
 		if err != nil {
@@ -239,21 +266,54 @@ func (b *SkelgenRtPerfBuf) consumeRing(ring []byte, cpu int, fn func(cpu int, da
 	return n, nil
 }
 
-// record copies the record at tail out of the ring (it may wrap); nil when malformed.
-func (b *SkelgenRtPerfBuf) record(data []byte, tail, mask uint64) []byte {
+// The perf records a reader handles (include/uapi/linux/perf_event.h).
+const (
+	skelgenRtPerfRecordLost   = 2
+	skelgenRtPerfRecordSample = 9
+)
+
+// skelgenRtPerfCopy copies the record at tail of a perf ring's data (a power of 2 in
+// size; the record may wrap) into scratch; nil when its size is less than a header, or
+// more than the ring or scratch holds.
+func skelgenRtPerfCopy(scratch, data []byte, tail, mask uint64) []byte {
 	var header [8]byte
 	for i := range header {
 		header[i] = data[(tail+uint64(i))&mask]
 	}
 	size := int(binary.LittleEndian.Uint16(header[6:]))
-	if size < 8 {
+	if size < len(header) || size > len(data) || size > len(scratch) {
 		return nil
 	}
-	rec := b.scratch[:size]
+	rec := scratch[:size]
 	off := int(tail & mask)
 	copied := copy(rec, data[off:])
 	copy(rec[copied:], data)
 	return rec
+}
+
+// skelgenRtPerfRecord reads one record: a sample's raw data (PERF_SAMPLE_RAW: a u32 size,
+// then the data, cut to what the record holds), or the count of a record of lost samples.
+func skelgenRtPerfRecord(rec []byte) (sample []byte, isSample bool, lost uint64) {
+	le := binary.LittleEndian
+	if len(rec) < 8 {
+		return nil, false, 0
+	}
+	switch le.Uint32(rec) {
+	case skelgenRtPerfRecordSample:
+		if len(rec) < 12 {
+			return nil, false, 0
+		}
+		size := le.Uint32(rec[8:])
+		if room := uint32(len(rec) - 12); size > room {
+			size = room
+		}
+		return rec[12 : 12+size], true, 0
+	case skelgenRtPerfRecordLost:
+		if len(rec) >= 24 {
+			return nil, false, le.Uint64(rec[16:])
+		}
+	}
+	return nil, false, 0
 }
 
 // Poll waits up to timeout (negative: for ever) for samples, then consumes them.

@@ -31,16 +31,23 @@ type skelgenRtKconfigExtern struct {
 	weak   bool
 }
 
-// skelgenRtKconfigFill writes each extern's value into the .kconfig image. The error, for a
-// value that is missing or unusable while its extern is not __weak, fails Load: missing
-// values of weak externs stay 0.
+// skelgenRtKconfigFill writes each extern's value into the .kconfig image from the running
+// kernel's configuration (skelgenRtKconfigApply).
 func skelgenRtKconfigFill(image []byte, externs []skelgenRtKconfigExtern) error {
 	config, readErr := skelgenRtKconfigText()
+	return skelgenRtKconfigApply(image, externs, config, readErr)
+}
+
+// skelgenRtKconfigApply writes each extern's value from the configuration text config
+// (which could not be read when readErr is set) into the .kconfig image. The error, for a
+// value that is missing or unusable while its extern is not __weak, fails Load: missing
+// values of weak externs stay 0.
+func skelgenRtKconfigApply(image []byte, externs []skelgenRtKconfigExtern, config string, readErr error) error {
 	for _, e := range externs {
 		dst := image[e.offset : e.offset+e.size]
 		switch e.kind {
 		case skelgenRtKconfigKernelVersion:
-			skelgenRtPutLE(dst, uint64(skelgenRtKernelVersion()))
+			skelgenRtPutLE(dst, uint64(skelgenRtVersionCode(skelgenRtRelease())))
 			continue
 		case skelgenRtKconfigFeature:
 			skelgenRtPutLE(dst, 1)
@@ -73,6 +80,12 @@ func skelgenRtKconfigText() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return skelgenRtGunzip(gz)
+}
+
+// skelgenRtGunzip is the content of the gzip file gz; compress/gzip checks each member's
+// CRC-32 and length, so a truncated or corrupt file is an error.
+func skelgenRtGunzip(gz []byte) (string, error) {
 	r, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
 		return "", err
@@ -100,10 +113,11 @@ func skelgenRtRelease() string {
 	return string(b)
 }
 
-// skelgenRtKernelVersion is KERNEL_VERSION(a, b, c) of the running kernel's release.
-func skelgenRtKernelVersion() uint32 {
+// skelgenRtVersionCode is KERNEL_VERSION(a, b, c) of a kernel release ("6.1.0-18-amd64"),
+// with c capped at 255 as the kernel caps it.
+func skelgenRtVersionCode(release string) uint32 {
 	var v [3]uint32
-	parts := strings.SplitN(skelgenRtRelease(), ".", 3)
+	parts := strings.SplitN(release, ".", 3)
 	for i, p := range parts {
 		end := 0
 		for end < len(p) && p[end] >= '0' && p[end] <= '9' {
@@ -147,7 +161,7 @@ func skelgenRtKconfigValue(dst []byte, kind int, value string) error {
 			return syscall.EINVAL
 		}
 	case skelgenRtKconfigChar:
-		if value == "" {
+		if value == "" || len(dst) == 0 {
 			return syscall.EINVAL
 		}
 		dst[0] = value[0]

@@ -1487,16 +1487,23 @@ type ksymsKconfigExtern struct {
 	weak   bool
 }
 
-// ksymsKconfigFill writes each extern's value into the .kconfig image. The error, for a
-// value that is missing or unusable while its extern is not __weak, fails Load: missing
-// values of weak externs stay 0.
+// ksymsKconfigFill writes each extern's value into the .kconfig image from the running
+// kernel's configuration (ksymsKconfigApply).
 func ksymsKconfigFill(image []byte, externs []ksymsKconfigExtern) error {
 	config, readErr := ksymsKconfigText()
+	return ksymsKconfigApply(image, externs, config, readErr)
+}
+
+// ksymsKconfigApply writes each extern's value from the configuration text config
+// (which could not be read when readErr is set) into the .kconfig image. The error, for a
+// value that is missing or unusable while its extern is not __weak, fails Load: missing
+// values of weak externs stay 0.
+func ksymsKconfigApply(image []byte, externs []ksymsKconfigExtern, config string, readErr error) error {
 	for _, e := range externs {
 		dst := image[e.offset : e.offset+e.size]
 		switch e.kind {
 		case ksymsKconfigKernelVersion:
-			ksymsPutLE(dst, uint64(ksymsKernelVersion()))
+			ksymsPutLE(dst, uint64(ksymsVersionCode(ksymsRelease())))
 			continue
 		case ksymsKconfigFeature:
 			ksymsPutLE(dst, 1)
@@ -1529,6 +1536,12 @@ func ksymsKconfigText() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return ksymsGunzip(gz)
+}
+
+// ksymsGunzip is the content of the gzip file gz; compress/gzip checks each member's
+// CRC-32 and length, so a truncated or corrupt file is an error.
+func ksymsGunzip(gz []byte) (string, error) {
 	r, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
 		return "", err
@@ -1556,10 +1569,11 @@ func ksymsRelease() string {
 	return string(b)
 }
 
-// ksymsKernelVersion is KERNEL_VERSION(a, b, c) of the running kernel's release.
-func ksymsKernelVersion() uint32 {
+// ksymsVersionCode is KERNEL_VERSION(a, b, c) of a kernel release ("6.1.0-18-amd64"),
+// with c capped at 255 as the kernel caps it.
+func ksymsVersionCode(release string) uint32 {
 	var v [3]uint32
-	parts := strings.SplitN(ksymsRelease(), ".", 3)
+	parts := strings.SplitN(release, ".", 3)
 	for i, p := range parts {
 		end := 0
 		for end < len(p) && p[end] >= '0' && p[end] <= '9' {
@@ -1603,7 +1617,7 @@ func ksymsKconfigValue(dst []byte, kind int, value string) error {
 			return syscall.EINVAL
 		}
 	case ksymsKconfigChar:
-		if value == "" {
+		if value == "" || len(dst) == 0 {
 			return syscall.EINVAL
 		}
 		dst[0] = value[0]

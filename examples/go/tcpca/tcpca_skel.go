@@ -1616,12 +1616,18 @@ func (b *tcpcaBTF) str(off uint32) []byte {
 	return s[:bytes.IndexByte(s, 0)]
 }
 
+// named is whether the string at off is want; a name past the strings is no name, not "".
+func (b *tcpcaBTF) named(off uint32, want []byte) bool {
+	s := b.str(off)
+	return s != nil && bytes.Equal(s, want)
+}
+
 // find is the first type of kind named name, or 0.
 func (b *tcpcaBTF) find(name string, kind uint32) uint32 {
 	want := []byte(name)
 	for id := uint32(1); int64(id) <= int64(len(b.offs)); id++ {
 		t := b.typ(id)
-		if tcpcaBTFKind(t) == kind && bytes.Equal(b.str(tcpcaBTFWord(t, 0)), want) {
+		if tcpcaBTFKind(t) == kind && b.named(tcpcaBTFWord(t, 0), want) {
 			return id
 		}
 	}
@@ -1701,7 +1707,7 @@ func (b *tcpcaBTF) member(id uint32, name string) (tcpcaBTFMember, bool) {
 	}
 	want := []byte(name)
 	for i := uint32(0); i < tcpcaBTFVlen(t); i++ {
-		if bytes.Equal(b.str(tcpcaBTFWord(t, 12+12*int(i))), want) {
+		if b.named(tcpcaBTFWord(t, 12+12*int(i)), want) {
 			return tcpcaBTFMemberAt(t, i), true
 		}
 	}
