@@ -14,6 +14,12 @@
 #                  (tests/vm/README.md)
 #   doctest        cargo test --doc
 #   lib-only       cargo build --no-default-features --lib (the library without the CLI)
+#   runtime-go     the Go runtime package (runtime/go): gofmt -l, go vet for every
+#                  little-endian Linux target the skeletons build for, go test, and go vet
+#                  and go test with Go 1.21 when that toolchain can be fetched
+#   fuzz-runtime-go  each Go fuzz target of runtime/go for $GO_FUZZ_SECONDS (default 10)
+#                  from its seeds (runtime/go/testdata/fuzz/<target>); a failure leaves the
+#                  input there, to commit once fixed
 #   fuzz-<target>  replay fuzz/regressions/<target>/, then fuzz for $FUZZ_SECONDS (default 20)
 #                  from the seed corpus (fuzz/seed.sh); a crash fails the step
 #
@@ -36,6 +42,7 @@ done
 export PATH
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+GO_FUZZ_SECONDS=${GO_FUZZ_SECONDS:-10}
 log_dir=$root/target/test-logs
 
 fuzz_targets=()
@@ -46,7 +53,7 @@ if [ -d fuzz/fuzz_targets ]; then
     done
 fi
 
-all_steps=(deps fmt clippy test vm doctest lib-only)
+all_steps=(deps fmt clippy test vm doctest lib-only runtime-go fuzz-runtime-go)
 for t in "${fuzz_targets[@]}"; do
     all_steps+=("fuzz-$t")
 done
@@ -98,6 +105,46 @@ step_vm() { bash tests/vm/run.sh; }
 step_doctest() { cargo test --doc; }
 
 step_lib_only() { cargo build --no-default-features --lib; }
+
+# The Go runtime is built, vetted and tested as the package it is, with the local
+# toolchain and nothing from the environment that would change what it builds.
+go_runtime() {
+    (cd runtime/go && GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0 "$@")
+}
+
+step_runtime_go() {
+    local unformatted arch
+    unformatted=$(cd runtime/go && gofmt -l .)
+    if [ -n "$unformatted" ]; then
+        echo "not gofmt-clean: $unformatted"
+        return 1
+    fi
+    for arch in 386 amd64 arm arm64 loong64 mips64le mipsle ppc64le riscv64; do
+        GOOS=linux GOARCH=$arch go_runtime go vet ./... || return 1
+    done
+    go_runtime go test -count=1 ./... || return 1
+    # The oldest Go the skeletons support, when its toolchain can be fetched.
+    if (cd runtime/go && GOTOOLCHAIN=go1.21.13 go version >/dev/null 2>&1); then
+        (cd runtime/go && GOTOOLCHAIN=go1.21.13 GOFLAGS= CGO_ENABLED=0 go vet ./... &&
+            GOTOOLCHAIN=go1.21.13 GOFLAGS= CGO_ENABLED=0 go test -count=1 ./...)
+    else
+        echo "note: go1.21.13 cannot be fetched; the runtime was tested with $(go version)"
+    fi
+}
+
+step_fuzz_runtime_go() {
+    local target log
+    mkdir -p "$log_dir"
+    for target in $(go_runtime go test -list '^Fuzz' . | grep '^Fuzz'); do
+        log=$log_dir/fuzz-runtime-go-$target.log
+        if ! go_runtime go test -run '^$' -fuzz "^$target\$" -fuzztime="${GO_FUZZ_SECONDS}s" . >"$log" 2>&1; then
+            tail -n 40 "$log"
+            echo "fuzzing $target found a failure; the input is in runtime/go/testdata/fuzz/$target/"
+            return 1
+        fi
+        echo "$target: $(grep -Eo 'execs: [0-9]+' "$log" | tail -n 1)"
+    done
+}
 
 seeded=0
 fuzz_step() {
@@ -153,6 +200,7 @@ run_step() {
     local name=$1 start elapsed status
     local -a fn
     case "$name" in
+        fuzz-runtime-go) fn=(step_fuzz_runtime_go) ;;
         fuzz-*) fn=(fuzz_step "${name#fuzz-}") ;;
         *) fn=("step_${name//-/_}") ;;
     esac
