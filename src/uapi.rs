@@ -301,6 +301,27 @@ pub const PERF_RECORD_LOST: u32 = 2;
 /// `PERF_RECORD_SAMPLE` (`include/uapi/linux/perf_event.h`): one sample.
 pub const PERF_RECORD_SAMPLE: u32 = 9;
 
+/// `perf_event_attr.type` of software events (`include/uapi/linux/perf_event.h`).
+pub const PERF_TYPE_SOFTWARE: u32 = 1;
+
+/// `perf_event_attr.type` of tracepoints: `config` is the tracepoint's id.
+pub const PERF_TYPE_TRACEPOINT: u32 = 2;
+
+/// The software event a `BPF_MAP_TYPE_PERF_EVENT_ARRAY` slot holds for `bpf_perf_event_output`.
+pub const PERF_COUNT_SW_BPF_OUTPUT: u32 = 10;
+
+/// `perf_event_attr.sample_type` bit: samples carry the raw data the program wrote.
+pub const PERF_SAMPLE_RAW: u32 = 1 << 10;
+
+/// `perf_event_open(2)` flag: the fd is close-on-exec.
+pub const PERF_FLAG_FD_CLOEXEC: u32 = 8;
+
+/// Offset of `data_head` in `struct perf_event_mmap_page`: where the kernel has written to.
+pub const PERF_DATA_HEAD: u32 = 1024;
+
+/// Offset of `data_tail` in `struct perf_event_mmap_page`: where the reader has read to.
+pub const PERF_DATA_TAIL: u32 = 1032;
+
 #[cfg(test)]
 mod tests {
     use super::*;

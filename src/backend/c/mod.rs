@@ -3,6 +3,7 @@
 
 pub mod attach;
 pub mod names;
+pub mod runtime;
 pub mod struct_ops;
 pub mod types;
 pub mod view;
@@ -12,31 +13,12 @@ use crate::ir::ObjectSpec;
 use crate::loader::Blob;
 use tera::{Context, Tera};
 
-/// The templates, embedded so the binary needs no files at run time.
+/// The per-object templates, embedded so the binary needs no files at run time; the
+/// runtime is spliced in as `runtime` ([`runtime::splice`]).
 const TEMPLATES: &[(&str, &str)] = &[
     (
         "c/skel.h.tera",
         include_str!("../../../templates/c/skel.h.tera"),
-    ),
-    (
-        "c/runtime.h.tera",
-        include_str!("../../../templates/c/runtime.h.tera"),
-    ),
-    (
-        "c/runtime_helpers.h.tera",
-        include_str!("../../../templates/c/runtime_helpers.h.tera"),
-    ),
-    (
-        "c/runtime_buffers.h.tera",
-        include_str!("../../../templates/c/runtime_buffers.h.tera"),
-    ),
-    (
-        "c/kconfig.h.tera",
-        include_str!("../../../templates/c/kconfig.h.tera"),
-    ),
-    (
-        "c/inflate.h.tera",
-        include_str!("../../../templates/c/inflate.h.tera"),
     ),
     (
         "c/load.h.tera",
@@ -45,18 +27,6 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "c/attach.h.tera",
         include_str!("../../../templates/c/attach.h.tera"),
-    ),
-    (
-        "c/read_all.h.tera",
-        include_str!("../../../templates/c/read_all.h.tera"),
-    ),
-    (
-        "c/btf.h.tera",
-        include_str!("../../../templates/c/btf.h.tera"),
-    ),
-    (
-        "c/struct_ops.h.tera",
-        include_str!("../../../templates/c/struct_ops.h.tera"),
     ),
     (
         "c/struct_ops_skel.h.tera",
@@ -79,8 +49,16 @@ fn tera() -> Result<Tera, BackendError> {
 /// When a name cannot be used in C, or a type cannot be expressed.
 pub fn render(spec: &ObjectSpec, blob: &Blob) -> Result<String, BackendError> {
     let view = view::build(spec, blob)?;
-    let context =
+    let mut context =
         Context::from_serialize(&view).map_err(|e| template_error("c/skel.h.tera", &e))?;
+    let mut parts = vec![runtime::USER_BASE];
+    if view.kconfig.is_some() {
+        parts.push(runtime::USER_KCONFIG);
+    }
+    if view.struct_ops.is_some() {
+        parts.push(runtime::USER_STRUCT_OPS);
+    }
+    context.insert("runtime", &runtime::splice(&parts));
     tera()?
         .render("c/skel.h.tera", &context)
         .map_err(|e| template_error("c/skel.h.tera", &e))

@@ -150,7 +150,7 @@ fn printed_layouts_match_the_ir_in_c_and_cpp() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The C runtime's structs and constants are written out in templates/c/runtime.h.tera;
+/// The C runtime's structs and constants are written out in runtime/c/skelgen_runtime.h;
 /// this fails when the loader ABI they follow changes, so the runtime is updated with it.
 #[test]
 fn runtime_follows_the_loader_abi() {

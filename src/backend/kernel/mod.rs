@@ -9,24 +9,18 @@ mod kconfig;
 pub mod names;
 pub mod view;
 
+use crate::backend::c::runtime;
 use crate::backend::{template_error, BackendError};
 use crate::ir::ObjectSpec;
 use crate::loader::Blob;
 use tera::{Context, Tera};
 
-/// The templates, embedded so the binary needs no files at run time.
+/// The per-object templates, embedded so the binary needs no files at run time; the
+/// runtime (`runtime/c/`, shared with the userspace skeleton) is spliced in as `runtime`.
 const TEMPLATES: &[(&str, &str)] = &[
     (
         "kernel/skel.h.tera",
         include_str!("../../../templates/kernel/skel.h.tera"),
-    ),
-    (
-        "kernel/runtime.h.tera",
-        include_str!("../../../templates/kernel/runtime.h.tera"),
-    ),
-    (
-        "kernel/kconfig.h.tera",
-        include_str!("../../../templates/kernel/kconfig.h.tera"),
     ),
     (
         "kernel/load.h.tera",
@@ -53,8 +47,13 @@ fn tera() -> Result<Tera, BackendError> {
 /// When a name cannot be used in the kernel header, or a type cannot be expressed.
 pub fn render(spec: &ObjectSpec, blob: &Blob) -> Result<String, BackendError> {
     let view = view::build(spec, blob)?;
-    let context =
+    let mut context =
         Context::from_serialize(&view).map_err(|e| template_error("kernel/skel.h.tera", &e))?;
+    let mut parts = vec![runtime::KERNEL_BASE];
+    if view.kconfig.is_some() {
+        parts.push(runtime::KERNEL_KCONFIG_PARTS);
+    }
+    context.insert("runtime", &runtime::splice(&parts));
     tera()?
         .render("kernel/skel.h.tera", &context)
         .map_err(|e| template_error("kernel/skel.h.tera", &e))

@@ -26,8 +26,6 @@ pub struct KernView {
     pub version: &'static str,
     /// Loader ABI version (`docs/loader-abi.md`).
     pub abi_version: u32,
-    /// The context flag that says `initial_value` pointers are kernel addresses.
-    pub kernel_flag: u32,
     /// Number of map descriptors.
     pub nr_maps: u32,
     /// Number of program descriptors.
@@ -103,7 +101,6 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<KernView, BackendError> {
         name: base.name,
         version: env!("CARGO_PKG_VERSION"),
         abi_version: base.abi_version,
-        kernel_flag: crate::loader::ctx::FLAG_KERNEL,
         nr_maps: base.nr_maps,
         nr_progs: base.nr_progs,
         ctx_size: base.ctx_size,

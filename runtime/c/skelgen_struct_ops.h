@@ -5,11 +5,9 @@
  * the skeleton keeps the value in the kernel's layout. Attaching writes it to the map
  * (which registers a .struct_ops map) and, for a .struct_ops.link map, makes the link.
  */
-#ifndef SKELGEN_C_STRUCT_OPS_ABI{{ abi_version }}
-#define SKELGEN_C_STRUCT_OPS_ABI{{ abi_version }}
+#ifndef SKELGEN_C_STRUCT_OPS_ABI2
+#define SKELGEN_C_STRUCT_OPS_ABI2
 
-{% include "c/btf.h.tera" %}
-#define SKELGEN_BPF_STRUCT_OPS 44
 #define SKELGEN_BTF_VMLINUX "/sys/kernel/btf/vmlinux"
 #define SKELGEN_STRUCT_OPS_VALUE_PREFIX "bpf_struct_ops_"
 #define SKELGEN_NO_OFFSET 0xffffffffu
@@ -390,4 +388,4 @@ static inline void skelgen_struct_ops_detach(const struct skelgen_struct_ops *s)
 	}
 }
 
-#endif /* SKELGEN_C_STRUCT_OPS_ABI{{ abi_version }} */
+#endif /* SKELGEN_C_STRUCT_OPS_ABI2 */

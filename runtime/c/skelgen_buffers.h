@@ -1,4 +1,21 @@
-/* Readers of ring buffer and perf event array maps. */
+/*
+ * Readers of ring buffer and perf event array maps (userspace). The record parsing trusts
+ * nothing it reads from the shared pages: a length or position the kernel would never
+ * write stops the reading instead of leading it out of the mapping.
+ */
+#ifndef SKELGEN_C_BUFFERS_ABI2
+#define SKELGEN_C_BUFFERS_ABI2
+
+/* The ring buffer's record header (include/uapi/linux/bpf.h). */
+#define SKELGEN_BPF_RINGBUF_BUSY_BIT (1U << 31)
+#define SKELGEN_BPF_RINGBUF_DISCARD_BIT (1U << 30)
+#define SKELGEN_BPF_RINGBUF_HDR_SZ 8
+/* perf_event_mmap_page: where data_head and data_tail are (include/uapi/linux/perf_event.h). */
+#define SKELGEN_PERF_DATA_HEAD 1024
+#define SKELGEN_PERF_DATA_TAIL 1032
+#define SKELGEN_PERF_RECORD_LOST 2
+#define SKELGEN_PERF_RECORD_SAMPLE 9
+
 /* A reader of a BPF_MAP_TYPE_RINGBUF map (the kernel's ring buffer layout: a consumer page
  * we write, then a producer page and the data, mapped twice in a row, we read). */
 struct skelgen_ringbuf {
@@ -39,22 +56,29 @@ static inline int skelgen_ringbuf_open(struct skelgen_ringbuf *rb, int map_fd, u
 	return 0;
 }
 
-/* Reads every committed record; returns how many, or the callback's non-zero value. */
+/*
+ * Reads every committed record; returns how many, the callback's non-zero value, or
+ * -EINVAL (errno set) at a record longer than the ring, which the kernel never writes.
+ */
 static inline int skelgen_ringbuf_consume(struct skelgen_ringbuf *rb, skelgen_ringbuf_fn fn, void *ctx)
 {
+	const uint32_t flags = SKELGEN_BPF_RINGBUF_BUSY_BIT | SKELGEN_BPF_RINGBUF_DISCARD_BIT;
 	unsigned long cons = __atomic_load_n(rb->consumer, __ATOMIC_ACQUIRE);
 	unsigned long prod = __atomic_load_n(rb->producer, __ATOMIC_ACQUIRE);
 	int n = 0, ret;
 
 	while (cons < prod) {
+		/* The data pages are mapped twice in a row: a record that wraps is contiguous. */
 		const unsigned char *rec = rb->data + (cons & (rb->size - 1));
-		uint32_t len = __atomic_load_n((const uint32_t *)rec, __ATOMIC_ACQUIRE);
+		uint32_t len = __atomic_load_n((const uint32_t *)(const void *)rec, __ATOMIC_ACQUIRE);
 
-		if (len & (1u << 31))		/* BPF_RINGBUF_BUSY_BIT: not committed yet */
+		if (len & SKELGEN_BPF_RINGBUF_BUSY_BIT)	/* not committed yet */
 			break;
-		cons += ((len & ~(3u << 30)) + 8 + 7) & ~7ul;
-		if (!(len & (1u << 30))) {	/* BPF_RINGBUF_DISCARD_BIT */
-			ret = fn(ctx, rec + 8, len & ~(3u << 30));
+		if ((len & ~flags) > rb->size - SKELGEN_BPF_RINGBUF_HDR_SZ)
+			return skelgen_fail(-EINVAL);
+		cons += ((len & ~flags) + SKELGEN_BPF_RINGBUF_HDR_SZ + 7) & ~7ul;
+		if (!(len & SKELGEN_BPF_RINGBUF_DISCARD_BIT)) {
+			ret = fn(ctx, rec + SKELGEN_BPF_RINGBUF_HDR_SZ, len & ~flags);
 			if (ret) {
 				__atomic_store_n(rb->consumer, cons, __ATOMIC_RELEASE);
 				return ret;
@@ -137,10 +161,10 @@ static inline int skelgen_perfbuf_cpu(struct skelgen_perfbuf *pb, int map_fd, ui
 	int fd, err;
 
 	memset(&attr, 0, sizeof(attr));
-	attr.type = 1;				/* PERF_TYPE_SOFTWARE */
+	attr.type = SKELGEN_PERF_TYPE_SOFTWARE;
 	attr.size = sizeof(attr);
-	attr.config = 10;			/* PERF_COUNT_SW_BPF_OUTPUT */
-	attr.sample_type = 1 << 10;		/* PERF_SAMPLE_RAW */
+	attr.config = SKELGEN_PERF_COUNT_SW_BPF_OUTPUT;
+	attr.sample_type = SKELGEN_PERF_SAMPLE_RAW;
 	attr.sample_period = 1;
 	attr.wakeup_events = 1;
 	fd = skelgen_perf_event_open(&attr, -1, (int)cpu);
@@ -195,18 +219,23 @@ static inline int skelgen_perfbuf_open(struct skelgen_perfbuf *pb, int map_fd, s
 	return 0;
 }
 
-/* Reads one CPU's ring: samples go to fn (counted in *n), lost-record notices to pb->lost.
- * Returns the callback's non-zero value, or 0. */
+/*
+ * Reads one CPU's ring: samples go to fn (counted in *n), lost-record notices to pb->lost.
+ * Returns the callback's non-zero value, or 0. At most one ring's worth is read per call,
+ * whatever data_head says.
+ */
 static inline int skelgen_perfbuf_ring(struct skelgen_perfbuf *pb, uint32_t cpu, skelgen_perfbuf_fn fn,
 				       void *ctx, int *n)
 {
 	unsigned char *base = pb->rings[cpu], *data = base + pb->page, *rec = pb->scratch;
-	uint64_t *tail_p = (uint64_t *)(base + 1032), size = pb->pages * pb->page;
-	uint64_t head = __atomic_load_n((uint64_t *)(base + 1024), __ATOMIC_ACQUIRE);
+	uint64_t *tail_p = (uint64_t *)(void *)(base + SKELGEN_PERF_DATA_TAIL), size = pb->pages * pb->page;
+	uint64_t head = __atomic_load_n((uint64_t *)(void *)(base + SKELGEN_PERF_DATA_HEAD), __ATOMIC_ACQUIRE);
 	uint64_t tail = *tail_p, off, i, len, lost;
 	uint32_t raw;
 	int ret = 0;
 
+	if (head - tail > size && tail < head)
+		head = tail + size;
 	while (tail < head && !ret) {
 		for (i = 0; i < 8; i++)		/* struct perf_event_header, maybe wrapped */
 			rec[i] = data[(tail + i) & (size - 1)];
@@ -216,11 +245,11 @@ static inline int skelgen_perfbuf_ring(struct skelgen_perfbuf *pb, uint32_t cpu,
 		off = tail & (size - 1);
 		for (i = 0; i < len; i++)
 			rec[i] = data[(off + i) & (size - 1)];
-		if (rec[0] == 9 && len >= 12) {		/* PERF_RECORD_SAMPLE: u32 size, raw data */
+		if (rec[0] == SKELGEN_PERF_RECORD_SAMPLE && len >= 12) {	/* u32 size, raw data */
 			memcpy(&raw, rec + 8, 4);
 			ret = fn(ctx, (int)cpu, rec + 12, raw <= len - 12 ? raw : (uint32_t)(len - 12));
 			(*n)++;
-		} else if (rec[0] == 2 && len >= 24) {	/* PERF_RECORD_LOST: u64 id, u64 lost */
+		} else if (rec[0] == SKELGEN_PERF_RECORD_LOST && len >= 24) {	/* u64 id, u64 lost */
 			memcpy(&lost, rec + 16, 8);
 			pb->lost += lost;
 		}
@@ -253,3 +282,5 @@ static inline int skelgen_perfbuf_poll(struct skelgen_perfbuf *pb, int timeout_m
 		return skelgen_fail(-errno);
 	return skelgen_perfbuf_consume(pb, fn, ctx);
 }
+
+#endif /* SKELGEN_C_BUFFERS_ABI2 */

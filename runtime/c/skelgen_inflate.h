@@ -1,8 +1,15 @@
 /*
  * A small gzip reader (RFC 1952 around RFC 1951 deflate) for /proc/config.gz, so no zlib
- * is needed. It decodes bit by bit: slow, but the kernel configuration is small. The CRC
- * is not checked.
+ * is needed. It decodes bit by bit: slow, but the kernel configuration is small. The
+ * trailer's CRC-32 and length are checked, so a corrupt file is refused rather than read
+ * as a wrong configuration.
  */
+#ifndef SKELGEN_C_INFLATE_ABI2
+#define SKELGEN_C_INFLATE_ABI2
+
+/* The output is capped: a kernel configuration is well under a megabyte. */
+#define SKELGEN_INFLATE_MAX ((size_t)64 << 20)
+
 struct skelgen_inflate {
 	const unsigned char *in;
 	size_t in_len;
@@ -38,7 +45,7 @@ static inline int skelgen_put(struct skelgen_inflate *s, unsigned char c)
 	unsigned char *bigger;
 
 	if (s->out_len + 1 >= s->out_cap) {
-		if (s->out_cap >= ((size_t)64 << 20))
+		if (s->out_cap >= SKELGEN_INFLATE_MAX)
 			return -1;
 		bigger = (unsigned char *)realloc(s->out, s->out_cap * 2);
 		if (!bigger)
@@ -216,16 +223,37 @@ static inline int skelgen_dynamic(struct skelgen_inflate *s)
 	return skelgen_codes(s, &lit, &dist);
 }
 
-/* The decompressed contents of a gzip file (malloc'ed, NUL-terminated), or NULL. */
-static inline unsigned char *skelgen_gunzip(const unsigned char *gz, size_t len)
+/* CRC-32 (IEEE 802.3, reflected, as gzip's trailer has it), four bits at a time. */
+static inline uint32_t skelgen_crc32(const unsigned char *p, size_t len)
 {
-	struct skelgen_inflate s;
-	size_t pos = 10;
-	uint32_t last = 0, type;
-	int err = 0;
+	static const uint32_t nibble[16] = {
+		0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,
+		0x4db26158, 0x5005713c, 0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
+		0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c
+	};
+	uint32_t crc = 0xffffffffu;
+	size_t i;
 
-	if (len < 18 || gz[0] != 0x1f || gz[1] != 0x8b || gz[2] != 8)
-		return NULL;
+	for (i = 0; i < len; i++) {
+		crc ^= p[i];
+		crc = (crc >> 4) ^ nibble[crc & 15];
+		crc = (crc >> 4) ^ nibble[crc & 15];
+	}
+	return crc ^ 0xffffffffu;
+}
+
+static inline uint32_t skelgen_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Where the deflate stream of a gzip member starts (past its optional fields), or 0. */
+static inline size_t skelgen_gzip_header(const unsigned char *gz, size_t len)
+{
+	size_t pos = 10;
+
+	if (len < 18 || gz[0] != 0x1f || gz[1] != 0x8b || gz[2] != 8 || (gz[3] & 0xe0))
+		return 0;
 	if (gz[3] & 4)
 		pos += 2 + (gz[10] | (size_t)gz[11] << 8);
 	if (gz[3] & 8)
@@ -236,29 +264,59 @@ static inline unsigned char *skelgen_gunzip(const unsigned char *gz, size_t len)
 			;
 	if (gz[3] & 2)
 		pos += 2;
-	if (pos >= len)
+	return pos < len ? pos : 0;
+}
+
+/* Inflates every block of the stream in s, up to the last one: 0 or -1. */
+static inline int skelgen_inflate_blocks(struct skelgen_inflate *s)
+{
+	uint32_t last = 0, type;
+	int err = 0;
+
+	while (!err && !last) {
+		if (skelgen_bits(s, 1, &last) || skelgen_bits(s, 2, &type))
+			err = -1;
+		else if (type == 0)
+			err = skelgen_stored(s);
+		else if (type == 1)
+			err = skelgen_fixed(s);
+		else if (type == 2)
+			err = skelgen_dynamic(s);
+		else
+			err = -1;
+	}
+	return err;
+}
+
+/*
+ * The decompressed contents of a gzip file (malloc'ed, NUL-terminated; its length without
+ * the NUL in *out_len), or NULL when it is not gzip, corrupt (CRC-32 or length of the
+ * trailer wrong), truncated or too large.
+ */
+static inline unsigned char *skelgen_gunzip(const unsigned char *gz, size_t len, size_t *out_len)
+{
+	struct skelgen_inflate s;
+	size_t pos = skelgen_gzip_header(gz, len);
+
+	if (!pos)
 		return NULL;
 	memset(&s, 0, sizeof(s));
 	s.in = gz + pos;
 	s.in_len = len - pos;
 	s.out_cap = 1 << 16;
 	s.out = (unsigned char *)malloc(s.out_cap);
-	while (s.out && !err && !last) {
-		if (skelgen_bits(&s, 1, &last) || skelgen_bits(&s, 2, &type))
-			err = -1;
-		else if (type == 0)
-			err = skelgen_stored(&s);
-		else if (type == 1)
-			err = skelgen_fixed(&s);
-		else if (type == 2)
-			err = skelgen_dynamic(&s);
-		else
-			err = -1;
-	}
-	if (!s.out || err) {
+	if (!s.out)
+		return NULL;
+	/* The trailer follows the byte holding the stream's last bit. */
+	if (skelgen_inflate_blocks(&s) || s.in_len - s.in_pos < 8 ||
+	    skelgen_le32(s.in + s.in_pos) != skelgen_crc32(s.out, s.out_len) ||
+	    skelgen_le32(s.in + s.in_pos + 4) != (uint32_t)s.out_len) {
 		free(s.out);
 		return NULL;
 	}
 	s.out[s.out_len] = '\0';
+	*out_len = s.out_len;
 	return s.out;
 }
+
+#endif /* SKELGEN_C_INFLATE_ABI2 */

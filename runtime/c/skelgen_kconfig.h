@@ -1,6 +1,6 @@
 /* .kconfig values, read on the target at __open. */
-#ifndef SKELGEN_C_KCONFIG_ABI{{ abi_version }}
-#define SKELGEN_C_KCONFIG_ABI{{ abi_version }}
+#ifndef SKELGEN_C_KCONFIG_ABI2
+#define SKELGEN_C_KCONFIG_ABI2
 
 enum {
 	SKELGEN_KCFG_BOOL,		/* y/m -> 1, n -> 0 */
@@ -21,16 +21,6 @@ struct skelgen_kconfig_extern {
 	int weak;
 };
 
-static inline void skelgen_put_le(unsigned char *dst, uint32_t size, uint64_t v)
-{
-	uint32_t i;
-
-	for (i = 0; i < size && i < 8; i++)
-		dst[i] = (unsigned char)(v >> (8 * i));
-}
-
-{% include "c/read_all.h.tera" %}
-{% include "c/inflate.h.tera" %}
 /* The whole kernel configuration as text (malloc'ed), or NULL: /boot/config-$(uname -r),
  * else /proc/config.gz. */
 static inline char *skelgen_kconfig_text(void)
@@ -49,7 +39,7 @@ static inline char *skelgen_kconfig_text(void)
 	gz = skelgen_read_all("/proc/config.gz", &len);
 	if (!gz)
 		return NULL;
-	text = skelgen_gunzip(gz, len);
+	text = skelgen_gunzip(gz, len, &len);
 	free(gz);
 	return (char *)text;
 }
@@ -113,14 +103,14 @@ static inline int skelgen_kconfig_value(unsigned char *dst, const struct skelgen
 	}
 }
 
+/* LINUX_KERNEL_VERSION of the running kernel, from uname(2). */
 static inline uint32_t skelgen_kernel_version(void)
 {
 	struct utsname u;
-	unsigned int a = 0, b = 0, c = 0;
 
-	if (uname(&u) < 0 || sscanf(u.release, "%u.%u.%u", &a, &b, &c) < 2)
+	if (uname(&u) < 0)
 		return 0;
-	return (a << 16) | (b << 8) | (c > 255 ? 255 : c);
+	return skelgen_parse_kernel_version(u.release);
 }
 
 /* Fills the .kconfig image; a strong extern without a value is recorded in priv. */
@@ -155,4 +145,4 @@ static inline void skelgen_kconfig_fill(unsigned char *image, const struct skelg
 	free(text);
 }
 
-#endif /* SKELGEN_C_KCONFIG_ABI{{ abi_version }} */
+#endif /* SKELGEN_C_KCONFIG_ABI2 */

@@ -1,8 +1,37 @@
 /*
- * What skeletons and users call after load: map access, program runs, and the attach
- * helpers, which return a link fd (or a perf event fd on kernels without perf links).
- * All return a negative errno on failure and set errno.
+ * What userspace skeletons and their users call after load: map access, program runs, and
+ * the attach helpers, which return a link fd (or a perf event fd on kernels without perf
+ * links). All return a negative errno on failure and set errno.
  */
+#ifndef SKELGEN_C_HELPERS_ABI2
+#define SKELGEN_C_HELPERS_ABI2
+
+/* perf_event_open(2) (include/uapi/linux/perf_event.h). */
+#define SKELGEN_PERF_TYPE_SOFTWARE 1
+#define SKELGEN_PERF_TYPE_TRACEPOINT 2
+#define SKELGEN_PERF_COUNT_SW_BPF_OUTPUT 10
+#define SKELGEN_PERF_SAMPLE_RAW (1U << 10)
+#define SKELGEN_PERF_FLAG_FD_CLOEXEC 8UL
+#define SKELGEN_PERF_EVENT_IOC_ENABLE _IO('$', 0)
+#define SKELGEN_PERF_EVENT_IOC_SET_BPF _IOW('$', 8, uint32_t)
+
+/* struct perf_event_attr up to config2 (PERF_ATTR_SIZE_VER1). */
+struct skelgen_perf_attr {
+	uint32_t type;
+	uint32_t size;
+	uint64_t config;
+	uint64_t sample_period;
+	uint64_t sample_type;
+	uint64_t read_format;
+	uint64_t bits;
+	uint32_t wakeup_events;
+	uint32_t bp_type;
+	uint64_t config1;
+	uint64_t config2;
+};
+
+SKELGEN_STATIC_ASSERT(sizeof(struct skelgen_perf_attr) == 72, "perf_event_attr");
+
 /* Map access for users (BPF_MAP_*_ELEM): 0 or -errno, errno set. */
 static inline int skelgen_map_elem(int cmd, int map_fd, const void *key, const void *value, uint64_t flags)
 {
@@ -57,18 +86,6 @@ static inline int skelgen_prog_run(int prog_fd, void *ctx, uint32_t ctx_size, in
 	if (retval)
 		*retval = (int32_t)tr.retval;
 	return 0;
-}
-
-static inline int skelgen_link_create(int prog_fd, int target, uint32_t attach_type, uint32_t flags)
-{
-	struct skelgen_attr_link_create a;
-
-	memset(&a, 0, sizeof(a));
-	a.prog_fd = (uint32_t)prog_fd;
-	a.target = (uint32_t)target;
-	a.attach_type = attach_type;
-	a.flags = flags;
-	return skelgen_sys_bpf(SKELGEN_BPF_LINK_CREATE, &a, sizeof(a));
 }
 
 /* BPF_RAW_TRACEPOINT_OPEN: a raw tracepoint by name, or (NULL) the BTF target of a
@@ -203,4 +220,4 @@ static inline int skelgen_attach_kprobe(int prog_fd, int retprobe, const char *f
 	return skelgen_attach_probe("kprobe", prog_fd, retprobe, -1, func, offset);
 }
 
-{% include "c/runtime_buffers.h.tera" -%}
+#endif /* SKELGEN_C_HELPERS_ABI2 */

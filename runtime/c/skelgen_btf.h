@@ -3,10 +3,9 @@
  * struct_ops values: find a struct by name, its members by name, and the size of a type.
  * Every offset read from the file is checked against its bounds first.
  */
-#ifndef SKELGEN_C_BTF_ABI{{ abi_version }}
-#define SKELGEN_C_BTF_ABI{{ abi_version }}
+#ifndef SKELGEN_C_BTF_ABI2
+#define SKELGEN_C_BTF_ABI2
 
-{% include "c/read_all.h.tera" %}
 #define SKELGEN_BTF_MAGIC 0xeB9F
 #define SKELGEN_BTF_KIND_INT 1
 #define SKELGEN_BTF_KIND_PTR 2
@@ -317,4 +316,4 @@ static inline int skelgen_btf_member(const struct skelgen_btf *btf, uint32_t id,
 	return 0;
 }
 
-#endif /* SKELGEN_C_BTF_ABI{{ abi_version }} */
+#endif /* SKELGEN_C_BTF_ABI2 */

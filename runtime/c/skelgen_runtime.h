@@ -1,11 +1,53 @@
 /*
- * The skelgen C runtime: the five loader syscalls of docs/loader-abi.md (loader ABI {{ abi_version }}), the
- * mmap of global data and the attach helpers. Shared by every skelgen header of this ABI in
- * one translation unit. Functions return a negative errno on failure and set errno.
+ * The skelgen C runtime, shared by the userspace and the kernel-module skeletons: the
+ * loader context (docs/loader-abi.md section 3), the five loader calls (section 2) and
+ * their error paths. With __KERNEL__ defined (kbuild does) it is built for a kernel module
+ * and calls kern_sys_bpf(); otherwise for userspace with libc only. Shared by every skelgen
+ * header of loader ABI 2 in one translation unit. Functions return a negative errno on
+ * failure.
  */
-#ifndef SKELGEN_C_RUNTIME_ABI{{ abi_version }}
-#define SKELGEN_C_RUNTIME_ABI{{ abi_version }}
+#ifndef SKELGEN_C_RUNTIME_ABI2
+#define SKELGEN_C_RUNTIME_ABI2
 
+#ifdef __KERNEL__
+#include <linux/bpf.h>
+#include <linux/cpumask.h>
+#include <linux/err.h>
+#include <linux/fcntl.h>
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/stddef.h>
+#include <linux/string.h>
+#include <linux/types.h>
+#include <linux/uaccess.h>
+#include <linux/utsname.h>
+
+#define SKELGEN_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#define SKELGEN_BOOL bool
+
+/* Exported by kernel/bpf/syscall.c since Linux 5.18; no kernel header declares it. */
+int kern_sys_bpf(int cmd, union bpf_attr *attr, unsigned int size);
+
+/*
+ * The attrs below are the leading fields of union bpf_attr with its layout (checked in
+ * skelgen_kernel.h); the kernel reads `size` bytes of them and zeroes the rest.
+ */
+static inline int skelgen_sys_bpf(int cmd, void *attr, unsigned int size)
+{
+	return kern_sys_bpf(cmd, (union bpf_attr *)attr, size);
+}
+
+static inline void skelgen_close_fd(int fd)
+{
+	close_fd(fd);
+}
+#else /* !__KERNEL__ */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -30,21 +72,24 @@
 extern long syscall(long number, ...);
 #endif
 
-/* Feature-dependent libc constants, with the Linux values when the libc hides them. */
-#if defined(MAP_ANONYMOUS)
-#define SKELGEN_MAP_ANONYMOUS MAP_ANONYMOUS
-#elif defined(MAP_ANON)
-#define SKELGEN_MAP_ANONYMOUS MAP_ANON
-#elif defined(__mips__)
-#define SKELGEN_MAP_ANONYMOUS 0x800
-#else
-#define SKELGEN_MAP_ANONYMOUS 0x20
-#endif
-#ifdef O_CLOEXEC
-#define SKELGEN_O_CLOEXEC O_CLOEXEC
-#else
-#define SKELGEN_O_CLOEXEC 02000000
-#endif
+/* bpf(2), retried a few times when a signal interrupts it (EINTR) or, as libbpf does for
+ * program loads, when the kernel asks to try again (EAGAIN). */
+static inline int skelgen_sys_bpf(int cmd, void *attr, unsigned int size)
+{
+	int tries = 5;
+	long r;
+
+	do
+		r = syscall(__NR_bpf, cmd, attr, size);
+	while (r < 0 && (errno == EINTR || errno == EAGAIN) && --tries > 0);
+	return r < 0 ? -errno : (int)r;
+}
+
+static inline void skelgen_close_fd(int fd)
+{
+	close(fd);
+}
+#endif /* __KERNEL__ */
 
 /* bpf(2) commands and the UAPI numbers the runtime uses (include/uapi/linux/bpf.h). */
 #define SKELGEN_BPF_MAP_CREATE 0
@@ -62,11 +107,10 @@ extern long syscall(long number, ...);
 #define SKELGEN_BPF_PROG_TYPE_SYSCALL 31
 #define SKELGEN_BPF_F_SLEEPABLE 16
 #define SKELGEN_BPF_PERF_EVENT 41
-/* perf_event_open(2) (include/uapi/linux/perf_event.h). */
-#define SKELGEN_PERF_TYPE_TRACEPOINT 2
-#define SKELGEN_PERF_FLAG_FD_CLOEXEC 8UL
-#define SKELGEN_PERF_EVENT_IOC_ENABLE _IO('$', 0)
-#define SKELGEN_PERF_EVENT_IOC_SET_BPF _IOW('$', 8, uint32_t)
+#define SKELGEN_BPF_STRUCT_OPS 44
+
+/* Context flag of the loader ABI: initial_value pointers are kernel addresses. */
+#define SKELGEN_LOADER_KERNEL 1
 
 /* The loader context (docs/loader-abi.md section 3). */
 struct skelgen_loader_ctx {
@@ -96,14 +140,6 @@ struct skelgen_map_desc {
 struct skelgen_prog_desc {
 	int prog_fd;
 	uint32_t autoload;
-};
-
-/* Runtime state of a skeleton; not for users. */
-struct skelgen_priv {
-	int loaded;
-	int open_err;
-	char open_what[128];
-	char err_text[256];	/* what err_step points at when the runtime wrote it */
 };
 
 SKELGEN_STATIC_ASSERT(sizeof(struct skelgen_loader_ctx) == 48, "loader context header");
@@ -197,58 +233,14 @@ struct skelgen_attr_iter_create {
 	uint32_t flags;
 };
 
-/* struct perf_event_attr up to config2 (PERF_ATTR_SIZE_VER1). */
-struct skelgen_perf_attr {
-	uint32_t type;
-	uint32_t size;
-	uint64_t config;
-	uint64_t sample_period;
-	uint64_t sample_type;
-	uint64_t read_format;
-	uint64_t bits;
-	uint32_t wakeup_events;
-	uint32_t bp_type;
-	uint64_t config1;
-	uint64_t config2;
-};
-
 SKELGEN_STATIC_ASSERT(sizeof(struct skelgen_attr_map_create) == 44, "map_create attr");
 SKELGEN_STATIC_ASSERT(offsetof(struct skelgen_attr_prog_load, fd_array) == 120, "prog_load attr");
 SKELGEN_STATIC_ASSERT(offsetof(struct skelgen_attr_test_run, ctx_in) == 48, "test_run attr");
 SKELGEN_STATIC_ASSERT(sizeof(struct skelgen_attr_test_run) == 80, "test_run attr size");
-SKELGEN_STATIC_ASSERT(sizeof(struct skelgen_perf_attr) == 72, "perf_event_attr");
 
 static inline uint64_t skelgen_ptr(const void *p)
 {
 	return (uint64_t)(uintptr_t)p;
-}
-
-/* Sets errno from a negative errno and returns it. */
-static inline int skelgen_fail(int err)
-{
-	errno = -err;
-	return err;
-}
-
-/* bpf(2), retried a few times when a signal interrupts it (EINTR) or, as libbpf does for
- * program loads, when the kernel asks to try again (EAGAIN). */
-static inline int skelgen_sys_bpf(int cmd, void *attr, unsigned int size)
-{
-	int tries = 5;
-	long r;
-
-	do
-		r = syscall(__NR_bpf, cmd, attr, size);
-	while (r < 0 && (errno == EINTR || errno == EAGAIN) && --tries > 0);
-	return r < 0 ? -errno : (int)r;
-}
-
-/* Closes *fd if it holds one, and marks it empty (0, as the loader ABI does). */
-static inline void skelgen_close(int *fd)
-{
-	if (*fd > 0)
-		close(*fd);
-	*fd = 0;
 }
 
 /* What a load needs besides the context: the blob and the plan's step descriptions. */
@@ -300,7 +292,7 @@ static inline int skelgen_loader_map(const struct skelgen_blob *b, const char **
 			*what = "freeze the loader map";
 	}
 	if (err < 0) {
-		close(fd);
+		skelgen_close_fd(fd);
 		return err;
 	}
 	return fd;
@@ -341,33 +333,27 @@ static inline int skelgen_loader_prog(const struct skelgen_blob *b, const struct
 }
 
 /*
- * The five syscalls, then BPF_PROG_TEST_RUN's verdict. On failure: every fd is closed,
- * *what says what failed, *step is the plan step (-1 for the runtime's own calls).
+ * The five calls, then BPF_PROG_TEST_RUN's verdict. Every fd of the loader is closed; on
+ * failure *what says what failed and *step is the plan step (-1 for the runtime's own
+ * calls). 0 or -errno.
  */
-static inline int skelgen_load(struct skelgen_loader_ctx *ctx, const struct skelgen_blob *b,
-			       const char **what, int *step)
+static inline int skelgen_run_loader(struct skelgen_loader_ctx *ctx, const struct skelgen_blob *b,
+				     const char **what, int *step)
 {
 	struct skelgen_attr_test_run tr;
 	int map_fd, prog_fd, err;
 
 	*what = NULL;
 	*step = -1;
-	/* 0 means "no fd" in the context and in the skeleton: with stdin closed, the kernel
-	 * would hand out fd 0, so it is filled with /dev/null first (and stays so). */
-	if (fcntl(0, F_GETFD) < 0 && errno == EBADF) {
-		err = open("/dev/null", O_RDONLY);
-		if (err > 0)
-			close(err);
-	}
 	ctx->failed_step = 0xffffffffu;
 	ctx->error = 0;
 	map_fd = skelgen_loader_map(b, what);
 	if (map_fd < 0)
-		return skelgen_fail(map_fd);
+		return map_fd;
 	prog_fd = skelgen_loader_prog(b, ctx, &map_fd, what);
 	if (prog_fd < 0) {
-		close(map_fd);
-		return skelgen_fail(prog_fd);
+		skelgen_close_fd(map_fd);
+		return prog_fd;
 	}
 	memset(&tr, 0, sizeof(tr));
 	tr.prog_fd = (uint32_t)prog_fd;
@@ -381,108 +367,41 @@ static inline int skelgen_load(struct skelgen_loader_ctx *ctx, const struct skel
 		*step = (int)ctx->failed_step;
 		*what = ctx->failed_step < b->nr_steps ? b->steps[ctx->failed_step] : "unknown loader step";
 	}
-	close(prog_fd);
-	close(map_fd);
-	return err < 0 ? skelgen_fail(err) : 0;
+	skelgen_close_fd(prog_fd);
+	skelgen_close_fd(map_fd);
+	return err < 0 ? err : 0;
 }
 
-static inline size_t skelgen_mmap_size(size_t size)
+/* BPF_LINK_CREATE of the program behind prog_fd; returns the link fd or -errno. */
+static inline int skelgen_link_create(int prog_fd, int target, uint32_t attach_type, uint32_t flags)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	size_t p = page > 0 ? (size_t)page : 4096;
+	struct skelgen_attr_link_create a;
 
-	return ((size ? size : 1) + p - 1) / p * p;
+	memset(&a, 0, sizeof(a));
+	a.prog_fd = (uint32_t)prog_fd;
+	a.target = (uint32_t)target;
+	a.attach_type = attach_type;
+	a.flags = flags;
+	return skelgen_sys_bpf(SKELGEN_BPF_LINK_CREATE, &a, sizeof(a));
 }
 
-/* Anonymous memory holding a data section's initial image until load; NULL on failure. */
-static inline void *skelgen_data_open(const unsigned char *image, size_t size, uint64_t *initial_value)
+/* Writes the low `size` bytes of v, little-endian as the loader's blob is. */
+static inline void skelgen_put_le(unsigned char *dst, uint32_t size, uint64_t v)
 {
-	void *p = mmap(NULL, skelgen_mmap_size(size), PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | SKELGEN_MAP_ANONYMOUS, -1, 0);
+	uint32_t i;
 
-	if (p == MAP_FAILED)
-		return NULL;
-	if (image)
-		memcpy(p, image, size);
-	*initial_value = skelgen_ptr(p);
-	return p;
+	for (i = 0; i < size && i < 8; i++)
+		dst[i] = (unsigned char)(v >> (8 * i));
 }
 
-/* After load: the map's own memory replaces the image at the same address. */
-static inline int skelgen_data_map(void *addr, size_t size, int map_fd, int frozen)
+/* LINUX_KERNEL_VERSION of a release string as libbpf computes it: its first three numbers. */
+static inline uint32_t skelgen_parse_kernel_version(const char *release)
 {
-	int prot = frozen ? PROT_READ : PROT_READ | PROT_WRITE;
-	void *p = mmap(addr, skelgen_mmap_size(size), prot, MAP_SHARED | MAP_FIXED, map_fd, 0);
+	unsigned int a = 0, b = 0, c = 0;
 
-	return p == MAP_FAILED ? -errno : 0;
+	if (sscanf(release, "%u.%u.%u", &a, &b, &c) < 2)
+		return 0;
+	return (a << 16) | (b << 8) | (c > 255 ? 255 : c);
 }
 
-/*
- * After a failed load: the view goes back to private memory holding the bytes it showed, so
- * it is writable again (a frozen map was mapped read-only) and no longer keeps the map
- * alive. A view that is gone, or that cannot be copied, comes back zeroed.
- */
-static inline void skelgen_data_private(void *addr, size_t size)
-{
-	size_t len = skelgen_mmap_size(size);
-	/* A failed MAP_FIXED may have left a hole: msync says ENOMEM for an unmapped range. */
-	int mapped = msync(addr, len, MS_ASYNC) == 0;
-	void *copy = mapped ? malloc(size ? size : 1) : NULL;
-
-	if (copy)
-		memcpy(copy, addr, size);
-	if (mmap(addr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | SKELGEN_MAP_ANONYMOUS,
-		 -1, 0) != MAP_FAILED && copy)
-		memcpy(addr, copy, size);
-	free(copy);
-}
-
-static inline void skelgen_data_free(void *addr, size_t size)
-{
-	if (addr)
-		munmap(addr, skelgen_mmap_size(size));
-}
-
-/* Reads a small text file into buf (NUL-terminated); returns its length or -errno. */
-static inline int skelgen_read_file(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | SKELGEN_O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0) {
-		n = -errno;
-		close(fd);
-		return (int)n;
-	}
-	close(fd);
-	buf[n] = '\0';
-	return (int)n;
-}
-
-/* The number of possible CPUs, for perf event arrays sized 0 (libbpf's convention). */
-static inline uint32_t skelgen_possible_cpus(void)
-{
-	char buf[256], *s;
-	unsigned long a, b;
-	uint32_t n = 0;
-
-	if (skelgen_read_file("/sys/devices/system/cpu/possible", buf, sizeof(buf)) <= 0)
-		return (uint32_t)sysconf(_SC_NPROCESSORS_CONF);
-	for (s = buf; *s >= '0' && *s <= '9';) {
-		a = strtoul(s, &s, 10);
-		b = a;
-		if (*s == '-')
-			b = strtoul(s + 1, &s, 10);
-		n += (uint32_t)(b - a + 1);
-		if (*s != ',')
-			break;
-		s++;
-	}
-	return n;
-}
-
-{% include "c/runtime_helpers.h.tera" %}
-#endif /* SKELGEN_C_RUNTIME_ABI{{ abi_version }} */
+#endif /* SKELGEN_C_RUNTIME_ABI2 */

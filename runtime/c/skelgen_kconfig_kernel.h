@@ -2,21 +2,18 @@
  * .kconfig values from the configuration of the kernel the module is built for, tested with
  * the preprocessor in __open. Shared by every skelgen kernel header of this ABI.
  */
-#ifndef SKELGEN_KERN_KCONFIG_ABI{{ abi_version }}
-#define SKELGEN_KERN_KCONFIG_ABI{{ abi_version }}
+#ifndef SKELGEN_KERN_KCONFIG_ABI2
+#define SKELGEN_KERN_KCONFIG_ABI2
 
 /* A configuration macro is a number (int, hex, bool) or a string literal. */
 #define SKELGEN_KCFG_IS_STR(x) _Generic((x), char *: 1, const char *: 1, default: 0)
 #define SKELGEN_KCFG_NUM(x) _Generic((x), char *: 0ULL, const char *: 0ULL, default: (x))
 #define SKELGEN_KCFG_STR(x) _Generic((x), char *: (x), const char *: (x), default: NULL)
 
-/* Writes the low `size` bytes of v, little-endian as the loader's blob is. */
+/* A value's bytes in the .kconfig image, little-endian as the loader's blob is. */
 static inline void skelgen_kcfg_put(u8 *dst, u32 size, u64 v)
 {
-	u32 i;
-
-	for (i = 0; i < size && i < 8; i++)
-		dst[i] = (u8)(v >> (8 * i));
+	skelgen_put_le(dst, size, v);
 }
 
 static inline void skelgen_kcfg_fail(struct skelgen_priv *priv, const char *name,
@@ -52,14 +49,10 @@ static inline void skelgen_kcfg_str(struct skelgen_priv *priv, const char *name,
 		skelgen_kcfg_fail(priv, name, "is not a string");
 }
 
-/* LINUX_KERNEL_VERSION as libbpf computes it: the release's first three numbers. */
+/* LINUX_KERNEL_VERSION of the running kernel. */
 static inline u32 skelgen_kernel_version(void)
 {
-	unsigned int a = 0, b = 0, c = 0;
-
-	if (sscanf(init_utsname()->release, "%u.%u.%u", &a, &b, &c) < 2)
-		return 0;
-	return (a << 16) | (b << 8) | (c > 255 ? 255 : c);
+	return skelgen_parse_kernel_version(init_utsname()->release);
 }
 
-#endif /* SKELGEN_KERN_KCONFIG_ABI{{ abi_version }} */
+#endif /* SKELGEN_KERN_KCONFIG_ABI2 */

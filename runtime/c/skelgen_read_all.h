@@ -1,6 +1,6 @@
 /* Reading a whole file, for the .kconfig and struct_ops parts of the runtime. */
-#ifndef SKELGEN_C_READ_ALL_ABI{{ abi_version }}
-#define SKELGEN_C_READ_ALL_ABI{{ abi_version }}
+#ifndef SKELGEN_C_READ_ALL_ABI2
+#define SKELGEN_C_READ_ALL_ABI2
 
 /* The whole file at `path` (malloc'ed, NUL-terminated), its length in *len; or NULL with errno
  * set. */
@@ -41,4 +41,4 @@ static inline unsigned char *skelgen_read_all(const char *path, size_t *len)
 	return buf;
 }
 
-#endif /* SKELGEN_C_READ_ALL_ABI{{ abi_version }} */
+#endif /* SKELGEN_C_READ_ALL_ABI2 */
