@@ -58,7 +58,8 @@ static inline int skelgen_ringbuf_open(struct skelgen_ringbuf *rb, int map_fd, u
 
 /*
  * Reads every committed record; returns how many, the callback's non-zero value, or
- * -EINVAL (errno set) at a record longer than the ring, which the kernel never writes.
+ * -EINVAL (errno set) at what the kernel never writes: a record longer than the ring, or a
+ * producer more than the ring ahead of the consumer.
  */
 static inline int skelgen_ringbuf_consume(struct skelgen_ringbuf *rb, skelgen_ringbuf_fn fn, void *ctx)
 {
@@ -67,7 +68,9 @@ static inline int skelgen_ringbuf_consume(struct skelgen_ringbuf *rb, skelgen_ri
 	unsigned long prod = __atomic_load_n(rb->producer, __ATOMIC_ACQUIRE);
 	int n = 0, ret;
 
-	while (cons < prod) {
+	while (cons < prod && n < INT32_MAX) {
+		if (prod - cons > rb->size)
+			return skelgen_fail(-EINVAL);
 		/* The data pages are mapped twice in a row: a record that wraps is contiguous. */
 		const unsigned char *rec = rb->data + (cons & (rb->size - 1));
 		uint32_t len = __atomic_load_n((const uint32_t *)(const void *)rec, __ATOMIC_ACQUIRE);
@@ -234,7 +237,7 @@ static inline int skelgen_perfbuf_ring(struct skelgen_perfbuf *pb, uint32_t cpu,
 	uint32_t raw;
 	int ret = 0;
 
-	if (head - tail > size && tail < head)
+	if (tail < head && head - tail > size)
 		head = tail + size;
 	while (tail < head && !ret) {
 		for (i = 0; i < 8; i++)		/* struct perf_event_header, maybe wrapped */

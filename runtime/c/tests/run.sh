@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Builds and runs the C runtime's unit tests (runtime/c/tests/test_*.c):
+#   - with gcc and clang-19, -std=c11 -Wall -Wextra -pedantic -Werror, and once more with
+#     clang-19 -fsanitize=address,undefined (any report fails);
+#   - every userspace header in one translation unit as C11 (gcc, clang-19) and as C++17
+#     (g++, clang++-19), strict;
+#   - the kernel variant (skelgen_runtime.h with __KERNEL__, skelgen_kernel.h,
+#     skelgen_kconfig_kernel.h) as a module built by kbuild W=1 against Debian's 6.1 headers
+#     (/usr/src/linux-headers-6.1*-amd64); any warning fails. Without those headers this part
+#     is skipped with a message (scripts/install-deps.sh installs them).
+# The gzip fixtures are made here with gzip(1); /proc/config.gz is used when readable.
+# Output goes to target/runtime-c/. Exit status: non-zero when anything failed.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+out=$root/target/runtime-c
+rm -rf "$out"
+mkdir -p "$out/fixtures" "$out/kbuild"
+failed=0
+fail() { echo "FAILED: $*"; failed=1; }
+
+cflags=(-std=c11 -Wall -Wextra -pedantic -Werror -g -O1)
+cxxflags=(-std=c++17 -Wall -Wextra -pedantic -Werror)
+
+# Fixtures: a first block of each kind (gzip stores incompressible data, uses the fixed code
+# for a short text and a dynamic one for a long text), a file name in the header, and output
+# past the reader's 64 MiB cap.
+fx=$out/fixtures
+printf 'hello, hello, hello world\n' >"$fx/fixed"
+head -c 4096 /dev/urandom >"$fx/stored"
+cat "$here"/../*.h >"$fx/dynamic"
+cp "$fx/fixed" "$fx/named"
+for f in fixed stored dynamic; do gzip -n -9 -c "$fx/$f" >"$fx/$f.gz"; done
+(cd "$fx" && gzip -c named >named.gz)
+head -c 70M /dev/zero | gzip -c >"$fx/zeros.gz"
+if [ -r /proc/config.gz ]; then
+    cp /proc/config.gz "$fx/config.gz"
+    gzip -dc "$fx/config.gz" >"$fx/config"
+fi
+
+run_test() {
+    local bin=$1 name
+    name=$(basename "$bin")
+    case $name in
+        test_inflate*) "$bin" "$fx" ;;
+        *) "$bin" ;;
+    esac || fail "$name"
+}
+
+for src in "$here"/test_*.c; do
+    t=$(basename "$src" .c)
+    for cc in gcc clang-19; do
+        "$cc" "${cflags[@]}" "$src" -o "$out/$t-$cc" || { fail "$cc $t"; continue; }
+        run_test "$out/$t-$cc"
+    done
+    clang-19 "${cflags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
+        -fno-omit-frame-pointer "$src" -o "$out/$t-asan" || { fail "asan $t"; continue; }
+    ASAN_OPTIONS=detect_leaks=1 run_test "$out/$t-asan"
+done
+
+for cc in gcc clang-19; do
+    "$cc" "${cflags[@]}" "$here/all_headers.c" -o "$out/all-$cc" || fail "$cc all_headers.c"
+done
+for cxx in g++ clang++-19; do
+    "$cxx" "${cxxflags[@]}" -x c++ "$here/all_headers.c" -o "$out/all-$cxx" || fail "$cxx all_headers.c"
+done
+for bin in "$out"/all-*; do
+    [ -x "$bin" ] && { "$bin" || fail "$(basename "$bin")"; }
+done
+echo "C11 (gcc, clang-19) and C++17 (g++, clang++-19) builds of every header: done"
+
+kdir=$(ls -d /usr/src/linux-headers-6.1*-amd64 2>/dev/null | head -n 1)
+if [ -z "$kdir" ]; then
+    echo "kernel variant: skipped, no /usr/src/linux-headers-6.1*-amd64"
+else
+    cp "$here/kmod.c" "$out/kbuild/skelgen_runtime_check.c"
+    cp "$here"/../skelgen_runtime.h "$here"/../skelgen_kernel.h \
+        "$here"/../skelgen_kconfig_kernel.h "$out/kbuild/"
+    echo "obj-m := skelgen_runtime_check.o" >"$out/kbuild/Kbuild"
+    if make -C "$kdir" M="$out/kbuild" W=1 modules >"$out/kbuild.log" 2>&1; then
+        if grep -q "warning:" "$out/kbuild.log"; then
+            cat "$out/kbuild.log"
+            fail "kbuild W=1 warned"
+        else
+            echo "kernel variant: kbuild W=1 against $(basename "$kdir"): no warning"
+        fi
+    else
+        cat "$out/kbuild.log"
+        fail "kbuild W=1"
+    fi
+fi
+
+exit $failed
