@@ -6,6 +6,7 @@
 #
 # What it provides:
 #   Debian:  clang-19 llvm-19 gcc g++ make bpftool libbpf-dev iproute2 qemu-system-x86
+#            libclang-rt-19-dev (libFuzzer and the sanitizers, for runtime/c/fuzz)
 #            linux-image-amd64 linux-headers-amd64 busybox-static kmod
 #            bazel-bootstrap (Bazel 4.2) and bazel-bootstrap-source, whose stand-ins for
 #            rules_cc and rules_java let the Bazel example build without network
@@ -63,7 +64,7 @@ quiet() {
 # --- Debian packages -------------------------------------------------------
 
 apt_wanted=(
-    clang-19 llvm-19 gcc g++ make bpftool libbpf-dev iproute2 qemu-system-x86
+    clang-19 llvm-19 libclang-rt-19-dev gcc g++ make bpftool libbpf-dev iproute2 qemu-system-x86
     linux-image-amd64 linux-headers-amd64 busybox-static kmod hyperfine
     bazel-bootstrap bazel-bootstrap-source
 )

@@ -20,8 +20,14 @@
 #   fuzz-runtime-go  each Go fuzz target of runtime/go for $GO_FUZZ_SECONDS (default 10)
 #                  from its seeds (runtime/go/testdata/fuzz/<target>); a failure leaves the
 #                  input there, to commit once fixed
+#   runtime-c      runtime/c/tests/run.sh: the C runtime's unit tests (gcc, clang-19, and
+#                  clang-19 with ASan/UBSan; C11 -Wall -Wextra -pedantic -Werror), every
+#                  header built as C11 and as C++17, and the kernel variant built by kbuild W=1
 #   fuzz-<target>  replay fuzz/regressions/<target>/, then fuzz for $FUZZ_SECONDS (default 20)
 #                  from the seed corpus (fuzz/seed.sh); a crash fails the step
+#   fuzz-runtime-c runtime/c/fuzz/run.sh: replay runtime/c/fuzz/regressions/, then libFuzzer
+#                  (clang-19, ASan/UBSan) on the C runtime's BTF reader, gzip reader and
+#                  buffer record parsing for $FUZZ_RUNTIME_C_SECONDS each (default 15)
 #
 # The last line printed is "N passed, M failed" (counting steps); the exit status is
 # non-zero when any step failed. Logs of the fuzz steps are kept in target/test-logs/.
@@ -53,10 +59,11 @@ if [ -d fuzz/fuzz_targets ]; then
     done
 fi
 
-all_steps=(deps fmt clippy test vm doctest lib-only runtime-go fuzz-runtime-go)
+all_steps=(deps fmt clippy test vm doctest lib-only runtime-go fuzz-runtime-go runtime-c)
 for t in "${fuzz_targets[@]}"; do
     all_steps+=("fuzz-$t")
 done
+all_steps+=(fuzz-runtime-c)
 
 if [ "${1:-}" = "--list" ]; then
     printf '%s\n' "${all_steps[@]}"
@@ -146,6 +153,12 @@ step_fuzz_runtime_go() {
     done
 }
 
+step_runtime_c() { bash runtime/c/tests/run.sh; }
+
+step_fuzz_runtime_c() {
+    FUZZ_SECONDS=${FUZZ_RUNTIME_C_SECONDS:-15} bash runtime/c/fuzz/run.sh
+}
+
 seeded=0
 fuzz_step() {
     local target=$1 log
@@ -201,6 +214,7 @@ run_step() {
     local -a fn
     case "$name" in
         fuzz-runtime-go) fn=(step_fuzz_runtime_go) ;;
+        fuzz-runtime-c) fn=(step_fuzz_runtime_c) ;;
         fuzz-*) fn=(fuzz_step "${name#fuzz-}") ;;
         *) fn=("step_${name//-/_}") ;;
     esac
