@@ -322,6 +322,22 @@ pub const PERF_DATA_HEAD: u32 = 1024;
 /// Offset of `data_tail` in `struct perf_event_mmap_page`: where the reader has read to.
 pub const PERF_DATA_TAIL: u32 = 1032;
 
+/// `flags` of `BPF_MAP_UPDATE_ELEM`: create the element or replace it.
+pub const BPF_ANY: u64 = 0;
+
+/// `flags` of `BPF_MAP_UPDATE_ELEM`: create the element only if it does not exist.
+pub const BPF_NOEXIST: u64 = 1;
+
+/// `flags` of `BPF_MAP_UPDATE_ELEM`: replace the element only if it exists.
+pub const BPF_EXIST: u64 = 2;
+
+/// `ioctl` of a perf event fd: enable it (`_IO('$', 0)`, generic ioctl encoding).
+pub const PERF_EVENT_IOC_ENABLE: u32 = 0x2400;
+
+/// `ioctl` of a perf event fd: attach a BPF program (`_IOW('$', 8, __u32)`, generic ioctl
+/// encoding).
+pub const PERF_EVENT_IOC_SET_BPF: u32 = 0x4004_2408;
+
 #[cfg(test)]
 mod tests {
     use super::*;

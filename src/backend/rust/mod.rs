@@ -10,6 +10,7 @@
 mod attach;
 pub mod kconfig;
 pub mod names;
+pub mod runtime;
 pub mod struct_ops;
 pub mod types;
 pub mod view;
@@ -19,7 +20,7 @@ use crate::ir::ObjectSpec;
 use crate::loader::Blob;
 use tera::{Context, Tera};
 
-/// The templates, embedded so the binary needs no files at run time.
+/// The per-object templates, embedded so the binary needs no files at run time.
 const TEMPLATES: &[(&str, &str)] = &[
     (
         "rust/skel.rs.tera",
@@ -32,46 +33,6 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "rust/attach.rs.tera",
         include_str!("../../../templates/rust/attach.rs.tera"),
-    ),
-    (
-        "rust/runtime.rs.tera",
-        include_str!("../../../templates/rust/runtime.rs.tera"),
-    ),
-    (
-        "rust/runtime_plain.rs.tera",
-        include_str!("../../../templates/rust/runtime_plain.rs.tera"),
-    ),
-    (
-        "rust/runtime_maps.rs.tera",
-        include_str!("../../../templates/rust/runtime_maps.rs.tera"),
-    ),
-    (
-        "rust/runtime_attach.rs.tera",
-        include_str!("../../../templates/rust/runtime_attach.rs.tera"),
-    ),
-    (
-        "rust/runtime_buffers.rs.tera",
-        include_str!("../../../templates/rust/runtime_buffers.rs.tera"),
-    ),
-    (
-        "rust/kconfig.rs.tera",
-        include_str!("../../../templates/rust/kconfig.rs.tera"),
-    ),
-    (
-        "rust/inflate.rs.tera",
-        include_str!("../../../templates/rust/inflate.rs.tera"),
-    ),
-    (
-        "rust/btf.rs.tera",
-        include_str!("../../../templates/rust/btf.rs.tera"),
-    ),
-    (
-        "rust/struct_ops.rs.tera",
-        include_str!("../../../templates/rust/struct_ops.rs.tera"),
-    ),
-    (
-        "rust/struct_ops_load.rs.tera",
-        include_str!("../../../templates/rust/struct_ops_load.rs.tera"),
     ),
 ];
 
@@ -90,8 +51,9 @@ const RUNTIME_PLACEHOLDER: &str = "    mod runtime {}\n";
 /// Renders the Rust light skeleton of `spec`; `blob` is its compiled loader.
 ///
 /// The generated items go through prettyplease. The runtime, which is the same for every
-/// object, is spliced in as the template has it afterwards, because prettyplease drops
-/// ordinary comments and the runtime's say why each `unsafe` block is sound.
+/// object but for the parts it needs, is spliced in afterwards as the crate `runtime/rust`
+/// has it ([`runtime::module`]): prettyplease would drop its comments, which say why each
+/// `unsafe` block is sound, and parsing it would only cost time.
 ///
 /// # Errors
 /// When a name cannot be used in Rust, a type cannot be expressed, or (a bug in skelgen)
@@ -99,35 +61,28 @@ const RUNTIME_PLACEHOLDER: &str = "    mod runtime {}\n";
 pub fn render(spec: &ObjectSpec, blob: &Blob) -> Result<String, BackendError> {
     let view = view::build(spec, blob)?;
     let tera = tera()?;
-    let render = |template: &str| {
-        let context = Context::from_serialize(&view).map_err(|e| template_error(template, &e))?;
-        tera.render(template, &context)
-            .map_err(|e| template_error(template, &e))
-    };
-    let skel = format_rust("rust/skel.rs.tera", &render("rust/skel.rs.tera")?)?;
-    let runtime = render("rust/runtime.rs.tera")?;
+    let context =
+        Context::from_serialize(&view).map_err(|e| template_error("rust/skel.rs.tera", &e))?;
+    let rendered = tera
+        .render("rust/skel.rs.tera", &context)
+        .map_err(|e| template_error("rust/skel.rs.tera", &e))?;
+    let skel = format_rust("rust/skel.rs.tera", &rendered)?;
     if skel.matches(RUNTIME_PLACEHOLDER).count() != 1 {
         return Err(BackendError::Template {
             template: "rust/skel.rs.tera".into(),
             message: "the runtime's placeholder is not in the formatted module once".into(),
         });
     }
-    let mut module = String::from("    mod runtime {\n");
-    for line in runtime.trim_end().lines() {
-        if !line.is_empty() {
-            module.push_str("        ");
-            module.push_str(line);
-        }
-        module.push('\n');
-    }
-    module.push_str("    }\n");
-    let text = format!(
+    let runtime = runtime::module(|feature| match feature {
+        runtime::Feature::Buffers => view.buffers,
+        runtime::Feature::StructOps => view.struct_ops.is_some(),
+        runtime::Feature::Kconfig => view.kconfig.is_some(),
+    })?;
+    Ok(format!(
         "{}{}",
         view.header,
-        skel.replace(RUNTIME_PLACEHOLDER, &module)
-    );
-    syn::parse_file(&text).map_err(|e| invalid("rust/runtime.rs.tera", &e))?;
-    Ok(text)
+        skel.replace(RUNTIME_PLACEHOLDER, &runtime)
+    ))
 }
 
 /// `text` parsed and printed by prettyplease.

@@ -92,9 +92,6 @@ pub struct SkelView {
     pub buffers: bool,
     /// struct_ops maps and programs, when the object has any.
     pub struct_ops: Option<StructOpsView>,
-    /// The type of a map's fd as the load returns it: `MapFd` (an `Option<OwnedFd>`) when
-    /// the object has struct_ops maps, which may be left out.
-    pub map_fd: &'static str,
 }
 
 /// One map.
@@ -118,8 +115,8 @@ pub struct MapView {
     pub view: Option<String>,
     /// Its type in the loaded maps struct: `Option<Map>` for a struct_ops map.
     pub ty: &'static str,
-    /// Its fd is `Option<OwnedFd>` after the load, though the loader always creates it: a
-    /// map of an object with struct_ops that is not itself a struct_ops map.
+    /// The loader always creates it, so its fd (an `Option<OwnedFd>` after the load) must be
+    /// there: every map but a struct_ops map, which may be left out.
     pub required: bool,
     /// A struct_ops map's `StructOps` local while the skeleton is built.
     pub struct_ops: Option<String>,
@@ -199,9 +196,6 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
     })?;
     let struct_ops = super::struct_ops::view(spec, blob, &maps, &progs, &mut methods)?;
     if let Some(so) = &struct_ops {
-        for m in &mut maps {
-            m.required = true;
-        }
         for s in &so.maps {
             let m = &mut maps[s.map_index];
             (m.ty, m.required, m.struct_ops) = ("Option<Map>", false, Some(s.local.clone()));
@@ -238,11 +232,6 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
         insns: byte_string(&blob.insns),
         data: byte_string(&blob.data),
         kconfig,
-        map_fd: if struct_ops.is_some() {
-            "MapFd"
-        } else {
-            "OwnedFd"
-        },
         struct_ops,
     })
 }
@@ -334,7 +323,7 @@ fn map_views(spec: &ObjectSpec) -> Result<Vec<MapView>, BackendError> {
                 max_entries: m.max_entries,
                 view: None,
                 ty: "Map",
-                required: false,
+                required: true,
                 struct_ops: None,
                 ident,
             })

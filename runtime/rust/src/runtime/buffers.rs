@@ -5,8 +5,97 @@ const BPF_RINGBUF_HDR_SZ: usize = 8;
 const PERF_TYPE_SOFTWARE: u32 = 1;
 const PERF_COUNT_SW_BPF_OUTPUT: u64 = 10;
 const PERF_SAMPLE_RAW: u64 = 1 << 10;
-const PERF_RECORD_LOST: u16 = 2;
-const PERF_RECORD_SAMPLE: u16 = 9;
+const PERF_RECORD_LOST: u32 = 2;
+const PERF_RECORD_SAMPLE: u32 = 9;
+
+/// What the header word of a ring buffer record says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RingRecord {
+    /// Reserved and not committed yet: the records after it wait too.
+    Busy,
+    /// Committed: `len` bytes follow the header, to be skipped when `discarded`; the next
+    /// record starts `next` bytes after this one's header.
+    Ready {
+        len: usize,
+        discarded: bool,
+        next: usize,
+    },
+}
+
+/// Reads the header word of a ring buffer record in a ring of `size` bytes; `None` when the
+/// record would not fit in the ring, which only a corrupt ring says.
+fn ring_record(header: u32, size: usize) -> Option<RingRecord> {
+    if header & BPF_RINGBUF_BUSY_BIT != 0 {
+        return Some(RingRecord::Busy);
+    }
+    let len = (header & !(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT)) as usize;
+    let next = (len + BPF_RINGBUF_HDR_SZ).next_multiple_of(8);
+    if next > size {
+        return None;
+    }
+    Some(RingRecord::Ready {
+        len,
+        discarded: header & BPF_RINGBUF_DISCARD_BIT != 0,
+        next,
+    })
+}
+
+/// One record of a perf event ring, as [`perf_record`] reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PerfRecord<'a> {
+    /// A sample's raw data.
+    Sample(&'a [u8]),
+    /// How many records the kernel could not store.
+    Lost(u64),
+    /// Another kind, or a record too short for its kind: skipped.
+    Other,
+}
+
+/// Copies the record at `tail` of the perf ring `data` (a power of 2 bytes, the record
+/// possibly wrapping around its end) into `rec`; returns its length, or `None` when its
+/// header (`struct perf_event_header`: u32 type, u16 misc, u16 size) gives a size shorter
+/// than itself or longer than the ring, which only a corrupt ring says.
+fn perf_next(data: &[u8], tail: u64, rec: &mut Vec<u8>) -> Option<u64> {
+    let size = data.len();
+    if !size.is_power_of_two() {
+        return None;
+    }
+    let at = |k: u64| data[(tail.wrapping_add(k) as usize) & (size - 1)];
+    let len = u16::from_le_bytes([at(6), at(7)]);
+    if len < 8 || usize::from(len) > size {
+        return None;
+    }
+    rec.clear();
+    rec.extend((0..u64::from(len)).map(at));
+    Some(u64::from(len))
+}
+
+/// What the whole record `rec` holds: a sample's raw data (a u32 size, then the data, which
+/// the kernel pads to 8 bytes), or a lost-records count (id, then the count).
+fn perf_record(rec: &[u8]) -> PerfRecord<'_> {
+    let word = |at: usize| {
+        rec.get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    match word(0) {
+        Some(PERF_RECORD_SAMPLE) => {
+            let Some(raw) = word(8) else {
+                return PerfRecord::Other;
+            };
+            let data = &rec[12..];
+            PerfRecord::Sample(&data[..(raw as usize).min(data.len())])
+        }
+        Some(PERF_RECORD_LOST) => match rec.get(16..24) {
+            Some(lost) => {
+                let mut count = [0u8; 8];
+                count.copy_from_slice(lost);
+                PerfRecord::Lost(u64::from_le_bytes(count))
+            }
+            None => PerfRecord::Other,
+        },
+        _ => PerfRecord::Other,
+    }
+}
 
 /// Waits up to `timeout` (`None`: forever) for one of `fds` to be readable.
 fn wait(
@@ -142,21 +231,21 @@ impl RingBuf<'_> {
             // SAFETY: `cons & (size - 1)` is inside the data, and record headers are
             // 8-byte aligned words the kernel writes atomically.
             let rec = unsafe { data.add(cons & (self.size - 1)) };
-            let len = unsafe { &*rec.cast::<AtomicU32>() }.load(Ordering::Acquire);
-            if len & BPF_RINGBUF_BUSY_BIT != 0 {
+            let header = unsafe { &*rec.cast::<AtomicU32>() }.load(Ordering::Acquire);
+            let Some(RingRecord::Ready {
+                len,
+                discarded,
+                next,
+            }) = ring_record(header, self.size)
+            else {
                 break;
-            }
-            let body = (len & !(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT)) as usize;
-            cons += (body + BPF_RINGBUF_HDR_SZ).next_multiple_of(8);
-            if len & BPF_RINGBUF_DISCARD_BIT == 0 {
-                // SAFETY: a committed record of `body` bytes; the data is mapped twice, so
-                // it is contiguous, and the kernel leaves it alone until the consumer
-                // position moves past it (below).
-                f(
-                    unsafe {
-                        std::slice::from_raw_parts(rec.add(BPF_RINGBUF_HDR_SZ), body)
-                    },
-                );
+            };
+            cons += next;
+            if !discarded {
+                // SAFETY: a committed record of `len` bytes that fits in the ring; the data
+                // is mapped twice, so it is contiguous, and the kernel leaves it alone until
+                // the consumer position moves past it (below).
+                f(unsafe { std::slice::from_raw_parts(rec.add(BPF_RINGBUF_HDR_SZ), len) });
                 n += 1;
             }
             cons_pos.store(cons, Ordering::Release);
@@ -298,23 +387,16 @@ impl PerfBuf<'_> {
         let mut tail = tail_pos.load(Ordering::Relaxed);
         let mut n = 0;
         while tail < head {
-            let at = |k: u64| data[((tail + k) as usize) & (size - 1)];
-            let len = u16::from_le_bytes([at(6), at(7)]) as u64;
-            if len < 8 {
+            let Some(len) = perf_next(data, tail, &mut self.scratch) else {
                 break;
-            }
-            self.scratch.clear();
-            self.scratch.extend((0..len).map(at));
-            let rec = &self.scratch;
-            let kind = u16::from_le_bytes([rec[0], rec[1]]);
-            if kind == PERF_RECORD_SAMPLE && rec.len() >= 12 {
-                let raw = u32::from_le_bytes([rec[8], rec[9], rec[10], rec[11]]) as usize;
-                f(ring.cpu, &rec[12..12 + raw.min(rec.len() - 12)]);
-                n += 1;
-            } else if kind == PERF_RECORD_LOST && rec.len() >= 24 {
-                let mut lost = [0u8; 8];
-                lost.copy_from_slice(&rec[16..24]);
-                self.lost += u64::from_le_bytes(lost);
+            };
+            match perf_record(&self.scratch) {
+                PerfRecord::Sample(raw) => {
+                    f(ring.cpu, raw);
+                    n += 1;
+                }
+                PerfRecord::Lost(count) => self.lost = self.lost.saturating_add(count),
+                PerfRecord::Other => {}
             }
             tail += len;
             tail_pos.store(tail, Ordering::Release);

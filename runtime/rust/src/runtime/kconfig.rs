@@ -92,15 +92,21 @@ fn parse_int(text: &str) -> Option<i128> {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
+    // from_str_radix takes a sign of its own, which strtoll does not after the base.
+    let unsigned = |s: &str| !s.starts_with(['+', '-']);
     let value = if let Some(hex) = digits
         .strip_prefix("0x")
         .or_else(|| digits.strip_prefix("0X"))
     {
-        i128::from_str_radix(hex, 16).ok()?
+        i128::from_str_radix(hex, 16)
+            .ok()
+            .filter(|_| unsigned(hex))?
     } else if digits.len() > 1 && digits.starts_with('0') {
-        i128::from_str_radix(&digits[1..], 8).ok()?
+        i128::from_str_radix(&digits[1..], 8)
+            .ok()
+            .filter(|_| unsigned(&digits[1..]))?
     } else {
-        digits.parse().ok()?
+        digits.parse().ok().filter(|_| unsigned(digits))?
     };
     Some(if neg { -value } else { value })
 }

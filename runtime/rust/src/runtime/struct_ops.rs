@@ -8,9 +8,6 @@ const BPF_STRUCT_OPS: u32 = 44;
 const BTF_VMLINUX: &str = "/sys/kernel/btf/vmlinux";
 const STRUCT_OPS_DESC: usize = 8;
 
-/// A map's fd after the load: a struct_ops map left out (its autocreate off) has none.
-type MapFd = Option<OwnedFd>;
-
 /// One member of a struct_ops structure, as the object declares it.
 #[derive(Debug)]
 pub(super) struct StructOpsMember {
@@ -90,11 +87,6 @@ pub struct StructOps {
     /// The map holds the value, with the programs' fds.
     written: bool,
     registered: Option<Registered>,
-}
-
-/// The fd of a map the loader always creates (every one but a struct_ops map).
-pub(super) fn required(fd: Option<OwnedFd>) -> Result<OwnedFd, Error> {
-    fd.ok_or_else(|| Error::new("take the fds the loader made", libc::EPROTO))
 }
 
 /// Registers every created structure not registered yet; on failure, unregisters those this

@@ -132,23 +132,18 @@ const PERF_TYPE_TRACEPOINT: u32 = 2;
 const PERF_FLAG_FD_CLOEXEC: libc::c_ulong = 8;
 
 // ioctl numbers of include/uapi/linux/perf_event.h: _IO('$', 0) and _IOW('$', 8, __u32),
-// whose direction bits differ between architectures.
-#[cfg(any(
+// whose direction bits differ between architectures: (_IOC_NONE, _IOC_WRITE, their shift).
+const IOC: (u32, u32, u32) = if cfg!(any(
     target_arch = "mips",
     target_arch = "mips64",
     target_arch = "powerpc",
     target_arch = "powerpc64",
     target_arch = "sparc64"
-))]
-const IOC: (u32, u32, u32) = (1, 4, 29);
-#[cfg(not(any(
-    target_arch = "mips",
-    target_arch = "mips64",
-    target_arch = "powerpc",
-    target_arch = "powerpc64",
-    target_arch = "sparc64"
-)))]
-const IOC: (u32, u32, u32) = (0, 1, 30);
+)) {
+    (1, 4, 29)
+} else {
+    (0, 1, 30)
+};
 const PERF_EVENT_IOC_ENABLE: u32 = (IOC.0 << IOC.2) | (0x24 << 8);
 const PERF_EVENT_IOC_SET_BPF: u32 = (IOC.1 << IOC.2) | (4 << 16) | (0x24 << 8) | 8;
 

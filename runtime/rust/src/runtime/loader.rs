@@ -1,15 +1,3 @@
-//! The skelgen Rust runtime for loader ABI {{ abi_version }}: the five syscalls of skelgen's
-//! `docs/loader-abi.md`, the data views, maps, programs, links and errors. Everything that
-//! needs `unsafe` is here, behind safe functions.
-
-use std::borrow::Cow;
-use std::fmt;
-use std::fs::File;
-use std::io;
-use std::marker::PhantomData;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd};
-use std::ptr::NonNull;
-
 // bpf(2) commands and the UAPI numbers the runtime uses (include/uapi/linux/bpf.h).
 const BPF_MAP_CREATE: u32 = 0;
 const BPF_MAP_LOOKUP_ELEM: u32 = 1;
@@ -27,6 +15,9 @@ const BPF_MAP_TYPE_PERF_EVENT_ARRAY: u32 = 4;
 const BPF_PROG_TYPE_SYSCALL: u32 = 31;
 const BPF_F_SLEEPABLE: u32 = 16;
 const BPF_PERF_EVENT: u32 = 41;
+
+/// The version of the loader context (docs/loader-abi.md) this runtime fills in.
+const ABI_VERSION: u32 = 2;
 
 /// Why a skeleton call failed: the step (for a load, the loader plan's step), the errno,
 /// and for a load asked to keep it, the verifier or BTF log.
@@ -405,8 +396,14 @@ fn loader_prog(loader: &Loader, map: &OwnedFd, log: &mut [u8]) -> Result<OwnedFd
 pub(super) fn load<const M: usize, const P: usize>(
     mut ctx: Context,
     log_size: Option<usize>,
-) -> Result<([{{ map_fd }}; M], [Option<OwnedFd>; P]), Error> {
+) -> Result<([MapFd; M], [Option<OwnedFd>; P]), Error> {
     let loader = ctx.loader;
+    if loader.abi_version != ABI_VERSION {
+        return Err(Error::new(
+            "check the loader's ABI version (regenerate the skeleton with this skelgen)",
+            libc::EPROTO,
+        ));
+    }
     reserve_fd0();
     let mut log = vec![0u8; log_size.unwrap_or(0).min(u32::MAX as usize)];
     if !log.is_empty() {
@@ -450,10 +447,19 @@ pub(super) fn load<const M: usize, const P: usize>(
     take_fds(&ctx)
 }
 
+/// A map's fd after the load: a struct_ops map left out (its autocreate off) has none, so
+/// the skeleton takes every other map's with [`required`].
+type MapFd = Option<OwnedFd>;
+
+/// The fd of a map the loader always creates (every one but a struct_ops map).
+pub(super) fn required(fd: MapFd) -> Result<OwnedFd, Error> {
+    fd.ok_or_else(|| Error::new("take the fds the loader made", libc::EPROTO))
+}
+
 /// The fds of a successful run, owned from here on.
 fn take_fds<const M: usize, const P: usize>(
     ctx: &Context,
-) -> Result<([{{ map_fd }}; M], [Option<OwnedFd>; P]), Error> {
+) -> Result<([MapFd; M], [Option<OwnedFd>; P]), Error> {
     let nr_maps = ctx.loader.nr_maps as usize;
     let maps: Vec<Option<OwnedFd>> = (0..nr_maps)
         .map(|i| ctx.fd_at(CTX_HEADER + MAP_DESC * i))
@@ -462,12 +468,7 @@ fn take_fds<const M: usize, const P: usize>(
         .map(|i| ctx.fd_at(CTX_HEADER + MAP_DESC * nr_maps + PROG_DESC * i))
         .collect();
     let bad = || Error::new("take the fds the loader made", libc::EPROTO);
-{%- if struct_ops %}
-    // A struct_ops map left out has none: the skeleton checks the others' (`required`).
-{%- else %}
-    let maps: Vec<OwnedFd> = maps.into_iter().collect::<Option<_>>().ok_or_else(bad)?;
-{%- endif %}
-    let maps: [{{ map_fd }}; M] = maps.try_into().map_err(|_| bad())?;
+    let maps: [MapFd; M] = maps.try_into().map_err(|_| bad())?;
     let progs: [Option<OwnedFd>; P] = progs.try_into().map_err(|_| bad())?;
     Ok((maps, progs))
 }
@@ -508,19 +509,3 @@ fn page_size() -> usize {
         4096
     }
 }
-
-{% include "rust/runtime_plain.rs.tera" %}
-{% include "rust/runtime_maps.rs.tera" %}
-{% include "rust/runtime_attach.rs.tera" %}
-{%- if buffers %}
-{% include "rust/runtime_buffers.rs.tera" %}
-{%- endif %}
-{%- if struct_ops %}
-{% include "rust/btf.rs.tera" %}
-{% include "rust/struct_ops.rs.tera" %}
-{% include "rust/struct_ops_load.rs.tera" %}
-{%- endif %}
-{%- if kconfig %}
-{% include "rust/kconfig.rs.tera" %}
-{% include "rust/inflate.rs.tera" %}
-{%- endif %}

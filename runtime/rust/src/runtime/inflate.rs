@@ -1,6 +1,7 @@
 // A small gzip reader (RFC 1952 around RFC 1951 deflate) for /proc/config.gz, so no zlib
-// is needed. It decodes bit by bit: slow, but the kernel configuration is small. The CRC
-// is not checked.
+// is needed. It decodes bit by bit: slow, but the kernel configuration is small. The
+// member's trailer (CRC-32 and length of the contents) is checked, so a damaged file is
+// refused rather than read as a wrong configuration.
 
 /// The largest output accepted, against a corrupt or hostile stream.
 const INFLATE_MAX: usize = 64 << 20;
@@ -23,6 +24,34 @@ const DIST_EXTRA: [u8; 30] = [
 const CODE_LENGTH_ORDER: [usize; 19] = [
     16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
 ];
+
+/// The CRC-32 of gzip (ISO 3309, reflected polynomial 0xedb88320) for each byte value.
+const CRC32_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 {
+                0xedb8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+            k += 1;
+        }
+        table[i] = c;
+        i += 1;
+    }
+    table
+};
+
+/// The CRC-32 of `data`, as gzip's trailer holds it.
+fn crc32(data: &[u8]) -> u32 {
+    !data.iter().fold(!0u32, |c, &b| {
+        CRC32_TABLE[usize::from((c as u8) ^ b)] ^ (c >> 8)
+    })
+}
 
 /// Reads a deflate stream bit by bit, least significant bit first.
 struct BitReader<'a> {
@@ -178,8 +207,9 @@ fn inflate_dynamic(r: &mut BitReader<'_>) -> Option<(Huffman, Huffman)> {
     ))
 }
 
-/// The contents of a gzip file (its first member), or `None` when it is not one.
-fn gunzip(gz: &[u8]) -> Option<Vec<u8>> {
+/// The deflate stream of a gzip file's first member, after its header (RFC 1952 2.3), or
+/// `None` when it is not a gzip file.
+fn gzip_body(gz: &[u8]) -> Option<&[u8]> {
     let (&[0x1f, 0x8b, 8, flags], rest) = (gz.get(..4)?, gz.get(10..)?) else {
         return None;
     };
@@ -196,8 +226,14 @@ fn gunzip(gz: &[u8]) -> Option<Vec<u8>> {
     if flags & 2 != 0 {
         pos += 2;
     }
+    rest.get(pos..)
+}
+
+/// The contents of a gzip file (its first member), or `None` when it is not one or its
+/// trailer does not match what was inflated.
+fn gunzip(gz: &[u8]) -> Option<Vec<u8>> {
     let mut r = BitReader {
-        data: rest.get(pos..)?,
+        data: gzip_body(gz)?,
         pos: 0,
         buf: 0,
         count: 0,
@@ -218,7 +254,18 @@ fn gunzip(gz: &[u8]) -> Option<Vec<u8>> {
             _ => return None,
         }
         if last == 1 {
-            return Some(out);
+            break;
         }
     }
+    // The trailer starts at the byte after the last block: the bits left are its padding.
+    let trailer = r.data.get(r.pos..r.pos.checked_add(8)?)?;
+    let word = |at: usize| {
+        u32::from_le_bytes([
+            trailer[at],
+            trailer[at + 1],
+            trailer[at + 2],
+            trailer[at + 3],
+        ])
+    };
+    (word(0) == crc32(&out) && word(4) == out.len() as u32).then_some(out)
 }
