@@ -186,6 +186,7 @@ const OWN: &[&str] = &[
     "BTF_MAX_DEPTH",
     "BTF_PTR_SIZE",
     "BTF_VMLINUX",
+    "STRUCT_OPS_VALUE_MAX",
     "IOC",
 ];
 

@@ -8,6 +8,10 @@ fn struct_ops_descs(ctx: &Context) -> usize {
         + PROG_DESC * ctx.loader.nr_progs as usize
 }
 
+/// The largest `struct bpf_struct_ops_<T>` taken from the kernel's BTF: the kernel's own
+/// are a few hundred bytes, and the value is allocated before it is checked further.
+const STRUCT_OPS_VALUE_MAX: usize = 64 << 10;
+
 /// The kernel's struct T and `struct bpf_struct_ops_<T>`, and where T sits in the latter.
 struct KernelTypes {
     type_id: u32,
@@ -53,6 +57,14 @@ fn kernel_types(btf: &Btf, def: &StructOpsDef) -> Result<KernelTypes, Error> {
         return Err(Error::new(what, libc::ENOENT));
     };
     let value_size = btf.ty(value_id).map_or(0, |t| t.size_or_type() as usize);
+    if value_size > STRUCT_OPS_VALUE_MAX {
+        let what = format!(
+            "struct_ops map {}: struct {value_name} of this kernel is {value_size} bytes, more \
+             than a struct_ops value can be ({BTF_VMLINUX} is corrupt)",
+            def.name
+        );
+        return Err(Error::new(what, libc::EINVAL));
+    }
     let data = btf
         .members(value_id)
         .map(|(_, m)| m)

@@ -128,6 +128,18 @@ fn a_kernel_without_the_structure_is_named() {
 }
 
 #[test]
+fn a_value_larger_than_any_struct_ops_value_is_refused() {
+    let mut b = Builder::new();
+    let int = b.int("int", 4);
+    let ops = b.strct("fuzz_ops", 16, &[("flags", int, 64)]);
+    b.strct("bpf_struct_ops_fuzz_ops", u32::MAX, &[("data", ops, 64)]);
+    let btf = Btf::parse(b.build()).unwrap();
+    let err = kernel_types(&btf, &TABLE.maps[0]).err().unwrap();
+    assert_eq!(err.errno(), libc::EINVAL);
+    assert!(err.what().contains("4294967295 bytes"), "{}", err.what());
+}
+
+#[test]
 fn every_truncation_is_refused() {
     let (b, _, _) = ops();
     let full = b.build();
