@@ -23,11 +23,16 @@
 #   runtime-c      runtime/c/tests/run.sh: the C runtime's unit tests (gcc, clang-19, and
 #                  clang-19 with ASan/UBSan; C11 -Wall -Wextra -pedantic -Werror), every
 #                  header built as C11 and as C++17, and the kernel variant built by kbuild W=1
+#   runtime-rust   the Rust runtime crate (runtime/rust): rustfmt --check of its sources,
+#                  clippy -D warnings with every part and with none of the optional ones,
+#                  cargo test
 #   fuzz-<target>  replay fuzz/regressions/<target>/, then fuzz for $FUZZ_SECONDS (default 20)
 #                  from the seed corpus (fuzz/seed.sh); a crash fails the step
 #   fuzz-runtime-c runtime/c/fuzz/run.sh: replay runtime/c/fuzz/regressions/, then libFuzzer
 #                  (clang-19, ASan/UBSan) on the C runtime's BTF reader, gzip reader and
 #                  buffer record parsing for $FUZZ_RUNTIME_C_SECONDS each (default 15)
+#   fuzz-runtime-rust  each target of runtime/rust/fuzz in turn: replay its regressions/,
+#                  then fuzz for $FUZZ_SECONDS from its committed seeds/ (runtime/rust/README.md)
 #
 # The last line printed is "N passed, M failed" (counting steps); the exit status is
 # non-zero when any step failed. Logs of the fuzz steps are kept in target/test-logs/.
@@ -59,11 +64,12 @@ if [ -d fuzz/fuzz_targets ]; then
     done
 fi
 
-all_steps=(deps fmt clippy test vm doctest lib-only runtime-go fuzz-runtime-go runtime-c)
+all_steps=(deps fmt clippy test vm doctest lib-only runtime-go fuzz-runtime-go runtime-c
+    runtime-rust)
 for t in "${fuzz_targets[@]}"; do
     all_steps+=("fuzz-$t")
 done
-all_steps+=(fuzz-runtime-c)
+all_steps+=(fuzz-runtime-c fuzz-runtime-rust)
 
 if [ "${1:-}" = "--list" ]; then
     printf '%s\n' "${all_steps[@]}"
@@ -161,43 +167,77 @@ step_fuzz_runtime_c() {
 
 seeded=0
 fuzz_step() {
-    local target=$1 log
-    mkdir -p "$log_dir"
     if [ "$seeded" -eq 0 ]; then
         bash fuzz/seed.sh || return 1
         seeded=1
     fi
-    mkdir -p "fuzz/corpus/$target"
+    fuzz_run . "$1"
+}
 
-    log=$log_dir/fuzz-$target-build.log
-    if ! cargo +nightly fuzz build "$target" >"$log" 2>&1; then
+# The Rust runtime (runtime/rust): rustfmt (its parts are include!d, which cargo fmt does
+# not follow), clippy with and without its optional parts, unit tests.
+step_runtime_rust() {
+    local manifest=runtime/rust/Cargo.toml target_dir=$root/target/runtime-rust
+    (cd runtime/rust && rustfmt --check --edition 2021 src/lib.rs src/runtime/*.rs \
+        src/runtime/tests/*.rs fuzz/fuzz_targets/*.rs) || return 1
+    cargo clippy --manifest-path "$manifest" --target-dir "$target_dir" --all-targets \
+        --features fuzzing -- -D warnings || return 1
+    cargo clippy --manifest-path "$manifest" --target-dir "$target_dir" --all-targets \
+        --no-default-features -- -D warnings || return 1
+    cargo test --manifest-path "$manifest" --target-dir "$target_dir"
+}
+
+# Every fuzz target of the Rust runtime, from its committed seeds.
+step_fuzz_runtime_rust() {
+    local dir=runtime/rust/fuzz f target
+    for f in "$dir"/fuzz_targets/*.rs; do
+        target=$(basename "$f" .rs)
+        mkdir -p "$dir/corpus/$target"
+        cp -n "$dir/seeds/$target"/* "$dir/corpus/$target/"
+        echo "-- $target"
+        fuzz_run runtime/rust "$target" || return 1
+    done
+}
+
+# fuzz_run CRATE TARGET: builds CRATE/fuzz's TARGET, replays CRATE/fuzz/regressions/TARGET/,
+# then fuzzes for $FUZZ_SECONDS from CRATE/fuzz/corpus/TARGET/; a crash fails it.
+fuzz_run() {
+    local crate=$1 target=$2 log
+    local name=${crate#.}
+    name=${name#/}
+    name=${name//\//-}${name:+-}$target
+    mkdir -p "$log_dir" "$crate/fuzz/corpus/$target"
+
+    log=$log_dir/fuzz-$name-build.log
+    if ! (cd "$crate" && cargo +nightly fuzz build "$target") >"$log" 2>&1; then
         tail -n 60 "$log"
         echo "fuzz build failed; full log: ${log#"$root"/}"
         return 1
     fi
 
-    local regressions=fuzz/regressions/$target
+    local regressions=$crate/fuzz/regressions/$target
     local count=0
     if [ -d "$regressions" ]; then
         count=$(find "$regressions" -type f ! -name '.*' | wc -l)
     fi
     if [ "$count" -gt 0 ]; then
-        log=$log_dir/fuzz-$target-regressions.log
-        if ! cargo +nightly fuzz run "$target" "$regressions" -- -runs=0 >"$log" 2>&1; then
+        log=$log_dir/fuzz-$name-regressions.log
+        if ! (cd "$crate" && cargo +nightly fuzz run "$target" "fuzz/regressions/$target" \
+            -- -runs=0) >"$log" 2>&1; then
             tail -n 80 "$log"
-            echo "a regression input in $regressions fails again; full log: ${log#"$root"/}"
+            echo "a regression input in ${regressions#./} fails again; full log: ${log#"$root"/}"
             return 1
         fi
         echo "regressions: $count inputs pass"
     fi
 
-    log=$log_dir/fuzz-$target.log
-    if ! cargo +nightly fuzz run "$target" "fuzz/corpus/$target" -- \
+    log=$log_dir/fuzz-$name.log
+    if ! (cd "$crate" && cargo +nightly fuzz run "$target" "fuzz/corpus/$target" -- \
         -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
-        -print_final_stats=1 >"$log" 2>&1; then
+        -print_final_stats=1) >"$log" 2>&1; then
         tail -n 80 "$log"
-        echo "fuzzing $target found a failure; the input is in fuzz/artifacts/$target/"
-        echo "(see fuzz/README.md: minimise it and commit it to $regressions/); full log: ${log#"$root"/}"
+        echo "fuzzing $target found a failure; the input is in ${crate#./}/fuzz/artifacts/$target/"
+        echo "(see fuzz/README.md: minimise it and commit it to ${regressions#./}/); full log: ${log#"$root"/}"
         return 1
     fi
     grep -E '^stat::number_of_executed_units|^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1 || true
@@ -215,6 +255,7 @@ run_step() {
     case "$name" in
         fuzz-runtime-go) fn=(step_fuzz_runtime_go) ;;
         fuzz-runtime-c) fn=(step_fuzz_runtime_c) ;;
+        fuzz-runtime-rust) fn=(step_fuzz_runtime_rust) ;;
         fuzz-*) fn=(fuzz_step "${name#fuzz-}") ;;
         *) fn=("step_${name//-/_}") ;;
     esac
