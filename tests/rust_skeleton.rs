@@ -288,10 +288,10 @@ fn examples_crate_is_clippy_clean() {
     );
 }
 
-/// The runtime is spliced into the module as its templates render it, eight columns in:
-/// the templates are kept formatted by rustfmt for 92 columns, so the runtime of every
-/// example's module (whichever parts it has: buffers, .kconfig, struct_ops) reads as
-/// rustfmt would write it.
+/// The runtime is spliced into the module as the crate runtime/rust has it, eight columns
+/// in: the crate is formatted by rustfmt for 92 columns, so the runtime of every example's
+/// module (whichever parts it has: buffers, .kconfig, struct_ops) reads as rustfmt would
+/// write it.
 #[test]
 fn runtimes_are_rustfmt_formatted() {
     if !Command::new("rustfmt")
