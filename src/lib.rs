@@ -9,6 +9,8 @@ pub mod build;
 pub mod elf;
 pub mod ir;
 pub mod loader;
+#[cfg(feature = "sign")]
+pub mod sign;
 pub mod uapi;
 
 mod error;
