@@ -1,7 +1,7 @@
 //! What each backend supports, kept in code so `docs/backends.md` is generated from it and a
 //! test fails when the two disagree.
 
-use crate::backend::attach::Attach;
+use crate::ir::Attach;
 use std::fmt::Write as _;
 
 /// The backends, in the matrix's column order.

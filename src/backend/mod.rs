@@ -5,7 +5,6 @@
 //! is computed there) and renders it with logic-free tera templates embedded from
 //! `templates/<lang>/`.
 
-pub mod attach;
 pub mod c;
 pub mod go;
 mod kconfig;

@@ -4,6 +4,7 @@
 //! cilium/ebpf: an [`ObjectSpec`] holds [`MapSpec`]s, [`ProgramSpec`]s and [`ExternSpec`]s, plus
 //! a [`TypeTable`] from which backends print the layouts of global data.
 
+mod attach;
 mod bytes;
 mod externs;
 mod maps;
@@ -11,6 +12,7 @@ mod programs;
 mod struct_ops;
 pub mod types;
 
+pub use attach::{Attach, LinkTarget};
 pub use bytes::{HexBytes, Insn};
 pub use externs::{ExternKind, ExternSpec, KconfigKind};
 pub use maps::{GlobalData, GlobalKind, InitSlot, MapSpec, Pinning, SlotTarget, VariableSpec};

@@ -1,6 +1,6 @@
 //! Programs: entry points with their sub-programs linked in, ready for `BPF_PROG_LOAD`.
 
-use super::Insn;
+use super::{Attach, Insn};
 use crate::uapi::{AttachType, ProgType};
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +20,9 @@ pub struct ProgramSpec {
     pub attach_to: Option<String>,
     /// A kernel BTF object the loader must look up on the target to fill `attach_btf_id`.
     pub btf_target: Option<BtfTarget>,
+    /// How the skeletons attach it, decided from its section; `None` when skelgen loads it
+    /// but does not attach it.
+    pub attach: Option<Attach>,
     /// `prog_flags` (`BPF_F_SLEEPABLE`, `BPF_F_XDP_HAS_FRAGS`).
     pub flags: u32,
     /// Loaded by default; `SEC("?...")` turns it off.
@@ -35,6 +38,13 @@ pub struct ProgramSpec {
     /// Instructions that refer to maps and externs, already encoded as fd_array indices
     /// where the reference is a map.
     pub relocations: Vec<Relocation>,
+}
+
+impl ProgramSpec {
+    /// A BPF iterator: it is attached with an iterator link and read through it.
+    pub fn is_iter(&self) -> bool {
+        self.attach == Some(Attach::Iter)
+    }
 }
 
 /// A kernel BTF object named by an attach point, looked up with `bpf_btf_find_by_name_kind`.

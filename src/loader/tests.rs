@@ -23,6 +23,7 @@ pub(super) fn prog(name: &str, insns: Vec<Insn>, relocations: Vec<Relocation>) -
         expected_attach_type: None,
         attach_to: None,
         btf_target: None,
+        attach: Some(crate::ir::Attach::Tracepoint { target: None }),
         flags: 0,
         autoload: true,
         insns,

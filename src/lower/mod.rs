@@ -1,13 +1,14 @@
 //! Turns a parsed BPF object into an [`ObjectSpec`]: maps, linked programs, externs and the
 //! BTF the kernel will accept. Reads only; never makes a syscall.
 
+mod attach;
 mod code;
 mod error;
 mod externs;
 mod link;
 mod maps;
 mod names;
-mod programs;
+pub(crate) mod programs;
 pub(crate) mod sec_def;
 mod struct_ops;
 mod types;

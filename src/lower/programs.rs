@@ -30,6 +30,7 @@ pub(crate) fn build(linker: &Linker<'_>) -> Result<Vec<ProgramSpec>, LowerError>
             expected_attach_type: def.expected_attach_type,
             attach_to: def.attach_to,
             btf_target: def.btf_target,
+            attach: def.attach,
             flags: def.flags,
             autoload,
             insns: linked.insns,
@@ -110,4 +111,18 @@ pub(crate) fn init_slots(
         m.init_slots.sort_by_key(|s| s.index);
     }
     Ok(())
+}
+
+/// Gives `p` the section `section` and everything libbpf's table decides from it, as
+/// [`build`] would have.
+#[cfg(test)]
+pub(crate) fn set_section(p: &mut ProgramSpec, section: &str) {
+    let def = sec_def::classify(section).expect("a section libbpf knows");
+    p.section = section.to_string();
+    p.prog_type = def.prog_type;
+    p.expected_attach_type = def.expected_attach_type;
+    p.attach_to = def.attach_to;
+    p.btf_target = def.btf_target;
+    p.attach = def.attach;
+    p.flags = def.flags;
 }

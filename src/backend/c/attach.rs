@@ -1,9 +1,10 @@
 //! The C attach function of each program: which runtime helper, with which arguments, and
-//! which parameters the caller gives. What to attach is decided in [`crate::backend::attach`].
+//! which parameters the caller gives. What to attach is decided in `lower`
+//! ([`crate::ir::Attach`]).
 
 use super::names;
-use crate::backend::attach::{attach_of, Attach, LinkTarget};
 use crate::ir::ProgramSpec;
+use crate::ir::{Attach, LinkTarget};
 use serde::Serialize;
 
 /// One `NAME__<prog>__attach<suffix>(skel, params...)` function.
@@ -23,7 +24,7 @@ pub struct AttachFn {
 
 /// The attach function of `p`, if skelgen can attach its kind of program.
 pub fn attach_fn(p: &ProgramSpec) -> Option<AttachFn> {
-    Some(match attach_of(p)? {
+    Some(match p.attach.clone()? {
         Attach::Tracepoint { target } => tracepoint(target),
         Attach::RawTracepoint { target } => raw_tp(target),
         Attach::BtfTrace => AttachFn {

@@ -224,12 +224,7 @@ fn attach_functions_by_section() {
     ];
     for &(section, want) in cases {
         let mut p = base.clone();
-        let def = crate::lower::sec_def::classify(section).expect(section);
-        p.section = section.to_string();
-        p.prog_type = def.prog_type;
-        p.expected_attach_type = def.expected_attach_type;
-        p.attach_to = def.attach_to;
-        p.btf_target = def.btf_target;
+        crate::lower::programs::set_section(&mut p, section);
         let got = super::attach::attach_fn(&p).map(|f| f.suffix);
         assert_eq!(got.as_deref(), want, "{section}");
     }

@@ -179,9 +179,7 @@ pub fn build_in(
         .filter(|p| p.attach.as_ref().is_some_and(|a| a.suffix.is_empty()))
         .map(|p| p.ident.clone())
         .collect();
-    let iter_progs = idents_where(spec, &progs, |p| {
-        p.expected_attach_type == Some(crate::uapi::AttachType::TraceIter)
-    });
+    let iter_progs = idents_where(spec, &progs, ProgramSpec::is_iter);
     let run_progs = idents_where(spec, &progs, |p| {
         p.prog_type == crate::uapi::ProgType::Syscall
     });

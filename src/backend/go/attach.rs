@@ -1,9 +1,9 @@
 //! The Go attach method of each program: its parameters and the runtime call that makes the
-//! link. What to attach is decided in [`crate::backend::attach`].
+//! link. What to attach is decided in `lower` ([`crate::ir::Attach`]).
 
 use super::names;
-use crate::backend::attach::{attach_of, Attach, LinkTarget};
 use crate::ir::ProgramSpec;
+use crate::ir::{Attach, LinkTarget};
 use crate::uapi::AttachType;
 use serde::Serialize;
 
@@ -24,7 +24,7 @@ pub struct AttachMethod {
 /// The attach method of `p`, if skelgen can attach its kind of program; `rt` prefixes
 /// the runtime's helpers.
 pub fn attach_method(p: &ProgramSpec, rt: &str) -> Option<AttachMethod> {
-    let attach = attach_of(p)?;
+    let attach = p.attach.clone()?;
     let auto = attach.needs_no_target();
     let (params, doc, call) = match attach {
         Attach::Tracepoint {

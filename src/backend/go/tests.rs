@@ -429,10 +429,7 @@ fn degenerate_objects_build() {
 pub(super) fn add_tracepoint(spec: &mut ObjectSpec, name: &str) {
     let mut tp = spec.programs[0].clone();
     tp.name = name.into();
-    tp.section = "tracepoint/syscalls/sys_enter_getpid".into();
-    tp.prog_type = crate::uapi::ProgType::Tracepoint;
-    tp.expected_attach_type = None;
-    tp.attach_to = Some("syscalls/sys_enter_getpid".into());
+    crate::lower::programs::set_section(&mut tp, "tracepoint/syscalls/sys_enter_getpid");
     spec.programs.push(tp);
 }
 

@@ -8,9 +8,9 @@ use super::types::{TypeDefView, TypePrinter};
 use crate::backend::c::view::describe;
 use crate::backend::kconfig::{kconfig_map, kconfig_rows, kind_name};
 use crate::backend::BackendError;
-use crate::ir::{GlobalKind, MapSpec, ObjectSpec, ProgramSpec, TypeId};
+use crate::ir::{GlobalKind, MapSpec, ObjectSpec, TypeId};
 use crate::loader::Blob;
-use crate::uapi::{AttachType, MapType, ProgType};
+use crate::uapi::MapType;
 use serde::Serialize;
 
 /// Bytes per line of an embedded string constant.
@@ -316,7 +316,7 @@ fn prog_views(
             members.claim(&owner, &format!("Attach{ident}"))?;
             links.claim(&owner, &ident)?;
         }
-        let iter = is_iter(p);
+        let iter = p.is_iter();
         if iter {
             members.claim(&owner, &format!("{ident}Iter"))?;
         }
@@ -330,10 +330,6 @@ fn prog_views(
         });
     }
     Ok(out)
-}
-
-fn is_iter(p: &ProgramSpec) -> bool {
-    p.prog_type == ProgType::Tracing && p.expected_attach_type == Some(AttachType::TraceIter)
 }
 
 fn sections(

@@ -1,12 +1,12 @@
 //! The attach function of each program in a kernel module. What to attach is decided in
-//! [`crate::backend::attach`]; this module keeps the kinds a module can attach through
+//! `lower` ([`crate::ir::Attach`]); this module keeps the kinds a module can attach through
 //! `kern_sys_bpf`, which accepts `BPF_LINK_CREATE` and `BPF_RAW_TRACEPOINT_OPEN` but not
 //! `perf_event_open(2)` (tracepoints, kprobes, uprobes are loaded, not attached).
 
-use crate::backend::attach::{attach_of, Attach, LinkTarget};
 use crate::backend::c::attach::comment;
 use crate::backend::c::names::c_string;
 use crate::ir::ProgramSpec;
+use crate::ir::{Attach, LinkTarget};
 use crate::uapi::AttachType;
 use serde::Serialize;
 
@@ -27,7 +27,7 @@ pub struct KernAttachFn {
 
 /// The kernel attach function of `p`, if a module can attach its kind of program.
 pub fn attach_fn(p: &ProgramSpec) -> Option<KernAttachFn> {
-    Some(match attach_of(p)? {
+    Some(match p.attach.clone()? {
         Attach::Iter => KernAttachFn {
             suffix: String::new(),
             params: String::new(),
@@ -85,16 +85,17 @@ pub const KINDS: &[&str] = &["raw_tp", "btf_trace", "iter", "xdp"];
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::uapi::ProgType;
 
-    fn prog(section: &str, prog_type: ProgType, at: Option<AttachType>) -> ProgramSpec {
+    fn prog(section: &str) -> ProgramSpec {
+        let def = crate::lower::sec_def::classify(section).expect(section);
         ProgramSpec {
             name: "p".into(),
             section: section.into(),
-            prog_type,
-            expected_attach_type: at,
-            attach_to: section.split_once('/').map(|(_, t)| t.to_string()),
-            btf_target: None,
+            prog_type: def.prog_type,
+            expected_attach_type: def.expected_attach_type,
+            attach_to: def.attach_to,
+            btf_target: def.btf_target,
+            attach: def.attach,
             flags: 0,
             autoload: true,
             insns: Vec::new(),
@@ -107,35 +108,22 @@ mod tests {
 
     #[test]
     fn module_attach_kinds() {
-        let iter = prog(
-            "iter/bpf_map",
-            ProgType::Tracing,
-            Some(AttachType::TraceIter),
-        );
-        let f = attach_fn(&iter).unwrap();
+        let f = attach_fn(&prog("iter/bpf_map")).unwrap();
         assert_eq!(f.helper, "skelgen_link_create");
         assert!(f.suffix.is_empty());
 
-        let raw = prog("raw_tp/sys_enter", ProgType::RawTracepoint, None);
-        let f = attach_fn(&raw).unwrap();
+        let f = attach_fn(&prog("raw_tp/sys_enter")).unwrap();
         assert_eq!(f.args, ", \"sys_enter\"");
 
-        let bare = prog("raw_tp", ProgType::RawTracepoint, None);
-        assert_eq!(attach_fn(&bare).unwrap().suffix, "_raw_tp");
+        assert_eq!(attach_fn(&prog("raw_tp")).unwrap().suffix, "_raw_tp");
+        assert_eq!(attach_fn(&prog("xdp")).unwrap().suffix, "_xdp");
 
-        let xdp = prog("xdp", ProgType::Xdp, Some(AttachType::Xdp));
-        assert_eq!(attach_fn(&xdp).unwrap().suffix, "_xdp");
-
-        for p in [
-            prog("tp/syscalls/sys_enter_getpid", ProgType::Tracepoint, None),
-            prog("kprobe/do_unlinkat", ProgType::Kprobe, None),
-            prog(
-                "cgroup_skb/ingress",
-                ProgType::CgroupSkb,
-                Some(AttachType::CgroupInetIngress),
-            ),
+        for section in [
+            "tp/syscalls/sys_enter_getpid",
+            "kprobe/do_unlinkat",
+            "cgroup_skb/ingress",
         ] {
-            assert!(attach_fn(&p).is_none(), "{}", p.section);
+            assert!(attach_fn(&prog(section)).is_none(), "{section}");
         }
     }
 

@@ -1,9 +1,9 @@
 //! The Rust attach method of each program: its name, parameters, and the runtime's
-//! `Attach` value it passes. What to attach is decided in [`crate::backend::attach`].
+//! `Attach` value it passes. What to attach is decided in `lower` ([`crate::ir::Attach`]).
 
 use super::names::{doc, doc_lines, escape, string_literal};
-use crate::backend::attach::{attach_of, Attach, LinkTarget};
 use crate::ir::ProgramSpec;
+use crate::ir::{Attach, LinkTarget};
 use crate::uapi::AttachType;
 use serde::Serialize;
 
@@ -24,7 +24,7 @@ pub struct AttachMethod {
 
 /// The attach method of `p`, if skelgen can attach its kind of program.
 pub fn attach_method(p: &ProgramSpec) -> Option<AttachMethod> {
-    let (suffix, params, doc, how) = match attach_of(p)? {
+    let (suffix, params, doc, how) = match p.attach.clone()? {
         Attach::Tracepoint { target } => tracepoint(target),
         Attach::RawTracepoint { target: Some(name) } => (
             "",

@@ -297,8 +297,7 @@ fn collisions_are_reported_with_both_owners() {
     let mut bad = spec;
     let mut other = bad.programs[0].clone();
     other.name = "handle_getpid_xdp".into();
-    bad.programs[0].prog_type = crate::uapi::ProgType::Xdp;
-    bad.programs[0].expected_attach_type = Some(crate::uapi::AttachType::Xdp);
+    crate::lower::programs::set_section(&mut bad.programs[0], "xdp");
     bad.programs.push(other);
     let err = render_err(&bad, &blob);
     assert!(
@@ -342,9 +341,7 @@ fn a_program_whose_attach_method_is_a_struct_ops_maps_is_refused() {
     // give one a raw tracepoint section.
     let p = &mut spec.programs[0];
     p.name = "tcpca_link".into();
-    p.prog_type = crate::uapi::ProgType::RawTracepoint;
-    p.section = "raw_tp/sys_enter".into();
-    p.attach_to = Some("sys_enter".into());
+    crate::lower::programs::set_section(p, "raw_tp/sys_enter");
     let blob = crate::loader::compile(&spec).unwrap();
     match super::render(&spec, &blob) {
         Err(crate::backend::BackendError::NameCollision { ident, .. }) => {

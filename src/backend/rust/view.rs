@@ -6,10 +6,10 @@ use super::names::{self, Idents};
 use super::struct_ops::StructOpsView;
 use super::types::{AliasView, TypePrinter, TypeView};
 use crate::backend::BackendError;
-use crate::ir::{GlobalKind, MapSpec, ObjectSpec};
+use crate::ir::{GlobalKind, MapSpec, ObjectSpec, ProgramSpec};
 use crate::loader::plan::Step;
 use crate::loader::Blob;
-use crate::uapi::{AttachType, MapType, ProgType};
+use crate::uapi::{MapType, ProgType};
 use serde::Serialize;
 
 /// Bytes per line of an embedded byte string.
@@ -188,9 +188,7 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
         maps[s.map_index].view = Some(s.ident.clone());
     }
     let kconfig = kconfig_view(spec, &sections);
-    let iter_progs = prog_methods(spec, &progs, &mut methods, "iter", &|p| {
-        p.expected_attach_type == Some(AttachType::TraceIter)
-    })?;
+    let iter_progs = prog_methods(spec, &progs, &mut methods, "iter", &ProgramSpec::is_iter)?;
     let run_progs = prog_methods(spec, &progs, &mut methods, "run", &|p| {
         p.prog_type == ProgType::Syscall
     })?;

@@ -1,15 +1,14 @@
-//! How each program is attached, decided once for every backend.
+//! How each program is attached: decided once, in `lower`, from libbpf's section table, and
+//! kept in [`super::ProgramSpec::attach`] so `--emit ir` shows it.
 //!
 //! A backend maps an [`Attach`] to a function in its language; it never looks at section
 //! names or program types itself, so all four skeletons attach the same programs the same
 //! way.
 
-use crate::ir::ProgramSpec;
-use crate::uapi::{AttachType, ProgType};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What attaching one program takes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Attach {
     /// A perf-event tracepoint: `perf_event_open` of `events/<category>/<name>`, then a
@@ -50,7 +49,7 @@ pub enum Attach {
 }
 
 /// The object a [`Attach::Link`] program is linked to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkTarget {
     /// A network interface index, plus XDP flags.
@@ -117,92 +116,6 @@ impl Attach {
     }
 }
 
-/// How `p` is attached, or `None` when skelgen does not attach its kind of program (the
-/// skeleton still loads it and hands out its fd).
-pub fn attach_of(p: &ProgramSpec) -> Option<Attach> {
-    let at = p.expected_attach_type;
-    let target = p.attach_to.as_deref().filter(|t| !t.is_empty());
-    match p.prog_type {
-        ProgType::Tracepoint => Some(Attach::Tracepoint {
-            target: target
-                .and_then(|t| t.split_once('/'))
-                .map(|(c, n)| (c.to_string(), n.to_string())),
-        }),
-        ProgType::RawTracepoint | ProgType::RawTracepointWritable => Some(Attach::RawTracepoint {
-            target: target.map(str::to_string),
-        }),
-        ProgType::Tracing if at == Some(AttachType::TraceIter) => Some(Attach::Iter),
-        ProgType::Lsm if at == Some(AttachType::LsmCgroup) => Some(Attach::Link {
-            target: LinkTarget::Cgroup,
-            attach_type: AttachType::LsmCgroup as u32,
-        }),
-        // fsession (Linux 7.0) is attached differently; skelgen does not attach it.
-        ProgType::Tracing if at == Some(AttachType::TraceFsession) => None,
-        ProgType::Tracing | ProgType::Lsm if p.btf_target.is_some() => Some(Attach::BtfTrace),
-        // kprobe.multi, uprobe.multi and sessions need attach options skelgen does not write.
-        ProgType::Kprobe if at.is_some() => None,
-        ProgType::Kprobe => probe(&p.section, target),
-        other => link(other, at),
-    }
-}
-
-/// Programs linked to a target the caller names.
-fn link(t: ProgType, at: Option<AttachType>) -> Option<Attach> {
-    let (target, attach_type) = match t {
-        // xdp/devmap and xdp/cpumap programs go into map entries, not onto interfaces.
-        ProgType::Xdp if at.is_some_and(|a| a != AttachType::Xdp) => return None,
-        ProgType::Xdp => (LinkTarget::XdpIfindex, AttachType::Xdp),
-        ProgType::PerfEvent => (LinkTarget::PerfEvent, AttachType::PerfEvent),
-        ProgType::SchedCls
-            if at == Some(AttachType::TcxIngress) || at == Some(AttachType::TcxEgress) =>
-        {
-            (LinkTarget::TcxIfindex, at?)
-        }
-        ProgType::CgroupSkb
-        | ProgType::CgroupSock
-        | ProgType::CgroupSockAddr
-        | ProgType::CgroupSockopt
-        | ProgType::CgroupSysctl
-        | ProgType::CgroupDevice
-        | ProgType::SockOps => (LinkTarget::Cgroup, at?),
-        ProgType::SkLookup | ProgType::FlowDissector => (LinkTarget::Netns, at?),
-        ProgType::SkSkb | ProgType::SkMsg => (LinkTarget::Sockmap, at?),
-        _ => return None,
-    };
-    Some(Attach::Link {
-        target,
-        attach_type: attach_type as u32,
-    })
-}
-
-/// kprobes and uprobes, told apart by their section.
-fn probe(section: &str, target: Option<&str>) -> Option<Attach> {
-    if section.starts_with("kprobe") || section.starts_with("kretprobe") {
-        let target = target.and_then(|t| match t.split_once('+') {
-            None => Some((t.to_string(), 0)),
-            Some((func, off)) => parse_offset(off).map(|o| (func.to_string(), o)),
-        });
-        return Some(Attach::Kprobe {
-            retprobe: section.starts_with("kretprobe"),
-            target,
-        });
-    }
-    if section.starts_with("uprobe") || section.starts_with("uretprobe") {
-        return Some(Attach::Uprobe {
-            retprobe: section.starts_with("uretprobe"),
-        });
-    }
-    None
-}
-
-/// A `kprobe/func+off` offset: decimal or `0x` hexadecimal.
-fn parse_offset(text: &str) -> Option<u64> {
-    match text.strip_prefix("0x") {
-        Some(hex) => u64::from_str_radix(hex, 16).ok(),
-        None => text.parse().ok(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,8 +136,5 @@ mod tests {
         for a in &samples {
             assert!(Attach::KINDS.contains(&a.kind()), "{a:?}");
         }
-        assert_eq!(parse_offset("0x10"), Some(16));
-        assert_eq!(parse_offset("12"), Some(12));
-        assert_eq!(parse_offset("z"), None);
     }
 }
