@@ -208,7 +208,7 @@ fn a_refused_load_leaves_nothing_in_the_kernel() {
     let r = run(&["minimal", "--refuse"], None, 0);
     assert_eq!(r.stage, "load", "{}", r.text);
     assert_eq!(r.err, libc::EINVAL, "{}", r.text);
-    assert_eq!(r.step, "create_map .rodata", "{}", r.text);
+    assert_eq!(r.step, "MAP_CREATE .rodata", "{}", r.text);
     assert!(r.field("plan_step").is_some_and(|s| s != "0"), "{}", r.text);
     for kind in ["progs", "links"] {
         assert_eq!(

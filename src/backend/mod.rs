@@ -11,6 +11,8 @@ mod kconfig;
 pub mod kernel;
 pub mod matrix;
 pub mod rust;
+#[cfg(test)]
+mod steps_tests;
 mod struct_ops;
 #[cfg(test)]
 mod test_types;

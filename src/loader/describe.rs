@@ -1,9 +1,44 @@
-//! `--emit plan`: one line per syscall or lookup of each step, naming its arguments and
+//! What a plan step is called: its title, which every skeleton names a failed load by, and
+//! for `--emit plan` one line per syscall or lookup of each step, naming its arguments and
 //! where the run-time ones come from in the context.
 
 use super::plan::{LoaderPlan, Resolution, Step};
 use crate::ir::{ObjectSpec, SlotTarget};
 use std::fmt::Write as _;
+
+/// The title of a plan step: what a failed load names in every language (the skeletons
+/// embed one title per step and their runtimes print the failing step's).
+pub fn step_title(step: &Step) -> String {
+    match step {
+        Step::CheckContext => "check the loader context".into(),
+        Step::LoadBtf => "BTF_LOAD of the object's BTF".into(),
+        Step::CreateInnerMap { name, .. } => format!("MAP_CREATE of the inner map of {name}"),
+        Step::CreateMap { name, .. } => format!("MAP_CREATE {name}"),
+        Step::UpdateElem { name, .. } => format!("MAP_UPDATE_ELEM {name} (initial value)"),
+        Step::Freeze { name, .. } => format!("MAP_FREEZE {name}"),
+        Step::FillSlot { text, .. } => format!("MAP_UPDATE_ELEM {text}"),
+        Step::LoadProgram { name, resolve, .. } => {
+            let looked_up: Vec<&str> = resolve
+                .iter()
+                .filter_map(|r| match r {
+                    Resolution::AttachTarget { name, .. }
+                    | Resolution::Btf { name, .. }
+                    | Resolution::Kallsyms { name, .. } => Some(name.as_str()),
+                    Resolution::StructOps { .. } => None,
+                })
+                .collect();
+            if looked_up.is_empty() {
+                format!("PROG_LOAD {name}")
+            } else {
+                format!(
+                    "PROG_LOAD {name} (after looking up {})",
+                    looked_up.join(", ")
+                )
+            }
+        }
+        Step::Finish => "finish: copy the fds into the context".into(),
+    }
+}
 
 /// The lines `--emit plan` prints for `step`.
 pub(super) fn step_lines(plan: &LoaderPlan, spec: &ObjectSpec, step: &Step) -> Vec<String> {

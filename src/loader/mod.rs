@@ -19,6 +19,7 @@ mod prog_data;
 mod slots;
 
 pub use compile::{compile, Blob};
+pub use describe::step_title;
 pub use error::CompileError;
 pub use plan::LoaderPlan;
 

@@ -155,7 +155,7 @@ fn verifier_log() {
     open.maps.fifo.value_size = 64;
     let err = open.load_with_log(1 << 22).unwrap_err();
     assert_eq!(err.errno(), libc::EINVAL, "{err}");
-    assert_eq!(err.what(), "load_program tp_write");
+    assert_eq!(err.what(), "PROG_LOAD tp_write");
     let log = err.log().expect("the load kept its log");
     assert!(log.contains("invalid read from stack"), "{log}");
 }

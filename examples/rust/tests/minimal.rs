@@ -28,10 +28,10 @@ fn a_refused_knob_names_its_plan_step_and_leaves_no_fd() {
     open.maps.rodata.value_size = 7;
     let err = open.load().unwrap_err();
     assert_eq!(err.errno(), libc::EINVAL, "{err}");
-    assert_eq!(err.what(), "create_map .rodata");
+    assert_eq!(err.what(), "MAP_CREATE .rodata");
     assert!(err.plan_step().is_some_and(|s| s > 0), "{err:?}");
     assert!(err.log().is_none());
-    assert!(err.to_string().contains("create_map .rodata"), "{err}");
+    assert!(err.to_string().contains("MAP_CREATE .rodata"), "{err}");
     assert_eq!(
         std::io::Error::from(err).kind(),
         std::io::ErrorKind::InvalidInput

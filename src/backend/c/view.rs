@@ -7,8 +7,7 @@ use super::types::{TypeDefView, TypePrinter};
 use crate::backend::kconfig::{kconfig_map, kconfig_rows, kind_name};
 use crate::backend::BackendError;
 use crate::ir::{GlobalKind, MapSpec, ObjectSpec, ProgramSpec};
-use crate::loader::plan::{Resolution, Step};
-use crate::loader::Blob;
+use crate::loader::{step_title, Blob};
 use crate::uapi::MapType;
 use heck::ToShoutySnakeCase;
 use serde::Serialize;
@@ -224,7 +223,7 @@ pub fn build_in(
             .plan
             .steps
             .iter()
-            .map(|s| names::c_string(&describe(s)))
+            .map(|s| names::c_string(&step_title(s)))
             .collect(),
         insns: bytes(&blob.insns, false),
         data: bytes(&blob.data, false),
@@ -366,39 +365,6 @@ fn kconfig_view(spec: &ObjectSpec, dialect: Dialect) -> Option<KconfigView> {
         section: dialect.section_ident(&map.name),
         externs,
     })
-}
-
-/// What a plan step does, for the error a failed load reports.
-pub fn describe(step: &Step) -> String {
-    match step {
-        Step::CheckContext => "check the loader context".into(),
-        Step::LoadBtf => "BTF_LOAD of the object's BTF".into(),
-        Step::CreateInnerMap { name, .. } => format!("MAP_CREATE of the inner map of {name}"),
-        Step::CreateMap { name, .. } => format!("MAP_CREATE {name}"),
-        Step::UpdateElem { name, .. } => format!("MAP_UPDATE_ELEM {name} (initial value)"),
-        Step::Freeze { name, .. } => format!("MAP_FREEZE {name}"),
-        Step::FillSlot { text, .. } => format!("MAP_UPDATE_ELEM {text}"),
-        Step::LoadProgram { name, resolve, .. } => {
-            let looked_up: Vec<&str> = resolve
-                .iter()
-                .filter_map(|r| match r {
-                    Resolution::AttachTarget { name, .. }
-                    | Resolution::Btf { name, .. }
-                    | Resolution::Kallsyms { name, .. } => Some(name.as_str()),
-                    Resolution::StructOps { .. } => None,
-                })
-                .collect();
-            if looked_up.is_empty() {
-                format!("PROG_LOAD {name}")
-            } else {
-                format!(
-                    "PROG_LOAD {name} (after looking up {})",
-                    looked_up.join(", ")
-                )
-            }
-        }
-        Step::Finish => "finish: copy the fds into the context".into(),
-    }
 }
 
 /// `data` as C initialiser lines; with `skip_zero`, nothing when every byte is zero.

@@ -5,11 +5,10 @@ use super::names::{self, Scope};
 use super::runtime::{self, Features};
 use super::struct_ops::StructOpsView;
 use super::types::{TypeDefView, TypePrinter};
-use crate::backend::c::view::describe;
 use crate::backend::kconfig::{kconfig_map, kconfig_rows, kind_name};
 use crate::backend::BackendError;
 use crate::ir::{GlobalKind, MapSpec, ObjectSpec, TypeId};
-use crate::loader::Blob;
+use crate::loader::{step_title, Blob};
 use crate::uapi::MapType;
 use serde::Serialize;
 
@@ -219,7 +218,7 @@ pub fn build(
             .plan
             .steps
             .iter()
-            .map(|s| names::go_string(&describe(s)))
+            .map(|s| names::go_string(&step_title(s)))
             .collect(),
         insns: string_lines(&blob.insns),
         data: string_lines(&blob.data),

@@ -7,8 +7,7 @@ use super::struct_ops::StructOpsView;
 use super::types::{AliasView, TypePrinter, TypeView};
 use crate::backend::BackendError;
 use crate::ir::{GlobalKind, MapSpec, ObjectSpec, ProgramSpec};
-use crate::loader::plan::Step;
-use crate::loader::Blob;
+use crate::loader::{step_title, Blob};
 use crate::uapi::{MapType, ProgType};
 use serde::Serialize;
 
@@ -222,7 +221,7 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
             .plan
             .steps
             .iter()
-            .map(|s| names::string_literal(&step_name(s)))
+            .map(|s| names::string_literal(&step_title(s)))
             .collect(),
         nr_maps: blob.plan.nr_maps,
         nr_progs: blob.plan.nr_progs,
@@ -424,29 +423,6 @@ fn sections(
         });
     }
     Ok(out)
-}
-
-/// A plan step as an error names it: its `op` in the plan (`skelgen --emit plan`) and what
-/// it acts on (`create_map .rodata`, `load_program handle_getpid`).
-pub fn step_name(step: &Step) -> String {
-    let op = serde_json::to_value(step)
-        .ok()
-        .and_then(|v| v.get("op").and_then(|o| o.as_str()).map(str::to_string))
-        .unwrap_or_default();
-    let subject = match step {
-        Step::CreateInnerMap { name, .. }
-        | Step::CreateMap { name, .. }
-        | Step::UpdateElem { name, .. }
-        | Step::Freeze { name, .. }
-        | Step::LoadProgram { name, .. } => name.as_str(),
-        Step::FillSlot { text, .. } => text.as_str(),
-        Step::CheckContext | Step::LoadBtf | Step::Finish => "",
-    };
-    if subject.is_empty() {
-        op
-    } else {
-        format!("{op} {subject}")
-    }
 }
 
 /// `data` as a byte string literal, `BYTES_PER_LINE` bytes per source line.
