@@ -10,6 +10,7 @@ pub mod go;
 mod kconfig;
 pub mod kernel;
 pub mod matrix;
+pub mod model;
 pub mod rust;
 #[cfg(test)]
 mod steps_tests;

@@ -4,7 +4,8 @@
 
 use super::attach::comment;
 use super::names::c_string;
-use super::view::{bytes, ByteArray, Idents, MapView, ProgView};
+use super::view::{bytes, ByteArray, MapView, ProgView};
+use crate::backend::model::Scope;
 use crate::backend::struct_ops::member_row;
 use crate::backend::BackendError;
 use crate::ir::ObjectSpec;
@@ -83,7 +84,7 @@ pub(super) fn view(
     blob: &Blob,
     maps: &[MapView],
     progs: &[ProgView],
-    idents: &mut Idents,
+    idents: &mut Scope,
 ) -> Result<Option<StructOpsView>, BackendError> {
     let plan = &blob.plan;
     if plan.struct_ops_maps.is_empty() && plan.struct_ops_progs.is_empty() {
@@ -105,10 +106,10 @@ pub(super) fn view(
         };
         let ident = maps[i].ident.clone();
         let owner = format!("struct_ops map {}", m.name);
-        idents.claim(&owner, &format!("fn {ident}__attach"))?;
-        idents.claim(&owner, &format!("fn {ident}__detach"))?;
+        idents.claim_kind("fn", &owner, &format!("{ident}__attach"))?;
+        idents.claim_kind("fn", &owner, &format!("{ident}__detach"))?;
         if s.link {
-            idents.claim(&owner, &format!("link {ident}_fd"))?;
+            idents.claim_kind("link", &owner, &format!("{ident}_fd"))?;
         }
         let members = s
             .members

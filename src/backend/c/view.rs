@@ -5,13 +5,12 @@ use super::names::{self, Dialect};
 use super::struct_ops::StructOpsView;
 use super::types::{TypeDefView, TypePrinter};
 use crate::backend::kconfig::{kconfig_map, kconfig_rows, kind_name};
+use crate::backend::model::{Buffer, Map, Model, Program, Scope};
 use crate::backend::BackendError;
-use crate::ir::{GlobalKind, MapSpec, ObjectSpec, ProgramSpec};
+use crate::ir::ObjectSpec;
 use crate::loader::{step_title, Blob};
-use crate::uapi::MapType;
 use heck::ToShoutySnakeCase;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// Bytes per line of an embedded byte array.
 const BYTES_PER_LINE: usize = 16;
@@ -164,43 +163,41 @@ pub fn build_in(
     dialect: Dialect,
 ) -> Result<SkelView, BackendError> {
     let name = dialect.object_ident(&spec.name)?;
-    let mut idents = Idents::default();
-    let maps = spec
+    let model = Model::new(spec);
+    let mut idents = Scope::default();
+    let maps = model
         .maps
         .iter()
         .map(|m| map_view(m, dialect, &mut idents))
         .collect::<Result<Vec<_>, _>>()?;
-    let progs = program_views(spec, dialect, &mut idents)?;
+    let progs = program_views(&model, dialect, &mut idents)?;
     let struct_ops = super::struct_ops::view(spec, blob, &maps, &progs, &mut idents)?;
     let links = super::struct_ops::links(&progs, struct_ops.as_ref());
-    let auto_progs = progs
-        .iter()
-        .filter(|p| p.attach.as_ref().is_some_and(|a| a.suffix.is_empty()))
-        .map(|p| p.ident.clone())
-        .collect();
-    let iter_progs = idents_where(spec, &progs, ProgramSpec::is_iter);
-    let run_progs = idents_where(spec, &progs, |p| {
-        p.prog_type == crate::uapi::ProgType::Syscall
-    });
-    let ringbufs = spec
-        .maps
-        .iter()
-        .zip(&maps)
-        .filter(|(m, _)| m.map_type == MapType::Ringbuf)
-        .map(|(m, v)| RingbufView {
-            ident: v.ident.clone(),
-            max_entries: m.max_entries,
+    let idents_where = |keep: fn(&Program<'_>) -> bool| -> Vec<String> {
+        model
+            .programs
+            .iter()
+            .zip(&progs)
+            .filter(|(p, _)| keep(p))
+            .map(|(_, v)| v.ident.clone())
+            .collect()
+    };
+    let auto_progs = idents_where(|p| p.auto);
+    let iter_progs = idents_where(|p| p.iter);
+    let run_progs = idents_where(|p| p.run);
+    let ringbufs = model
+        .buffers(Buffer::Ring)
+        .map(|(i, m)| RingbufView {
+            ident: maps[i].ident.clone(),
+            max_entries: m.spec.max_entries,
         })
         .collect();
-    let perfbufs = spec
-        .maps
-        .iter()
-        .zip(&maps)
-        .filter(|(m, _)| m.map_type == MapType::PerfEventArray)
-        .map(|(_, v)| v.ident.clone())
+    let perfbufs = model
+        .buffers(Buffer::Perf)
+        .map(|(i, _)| maps[i].ident.clone())
         .collect();
     let mut printer = TypePrinter::for_dialect(&spec.types, &name, dialect);
-    let sections = sections(spec, &maps, &name, &mut printer, &mut idents)?;
+    let sections = sections(&model, &maps, &name, &mut printer, &mut idents)?;
     let kconfig = kconfig_view(spec, dialect);
     Ok(SkelView {
         guard: names::guard(&name),
@@ -234,19 +231,19 @@ pub fn build_in(
 }
 
 fn program_views(
-    spec: &ObjectSpec,
+    model: &Model<'_>,
     dialect: Dialect,
-    idents: &mut Idents,
+    idents: &mut Scope,
 ) -> Result<Vec<ProgView>, BackendError> {
     let mut progs = Vec::new();
-    for p in &spec.programs {
+    for Program { spec: p, .. } in &model.programs {
         let ident = dialect.ident("program", &p.name)?;
         let owner = format!("program {}", p.name);
-        idents.claim(&owner, &format!("prog {ident}"))?;
-        idents.claim(&owner, &format!("link {ident}_fd"))?;
+        idents.claim_kind("prog", &owner, &ident)?;
+        idents.claim_kind("link", &owner, &format!("{ident}_fd"))?;
         let attach = attach::attach_fn(p);
         if let Some(a) = &attach {
-            idents.claim(&owner, &format!("fn {ident}__attach{}", a.suffix))?;
+            idents.claim_kind("fn", &owner, &format!("{ident}__attach{}", a.suffix))?;
         }
         progs.push(ProgView {
             ident,
@@ -258,44 +255,17 @@ fn program_views(
     Ok(progs)
 }
 
-/// The identifiers of the programs `keep` accepts.
-fn idents_where(
-    spec: &ObjectSpec,
-    progs: &[ProgView],
-    keep: impl Fn(&ProgramSpec) -> bool,
-) -> Vec<String> {
-    spec.programs
-        .iter()
-        .zip(progs)
-        .filter(|(p, _)| keep(p))
-        .map(|(_, v)| v.ident.clone())
-        .collect()
-}
-
-/// Identifiers already handed out, so two things never share one.
-#[derive(Default)]
-pub(super) struct Idents(BTreeMap<String, String>);
-
-impl Idents {
-    /// Hands out `key` (`"<kind> <identifier>"`) to `owner`, or names both owners.
-    pub(super) fn claim(&mut self, owner: &str, key: &str) -> Result<(), BackendError> {
-        if let Some(first) = self.0.insert(key.to_string(), owner.to_string()) {
-            return Err(BackendError::NameCollision {
-                first,
-                second: owner.to_string(),
-                ident: key.split_once(' ').map_or(key, |k| k.1).to_string(),
-            });
-        }
-        Ok(())
-    }
-}
-
-fn map_view(m: &MapSpec, dialect: Dialect, idents: &mut Idents) -> Result<MapView, BackendError> {
+fn map_view(
+    model: &Map<'_>,
+    dialect: Dialect,
+    idents: &mut Scope,
+) -> Result<MapView, BackendError> {
+    let m = model.spec;
     let ident = match &m.data {
         Some(_) => dialect.section_ident(&m.name),
         None => dialect.ident("map", &m.name)?,
     };
-    idents.claim(&format!("map {}", m.name), &format!("map {ident}"))?;
+    idents.claim_kind("map", &format!("map {}", m.name), &ident)?;
     Ok(MapView {
         comment: attach::comment(&format!(
             "{}: {}, key {}, value {}, max_entries {}",
@@ -305,44 +275,35 @@ fn map_view(m: &MapSpec, dialect: Dialect, idents: &mut Idents) -> Result<MapVie
             m.value_size,
             m.max_entries
         )),
-        per_cpu_entries: m.map_type == MapType::PerfEventArray && m.max_entries == 0,
+        per_cpu_entries: model.per_cpu_entries,
         ident,
     })
 }
 
 fn sections(
-    spec: &ObjectSpec,
+    model: &Model<'_>,
     maps: &[MapView],
     object: &str,
     printer: &mut TypePrinter<'_>,
-    idents: &mut Idents,
+    idents: &mut Scope,
 ) -> Result<Vec<SectionView>, BackendError> {
     let mut out = Vec::new();
-    for (m, view) in spec.maps.iter().zip(maps) {
-        let Some(d) = m.data.as_ref().filter(|d| d.mmapable) else {
-            continue;
-        };
-        let ident = printer.dialect().section_ident(&m.name);
-        idents.claim(&format!("section {}", m.name), &format!("view {ident}"))?;
-        let globals: Vec<&str> = d
-            .variables
-            .iter()
-            .filter(|v| v.global)
-            .map(|v| v.name.as_str())
-            .collect();
+    for (i, m, d) in model.sections() {
+        let name = &m.spec.name;
+        let ident = printer.dialect().section_ident(name);
+        idents.claim_kind("view", &format!("section {name}"), &ident)?;
+        let globals = m.globals();
         for v in &globals {
-            printer
-                .dialect()
-                .ident(&format!("variable in {}", m.name), v)?;
+            printer.dialect().ident(&format!("variable in {name}"), v)?;
         }
         let keep = |n: &str| globals.contains(&n);
         printer.define_as(d.layout, &format!("{object}__{ident}"), &keep)?;
         out.push(SectionView {
-            map_ident: view.ident.clone(),
+            map_ident: maps[i].ident.clone(),
             section: attach::comment(&d.section),
             section_lit: names::c_string(&d.section),
-            size: m.value_size,
-            frozen: d.frozen || matches!(d.kind, GlobalKind::Rodata | GlobalKind::Kconfig),
+            size: m.spec.value_size,
+            frozen: m.frozen,
             image: bytes(&d.initial.0, true),
             ident,
         });

@@ -17,15 +17,12 @@ pub struct AttachMethod {
     pub doc: String,
     /// The runtime call making the link from the program fd `fd`, returning `(int, error)`.
     pub call: String,
-    /// Whether `Attach()` attaches it (it needs nothing from the caller).
-    pub auto: bool,
 }
 
 /// The attach method of `p`, if skelgen can attach its kind of program; `rt` prefixes
 /// the runtime's helpers.
 pub fn attach_method(p: &ProgramSpec, rt: &str) -> Option<AttachMethod> {
     let attach = p.attach.clone()?;
-    let auto = attach.needs_no_target();
     let (params, doc, call) = match attach {
         Attach::Tracepoint {
             target: Some((cat, name)),
@@ -78,7 +75,6 @@ pub fn attach_method(p: &ProgramSpec, rt: &str) -> Option<AttachMethod> {
         params,
         doc: names::comment(&doc),
         call,
-        auto,
     })
 }
 

@@ -5,11 +5,10 @@
 //! `XDPToDev`). Go's keywords and predeclared identifiers are all lower case, so they can
 //! only meet a name that stays lower case: the package name and the unexported prefix of
 //! the runtime's identifiers. Two names that convert to the same identifier are an error
-//! naming both (see [`Scope`]); skelgen never renames one of them silently.
+//! naming both (see [`crate::backend::model::Scope`]); skelgen never renames one of them silently.
 
 use crate::backend::BackendError;
 use heck::ToSnakeCase;
-use std::collections::BTreeMap;
 
 /// Go's keywords (The Go Programming Language Specification, "Keywords").
 pub const KEYWORDS: &[&str] = &[
@@ -255,42 +254,6 @@ pub fn check_package(name: &str) -> Result<String, BackendError> {
     })
 }
 
-/// Identifiers handed out in one Go scope (a struct's fields and methods, or the package),
-/// so two things never get the same one.
-#[derive(Debug, Default)]
-pub struct Scope {
-    taken: BTreeMap<String, String>,
-}
-
-impl Scope {
-    /// A scope where `reserved` are already taken by the skeleton itself.
-    pub fn with_reserved(what: &str, reserved: &[&str]) -> Scope {
-        let mut scope = Scope::default();
-        for r in reserved {
-            scope
-                .taken
-                .insert((*r).to_string(), format!("the skeleton's own {what} {r}"));
-        }
-        scope
-    }
-
-    /// Claims `ident` for `owner` (`map "counts"`, `field "tag" of struct filter_config`).
-    ///
-    /// # Errors
-    /// When another owner already has `ident`: the error names both.
-    pub fn claim(&mut self, owner: &str, ident: &str) -> Result<(), BackendError> {
-        if let Some(first) = self.taken.get(ident) {
-            return Err(BackendError::NameCollision {
-                first: first.clone(),
-                second: owner.to_string(),
-                ident: ident.to_string(),
-            });
-        }
-        self.taken.insert(ident.to_string(), owner.to_string());
-        Ok(())
-    }
-}
-
 /// `text` as the contents of a Go interpreted string literal (without the quotes): quotes,
 /// backslashes and every byte outside printable ASCII escaped.
 pub fn go_string(text: &str) -> String {
@@ -320,6 +283,7 @@ pub fn section(section: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::model::Scope;
 
     #[test]
     fn camel_case_with_go_initialisms() {

@@ -2,8 +2,9 @@
 //! kernel's BTF at `Load` (every name, offset and byte computed here), and the names of the
 //! knobs, links and attach methods of each struct_ops map.
 
-use super::names::{self, Scope};
+use super::names;
 use super::view::{string_lines, MapView, ProgView};
+use crate::backend::model::Scope;
 use crate::backend::struct_ops::member_row;
 use crate::backend::BackendError;
 use crate::ir::{ObjectSpec, StructOpsMember};

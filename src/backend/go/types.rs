@@ -20,7 +20,8 @@
 
 mod layout;
 
-use super::names::{self, Scope};
+use super::names;
+use crate::backend::model::Scope;
 use crate::backend::BackendError;
 use crate::ir::types::{TypeDef, TypeKind};
 use crate::ir::{TypeId, TypeTable};

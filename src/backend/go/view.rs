@@ -1,15 +1,16 @@
 //! The view model of a Go skeleton: everything the templates print, computed here.
 
 use super::attach::{attach_method, AttachMethod};
-use super::names::{self, Scope};
+use super::names;
 use super::runtime::{self, Features};
 use super::struct_ops::StructOpsView;
 use super::types::{TypeDefView, TypePrinter};
 use crate::backend::kconfig::{kconfig_map, kconfig_rows, kind_name};
+use crate::backend::model::Scope;
+use crate::backend::model::{Buffer, Model};
 use crate::backend::BackendError;
-use crate::ir::{GlobalKind, MapSpec, ObjectSpec, TypeId};
+use crate::ir::{MapSpec, ObjectSpec, TypeId};
 use crate::loader::{step_title, Blob};
-use crate::uapi::MapType;
 use serde::Serialize;
 
 /// Bytes per line of an embedded string constant.
@@ -164,14 +165,21 @@ pub fn build(
         &rt,
         package_scope(&name, has_struct_ops)?,
     );
-    let maps = map_views(spec, &mut printer)?;
+    let model = Model::new(spec);
+    let maps = map_views(&model, &mut printer)?;
     let mut links = Scope::default();
-    let progs = prog_views(spec, &rt, &mut members, &mut links)?;
+    let progs = prog_views(&model, &rt, &mut members, &mut links)?;
     let struct_ops = super::struct_ops::view(spec, blob, &maps, &progs, &mut members, &mut links)?;
-    let sections = sections(spec, &maps, &name, &mut printer, &mut members)?;
+    let sections = sections(&model, &maps, &name, &mut printer, &mut members)?;
     let kconfig = kconfig_view(spec, &maps, &rt);
-    let ringbufs = maps_of(spec, &maps, MapType::Ringbuf);
-    let perfbufs = maps_of(spec, &maps, MapType::PerfEventArray);
+    let buffer_maps = |kind| -> Vec<String> {
+        model
+            .buffers(kind)
+            .map(|(i, _)| maps[i].ident.clone())
+            .collect()
+    };
+    let ringbufs = buffer_maps(Buffer::Ring);
+    let perfbufs = buffer_maps(Buffer::Perf);
     for m in &ringbufs {
         members.claim(
             &format!("ring buffer reader of map {m}"),
@@ -187,13 +195,15 @@ pub fn build(
     let features = Features {
         bitfields: printer.defs.iter().any(|d| !d.methods.is_empty()),
         kconfig: kconfig.is_some(),
-        buffers: !ringbufs.is_empty() || !perfbufs.is_empty(),
+        buffers: model.has_buffers(),
         struct_ops: struct_ops.is_some(),
     };
-    let auto = progs
+    let auto = model
+        .programs
         .iter()
-        .filter(|p| p.attach.as_ref().is_some_and(|a| a.auto))
-        .map(|p| p.ident.clone())
+        .zip(&progs)
+        .filter(|(p, _)| p.auto)
+        .map(|(_, v)| v.ident.clone())
         .collect();
     Ok(SkelView {
         links: progs.iter().any(|p| p.attach.is_some())
@@ -252,13 +262,15 @@ fn package_scope(name: &str, struct_ops: bool) -> Result<Scope, BackendError> {
 
 /// The maps; the Go types of keys and values are defined (to use with Lookup and Update).
 fn map_views(
-    spec: &ObjectSpec,
+    model: &Model<'_>,
     printer: &mut TypePrinter<'_>,
 ) -> Result<Vec<MapView>, BackendError> {
     let mut scope = Scope::default();
-    spec.maps
+    model
+        .maps
         .iter()
-        .map(|m| {
+        .map(|facts| {
+            let m = facts.spec;
             let ident = map_ident(m);
             scope.claim(&format!("map {:?}", m.name), &ident)?;
             let mut typed = |id: Option<TypeId>, size: u32| match id {
@@ -279,10 +291,8 @@ fn map_views(
                 key_size: m.key_size,
                 value_size: m.value_size,
                 max_entries: m.max_entries,
-                view: m.data.as_ref().is_some_and(|d| d.mmapable),
-                frozen: m.data.as_ref().is_some_and(|d| {
-                    d.frozen || matches!(d.kind, GlobalKind::Rodata | GlobalKind::Kconfig)
-                }),
+                view: facts.section.is_some(),
+                frozen: facts.frozen,
                 ident,
             })
         })
@@ -299,14 +309,15 @@ fn map_ident(m: &MapSpec) -> String {
 /// The programs; each attachable one claims its attach method in `members` and its field of
 /// `Links` in `links`.
 fn prog_views(
-    spec: &ObjectSpec,
+    model: &Model<'_>,
     rt: &str,
     members: &mut Scope,
     links: &mut Scope,
 ) -> Result<Vec<ProgView>, BackendError> {
     let mut fields = Scope::default();
     let mut out = Vec::new();
-    for p in &spec.programs {
+    for facts in &model.programs {
+        let p = facts.spec;
         let ident = names::exported(&p.name);
         let owner = format!("program {:?}", p.name);
         fields.claim(&owner, &ident)?;
@@ -315,7 +326,7 @@ fn prog_views(
             members.claim(&owner, &format!("Attach{ident}"))?;
             links.claim(&owner, &ident)?;
         }
-        let iter = p.is_iter();
+        let iter = facts.iter;
         if iter {
             members.claim(&owner, &format!("{ident}Iter"))?;
         }
@@ -332,28 +343,20 @@ fn prog_views(
 }
 
 fn sections(
-    spec: &ObjectSpec,
+    model: &Model<'_>,
     maps: &[MapView],
     name: &str,
     printer: &mut TypePrinter<'_>,
     members: &mut Scope,
 ) -> Result<Vec<SectionView>, BackendError> {
     let mut out = Vec::new();
-    for (m, view) in spec.maps.iter().zip(maps) {
-        let Some(d) = m.data.as_ref().filter(|d| d.mmapable) else {
-            continue;
-        };
-        let ident = names::section(&m.name);
-        members.claim(&format!("the view of section {}", m.name), &ident)?;
-        let globals: Vec<&str> = d
-            .variables
-            .iter()
-            .filter(|v| v.global)
-            .map(|v| v.name.as_str())
-            .collect();
+    for (i, m, d) in model.sections() {
+        let ident = names::section(&m.spec.name);
+        members.claim(&format!("the view of section {}", m.spec.name), &ident)?;
+        let globals = m.globals();
         let keep = |n: &str| globals.contains(&n);
         let type_name = format!("{name}{ident}");
-        let frozen = d.frozen || matches!(d.kind, GlobalKind::Rodata | GlobalKind::Kconfig);
+        let frozen = m.frozen;
         let doc = vec![format!(
             "{type_name} is the {} section: its global variables at their offsets{}.",
             names::comment(&d.section),
@@ -362,10 +365,10 @@ fn sections(
         printer.define_section(d.layout, &type_name, doc, &keep)?;
         let all_zero = d.initial.0.iter().all(|&b| b == 0);
         out.push(SectionView {
-            map_ident: view.ident.clone(),
+            map_ident: maps[i].ident.clone(),
             section: names::comment(&d.section),
             section_lit: names::go_string(&d.section),
-            size: m.value_size,
+            size: m.spec.value_size,
             frozen,
             image: if all_zero {
                 Vec::new()
@@ -377,15 +380,6 @@ fn sections(
         });
     }
     Ok(out)
-}
-
-fn maps_of(spec: &ObjectSpec, maps: &[MapView], t: MapType) -> Vec<String> {
-    spec.maps
-        .iter()
-        .zip(maps)
-        .filter(|(m, _)| m.map_type == t)
-        .map(|(_, v)| v.ident.clone())
-        .collect()
 }
 
 fn kconfig_view(spec: &ObjectSpec, maps: &[MapView], rt: &str) -> Option<KconfigView> {

@@ -10,6 +10,7 @@ use super::names;
 use crate::backend::c::names::Dialect;
 use crate::backend::c::types::TypeDefView;
 use crate::backend::c::view::{self as cview, ByteArray, MapView, SectionView};
+use crate::backend::model::Model;
 use crate::backend::BackendError;
 use crate::ir::ObjectSpec;
 use crate::loader::Blob;
@@ -74,6 +75,7 @@ pub struct KernProgView {
 pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<KernView, BackendError> {
     names::object_ident(&spec.name)?;
     let base = cview::build_in(spec, blob, Dialect::Kernel)?;
+    let model = Model::new(spec);
     let progs: Vec<KernProgView> = spec
         .programs
         .iter()
@@ -87,10 +89,13 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<KernView, BackendError> {
             attach: attach_fn(p),
         })
         .collect();
-    let auto_progs = progs
+    // The attach-all call attaches what needs no target, of what a module can attach.
+    let auto_progs = model
+        .programs
         .iter()
-        .filter(|p| p.attach.as_ref().is_some_and(|a| a.suffix.is_empty()))
-        .map(|p| p.ident.clone())
+        .zip(&progs)
+        .filter(|(p, v)| p.auto && v.attach.is_some())
+        .map(|(_, v)| v.ident.clone())
         .collect();
     let kconfig = match &base.kconfig {
         Some(k) => Some(kconfig_view(spec, &k.section)?),

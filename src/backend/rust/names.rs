@@ -6,11 +6,10 @@
 //! cannot be raw identifiers and get a trailing `_` instead, as does `_`, which is not an
 //! identifier at all. Names composed from several parts (`attach_<program>`) are escaped
 //! once they are whole. Two things that would end up with the same identifier are reported
-//! by [`Idents`] rather than silently renamed.
+//! by [`crate::backend::model::Scope`] rather than silently renamed.
 
 use crate::backend::BackendError;
 use heck::ToUpperCamelCase;
-use std::collections::BTreeMap;
 
 /// Strict and reserved keywords of every Rust edition (2015 to 2024).
 pub const KEYWORDS: &[&str] = &[
@@ -143,46 +142,6 @@ pub fn doc_lines(text: &str, width: usize) -> Vec<String> {
         }
     }
     lines
-}
-
-/// Identifiers already handed out in one namespace (the fields of a struct, the methods of
-/// a type, the items of a module), so two things never share one.
-#[derive(Debug, Default)]
-pub struct Idents(BTreeMap<String, String>);
-
-impl Idents {
-    /// Claims `ident` for `owner` (`map counts`, `method bss_mut`).
-    ///
-    /// # Errors
-    /// When another owner already holds `ident`.
-    pub fn claim(&mut self, owner: &str, ident: &str) -> Result<(), BackendError> {
-        if let Some(first) = self.0.get(ident) {
-            return Err(BackendError::NameCollision {
-                first: first.clone(),
-                second: owner.to_string(),
-                ident: ident.to_string(),
-            });
-        }
-        self.0.insert(ident.to_string(), owner.to_string());
-        Ok(())
-    }
-
-    /// Whether `ident` is taken.
-    pub fn contains(&self, ident: &str) -> bool {
-        self.0.contains_key(ident)
-    }
-
-    /// `base`, or the first of `base2`, `base3`, ... that is free, claimed for `owner`.
-    pub fn claim_numbered(&mut self, owner: &str, base: &str) -> String {
-        let mut candidate = base.to_string();
-        let mut n = 1;
-        while self.contains(&candidate) {
-            n += 1;
-            candidate = format!("{base}{n}");
-        }
-        self.0.insert(candidate.clone(), owner.to_string());
-        candidate
-    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! identifier only where Rust allows one), then the other naming rules.
 
 use super::*;
+use crate::backend::model::Scope;
 
 /// The escaped form of `word` is an identifier syn accepts as a struct field and a method
 /// name, and stays distinct from the word itself.
@@ -159,7 +160,7 @@ fn sections_follow_bpftool() {
 
 #[test]
 fn collisions_name_both_owners() {
-    let mut ids = Idents::default();
+    let mut ids = Scope::default();
     ids.claim("map data_x", "data_x").unwrap();
     let err = ids
         .claim("section .data.x", "data_x")

@@ -2,8 +2,9 @@
 //! kernel's BTF at load (every name, offset and byte computed here), and the names of the
 //! attach and detach methods of each struct_ops map.
 
-use super::names::{self, Idents};
+use super::names;
 use super::view::{byte_string, MapView, ProgView};
+use crate::backend::model::Scope;
 use crate::backend::struct_ops::member_row;
 use crate::backend::BackendError;
 use crate::ir::{ObjectSpec, StructOpsMember, StructOpsSpec};
@@ -87,7 +88,7 @@ pub(super) fn view(
     blob: &Blob,
     maps: &[MapView],
     progs: &[ProgView],
-    methods: &mut Idents,
+    methods: &mut Scope,
 ) -> Result<Option<StructOpsView>, BackendError> {
     let plan = &blob.plan;
     if plan.struct_ops_maps.is_empty() && plan.struct_ops_progs.is_empty() {

@@ -11,7 +11,8 @@
 //! `u64` (a BPF pointer is 8 bytes whatever the host), `_Bool` and `char` as `u8`, since a
 //! BPF program may store any byte there.
 
-use super::names::{self, Idents};
+use super::names;
+use crate::backend::model::Scope;
 use crate::backend::BackendError;
 use crate::ir::types::{Member, MemberKind, TypeDef, TypeKind};
 use crate::ir::{TypeId, TypeTable};
@@ -89,7 +90,7 @@ pub struct TypePrinter<'a> {
     /// Spelling of every struct, union or typedef already named.
     spelled: BTreeMap<TypeId, String>,
     /// Item names of the `types` module.
-    items: Idents,
+    items: Scope,
     done: BTreeSet<TypeId>,
     /// The struct and union definitions, in order.
     pub defs: Vec<TypeView>,
@@ -103,7 +104,7 @@ impl<'a> TypePrinter<'a> {
         TypePrinter {
             table,
             spelled: BTreeMap::new(),
-            items: Idents::default(),
+            items: Scope::default(),
             done: BTreeSet::new(),
             defs: Vec::new(),
             aliases: Vec::new(),

@@ -2,13 +2,14 @@
 
 use super::attach::{attach_method, AttachMethod};
 use super::kconfig::{kconfig_view, KconfigView};
-use super::names::{self, Idents};
+use super::names;
 use super::struct_ops::StructOpsView;
 use super::types::{AliasView, TypePrinter, TypeView};
+use crate::backend::model::Scope;
+use crate::backend::model::{Model, Program};
 use crate::backend::BackendError;
-use crate::ir::{GlobalKind, MapSpec, ObjectSpec, ProgramSpec};
+use crate::ir::{MapSpec, ObjectSpec};
 use crate::loader::{step_title, Blob};
-use crate::uapi::{MapType, ProgType};
 use serde::Serialize;
 
 /// Bytes per line of an embedded byte string.
@@ -175,22 +176,21 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
     let (module, camel) = names::object_idents(&spec.name)?;
     let open = format!("Open{camel}");
     claim_items(&spec.name, &camel, &open)?;
-    let mut methods = Idents::default();
+    let mut methods = Scope::default();
     for m in FIXED_METHODS {
         methods.claim("the skeleton", m)?;
     }
+    let model = Model::new(spec);
     let mut maps = map_views(spec)?;
     let progs = prog_views(spec, &mut methods)?;
     let mut printer = TypePrinter::new(&spec.types);
-    let sections = sections(spec, &maps, &mut printer, &mut methods)?;
+    let sections = sections(&model, &maps, &mut printer, &mut methods)?;
     for s in &sections {
         maps[s.map_index].view = Some(s.ident.clone());
     }
     let kconfig = kconfig_view(spec, &sections);
-    let iter_progs = prog_methods(spec, &progs, &mut methods, "iter", &ProgramSpec::is_iter)?;
-    let run_progs = prog_methods(spec, &progs, &mut methods, "run", &|p| {
-        p.prog_type == ProgType::Syscall
-    })?;
+    let iter_progs = prog_methods(&model, &progs, &mut methods, "iter", |p| p.iter)?;
+    let run_progs = prog_methods(&model, &progs, &mut methods, "run", |p| p.run)?;
     let struct_ops = super::struct_ops::view(spec, blob, &maps, &progs, &mut methods)?;
     if let Some(so) = &struct_ops {
         for s in &so.maps {
@@ -201,13 +201,10 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
     Ok(SkelView {
         header: header(&spec.name, blob),
         object: names::doc(&spec.name),
-        auto_progs: auto_progs(&progs),
+        auto_progs: auto_progs(&model, &progs),
         iter_progs,
         run_progs,
-        buffers: spec
-            .maps
-            .iter()
-            .any(|m| matches!(m.map_type, MapType::Ringbuf | MapType::PerfEventArray)),
+        buffers: model.has_buffers(),
         module,
         skel: camel,
         open,
@@ -235,7 +232,7 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
 
 /// Claims the module's item names: the runtime's, then the skeleton's own types.
 fn claim_items(object: &str, camel: &str, open: &str) -> Result<(), BackendError> {
-    let mut items = Idents::default();
+    let mut items = Scope::default();
     for item in RUNTIME_ITEMS {
         items.claim("the skeleton's runtime", item)?;
     }
@@ -250,33 +247,37 @@ fn claim_items(object: &str, camel: &str, open: &str) -> Result<(), BackendError
 }
 
 /// The programs `attach()` attaches: those whose attach method needs no target.
-fn auto_progs(progs: &[ProgView]) -> Vec<MethodView> {
-    progs
+fn auto_progs(model: &Model<'_>, progs: &[ProgView]) -> Vec<MethodView> {
+    model
+        .programs
         .iter()
-        .filter_map(|p| match &p.attach {
-            Some(a) if a.suffix.is_empty() => Some(MethodView {
+        .zip(progs)
+        .filter(|(facts, _)| facts.auto)
+        .filter_map(|(_, p)| {
+            let a = p.attach.as_ref()?;
+            Some(MethodView {
                 method: a.method.clone(),
                 field: p.ident.clone(),
                 name: p.name.clone(),
-            }),
-            _ => None,
+            })
         })
         .collect()
 }
 
 /// A `<prefix>_<prog>` method for each program `keep` accepts.
 fn prog_methods(
-    spec: &ObjectSpec,
+    model: &Model<'_>,
     progs: &[ProgView],
-    methods: &mut Idents,
+    methods: &mut Scope,
     prefix: &str,
-    keep: &dyn Fn(&crate::ir::ProgramSpec) -> bool,
+    keep: fn(&Program<'_>) -> bool,
 ) -> Result<Vec<MethodView>, BackendError> {
-    spec.programs
+    model
+        .programs
         .iter()
         .zip(progs)
         .filter(|(p, _)| keep(p))
-        .map(|(p, v)| {
+        .map(|(Program { spec: p, .. }, v)| {
             let method = names::escape(&format!("{prefix}_{}", p.name));
             methods.claim(&format!("program {}", p.name), &method)?;
             Ok(MethodView {
@@ -302,7 +303,7 @@ fn header(object: &str, blob: &Blob) -> String {
 }
 
 fn map_views(spec: &ObjectSpec) -> Result<Vec<MapView>, BackendError> {
-    let mut fields = Idents::default();
+    let mut fields = Scope::default();
     spec.maps
         .iter()
         .map(|m| {
@@ -347,8 +348,8 @@ fn map_doc(m: &MapSpec) -> String {
     ))
 }
 
-fn prog_views(spec: &ObjectSpec, methods: &mut Idents) -> Result<Vec<ProgView>, BackendError> {
-    let mut fields = Idents::default();
+fn prog_views(spec: &ObjectSpec, methods: &mut Scope) -> Result<Vec<ProgView>, BackendError> {
+    let mut fields = Scope::default();
     let mut out = Vec::new();
     for p in &spec.programs {
         let ident = names::ident("program", &p.name)?;
@@ -369,37 +370,26 @@ fn prog_views(spec: &ObjectSpec, methods: &mut Idents) -> Result<Vec<ProgView>, 
 }
 
 fn sections(
-    spec: &ObjectSpec,
+    model: &Model<'_>,
     maps: &[MapView],
     printer: &mut TypePrinter<'_>,
-    methods: &mut Idents,
+    methods: &mut Scope,
 ) -> Result<Vec<SectionView>, BackendError> {
-    let mut out = Vec::new();
-    let mapped: Vec<(usize, &crate::ir::GlobalData)> = spec
-        .maps
-        .iter()
-        .enumerate()
-        .filter_map(|(i, m)| m.data.as_ref().filter(|d| d.mmapable).map(|d| (i, d)))
-        .collect();
     // Section structs are named before any type of the object, so theirs never change.
-    for (_, d) in &mapped {
+    for (_, _, d) in model.sections() {
         printer.reserve(
             &format!("section {}", d.section),
             &names::section_type(&d.section),
         )?;
     }
-    for (i, d) in mapped {
-        let m = &spec.maps[i];
+    let mut out = Vec::new();
+    for (i, m, d) in model.sections() {
+        let owner = format!("section {}", d.section);
         let ident = maps[i].ident.clone();
         let ident_mut = format!("{ident}_mut");
-        methods.claim(&format!("section {}", d.section), &ident)?;
-        methods.claim(&format!("section {}", d.section), &ident_mut)?;
-        let globals: Vec<&str> = d
-            .variables
-            .iter()
-            .filter(|v| v.global)
-            .map(|v| v.name.as_str())
-            .collect();
+        methods.claim(&owner, &ident)?;
+        methods.claim(&owner, &ident_mut)?;
+        let globals = m.globals();
         for v in &globals {
             names::ident(&format!("variable in {}", d.section), v)?;
         }
@@ -412,8 +402,8 @@ fn sections(
             ty,
             section: names::string_literal(&d.section),
             section_doc: names::doc(&d.section),
-            size: m.value_size,
-            frozen: d.frozen || matches!(d.kind, GlobalKind::Rodata | GlobalKind::Kconfig),
+            size: m.spec.value_size,
+            frozen: m.frozen,
             image: if d.initial.0.iter().all(|&b| b == 0) {
                 "b\"\"".into()
             } else {

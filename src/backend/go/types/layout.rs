@@ -3,7 +3,7 @@
 
 use super::{def_name, integer, unsupported, AssertView, GoLayout, MethodView, TypeDefView};
 use super::{names, TypePrinter};
-use crate::backend::go::names::Scope;
+use crate::backend::model::Scope;
 use crate::backend::BackendError;
 use crate::ir::types::{Bitfield, Member, MemberKind, TypeDef, TypeKind};
 use crate::ir::TypeId;

@@ -4,7 +4,7 @@
 use super::{
     keyword, names, unsupported, AccessorView, AssertView, FieldView, TypePrinter, TypeView,
 };
-use crate::backend::rust::names::Idents;
+use crate::backend::model::Scope;
 use crate::backend::BackendError;
 use crate::ir::types::{Member, MemberKind, TypeDef, TypeKind};
 use crate::ir::TypeId;
@@ -24,7 +24,7 @@ fn field_names(
     owner: &str,
     members: &[Member],
 ) -> Result<Vec<Option<String>>, BackendError> {
-    let mut taken = Idents::default();
+    let mut taken = Scope::default();
     for m in members {
         if let MemberKind::Field { name: Some(n), .. } = &m.kind {
             let ident = names::ident(&format!("member of {owner}"), n)?;
@@ -99,7 +99,7 @@ impl TypePrinter<'_> {
                 ty,
             });
         }
-        let mut methods = Idents::default();
+        let mut methods = Scope::default();
         let mut accessors = Vec::new();
         self.accessors(
             &owner,
@@ -171,7 +171,7 @@ impl TypePrinter<'_> {
         idents: &[Option<String>],
         is_union: bool,
         prefix: &[Seg],
-        methods: &mut Idents,
+        methods: &mut Scope,
         out: &mut Vec<AccessorView>,
     ) -> Result<(), BackendError> {
         for (m, ident) in members.iter().zip(idents) {
@@ -291,7 +291,7 @@ impl TypePrinter<'_> {
 }
 
 fn claim_accessor(
-    methods: &mut Idents,
+    methods: &mut Scope,
     owner: &str,
     acc: &AccessorView,
 ) -> Result<(), BackendError> {
