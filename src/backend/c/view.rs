@@ -60,6 +60,11 @@ pub struct SkelView {
     pub kconfig: Option<KconfigView>,
     /// struct_ops maps and programs, when the object has any.
     pub struct_ops: Option<StructOpsView>,
+    /// The object has struct_ops maps (`NAME__attach` registers them).
+    pub struct_ops_maps: bool,
+    /// `NAME__attach` has something to do: programs to attach or struct_ops maps to
+    /// register.
+    pub attach_all: bool,
     /// The members of `struct NAME__links`: `<ident>_fd` of every program, then of every
     /// `.struct_ops.link` map.
     pub links: Vec<String>,
@@ -182,7 +187,8 @@ pub fn build_in(
             .map(|(_, v)| v.ident.clone())
             .collect()
     };
-    let auto_progs = idents_where(|p| p.auto);
+    let auto_progs: Vec<String> = idents_where(|p| p.auto);
+    let struct_ops_maps = struct_ops.as_ref().is_some_and(|s| !s.maps.is_empty());
     let iter_progs = idents_where(|p| p.iter);
     let run_progs = idents_where(|p| p.run);
     let ringbufs = model
@@ -209,6 +215,8 @@ pub fn build_in(
         ctx_size: blob.ctx_size,
         maps,
         progs,
+        attach_all: !auto_progs.is_empty() || struct_ops_maps,
+        struct_ops_maps,
         auto_progs,
         iter_progs,
         run_progs,

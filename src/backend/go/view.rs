@@ -72,6 +72,13 @@ pub struct SkelView {
     /// The runtime parts the object needs.
     #[serde(skip)]
     pub runtime: Features,
+    /// The object has struct_ops maps (`Attach` registers them).
+    pub struct_ops_maps: bool,
+    /// `Attach` registers struct_ops maps after attaching programs, and detaches them when
+    /// that fails.
+    pub attach_then_register: bool,
+    /// `Attach` only registers struct_ops maps: it returns what that returns.
+    pub attach_only_registers: bool,
 }
 
 /// One map.
@@ -198,18 +205,22 @@ pub fn build(
         buffers: model.has_buffers(),
         struct_ops: struct_ops.is_some(),
     };
-    let auto = model
+    let auto: Vec<String> = model
         .programs
         .iter()
         .zip(&progs)
         .filter(|(p, _)| p.auto)
         .map(|(_, v)| v.ident.clone())
         .collect();
+    let struct_ops_maps = struct_ops.as_ref().is_some_and(|s| !s.maps.is_empty());
     Ok(SkelView {
         links: progs.iter().any(|p| p.attach.is_some())
             || struct_ops
                 .as_ref()
                 .is_some_and(|s| s.maps.iter().any(|m| m.link)),
+        attach_then_register: struct_ops_maps && !auto.is_empty(),
+        attach_only_registers: struct_ops_maps && auto.is_empty(),
+        struct_ops_maps,
         auto,
         version: env!("CARGO_PKG_VERSION"),
         abi_version: blob.plan.abi_version,

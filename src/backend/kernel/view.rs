@@ -51,6 +51,8 @@ pub struct KernView {
     pub data: ByteArray,
     /// `.kconfig` externs, when the object has a `.kconfig` map.
     pub kconfig: Option<KconfigView>,
+    /// The object has maps or programs: the skeleton takes references to them.
+    pub refs: bool,
 }
 
 /// One program.
@@ -118,5 +120,6 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<KernView, BackendError> {
         insns: base.insns,
         data: base.data,
         kconfig,
+        refs: !spec.maps.is_empty() || !spec.programs.is_empty(),
     })
 }

@@ -92,6 +92,8 @@ pub struct SkelView {
     pub buffers: bool,
     /// struct_ops maps and programs, when the object has any.
     pub struct_ops: Option<StructOpsView>,
+    /// The object has maps or programs: the load writes their knobs into the context.
+    pub knobs: bool,
 }
 
 /// One map.
@@ -227,6 +229,7 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
         data: byte_string(&blob.data),
         kconfig,
         struct_ops,
+        knobs: !spec.maps.is_empty() || !spec.programs.is_empty(),
     })
 }
 
