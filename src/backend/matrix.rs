@@ -1,11 +1,12 @@
-//! What each backend supports, kept in code so `docs/backends.md` is generated from it and a
-//! test fails when the two disagree.
+//! What each backend supports, kept in code: [`check`] refuses, before rendering, an object
+//! that uses a feature a language refuses, and `docs/backends.md` is generated from the same
+//! table (a test fails when the two disagree).
 
-use crate::ir::Attach;
+use crate::backend::model::Model;
+use crate::backend::BackendError;
+use crate::ir::{Attach, ObjectSpec, Pinning};
+use crate::Lang;
 use std::fmt::Write as _;
-
-/// The backends, in the matrix's column order.
-pub const BACKENDS: [&str; 4] = ["C", "Rust", "Go", "kernel module"];
 
 /// How far one backend supports one feature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,8 +15,67 @@ pub enum Support {
     Yes,
     /// Generated, with the limit the note states.
     Partly(&'static str),
-    /// Not generated, for the reason the note states.
+    /// Not generated, for the reason the note states; an object using it still gets a
+    /// skeleton (its program is loaded and its fd handed out).
     No(&'static str),
+    /// An object using it is refused at generation, for the reason the note states.
+    Refused(&'static str),
+}
+
+/// One [`Support`] per language.
+#[derive(Debug, Clone, Copy)]
+pub struct PerLang {
+    /// `--lang c`.
+    pub c: Support,
+    /// `--lang rust`.
+    pub rust: Support,
+    /// `--lang go`.
+    pub go: Support,
+    /// `--lang kernel`.
+    pub kernel: Support,
+}
+
+impl PerLang {
+    /// `support` for every language.
+    pub const fn same(support: Support) -> PerLang {
+        PerLang {
+            c: support,
+            rust: support,
+            go: support,
+            kernel: support,
+        }
+    }
+
+    /// The support of `lang`.
+    pub fn get(&self, lang: Lang) -> Support {
+        match lang {
+            Lang::C => self.c,
+            Lang::Rust => self.rust,
+            Lang::Go => self.go,
+            Lang::Kernel => self.kernel,
+        }
+    }
+}
+
+/// What in an object uses a feature.
+#[derive(Debug, Clone, Copy)]
+pub enum Use {
+    /// Every object.
+    Always,
+    /// A mapped global-data section.
+    Sections,
+    /// A perf event array compiled with `max_entries = 0`.
+    PerCpuPerfArray,
+    /// A map pinned by name.
+    Pinning,
+    /// A struct_ops map or program.
+    StructOps,
+    /// `.kconfig` externs.
+    Kconfig,
+    /// A ring buffer or a perf event array.
+    Buffers,
+    /// A program of this attach kind ([`Attach::KINDS`]).
+    Attach(&'static str),
 }
 
 /// One row of the matrix.
@@ -23,28 +83,27 @@ pub enum Support {
 pub struct Feature {
     /// What the row is about.
     pub name: &'static str,
-    /// One entry per backend, in [`BACKENDS`] order.
-    pub support: [Support; 4],
+    /// What in an object uses it.
+    pub used: Use,
+    /// How far each language supports it.
+    pub support: PerLang,
 }
 
-use Support::{No, Partly, Yes};
+use Support::{No, Partly, Refused, Yes};
 
-const NOT_YET: Support = No("backend not available yet");
-const PINNING: Support = No(
-    "refused at generation, naming the map: the loader program cannot open bpffs paths; \
-     pin from the application after load",
-);
+const PINNING: Support =
+    Refused("the loader program cannot open bpffs paths; pin from the application after load");
 
 const STRUCT_OPS: Support = Partly(
     "struct_ops types of vmlinux (not of modules); .struct_ops.link maps need Linux 6.4, older \
      kernels load the object with their autocreate off; proven on 6.18 (both kinds) and 6.1 \
      (.struct_ops)",
 );
-const STRUCT_OPS_REFUSED: Support = No(
-    "an object with struct_ops is refused at generation, naming the map: this runtime does not \
-     read the kernel's BTF yet; --lang c, --lang rust and --lang go support struct_ops",
-);
+const STRUCT_OPS_REFUSED: Support =
+    Refused("this runtime does not read the kernel's BTF to lay out struct_ops maps yet");
 
+const KERNEL_PER_CPU: Support =
+    Partly("max_entries set to num_possible_cpus() at load; not exercised by the module tests");
 const KERNEL_KCONFIG: Support = Partly(
     "from the configuration of the kernel the module is built for, when it is compiled; \
      LINUX_KERNEL_VERSION from the running kernel",
@@ -62,192 +121,173 @@ const KERNEL_NO_FD: Support = No(
 pub const FEATURES: &[Feature] = &[
     Feature {
         name: "open / load / destroy",
-        support: [
-            Yes,
-            Yes,
-            Yes,
-            Yes,
-        ],
+        used: Use::Always,
+        support: PerLang::same(Yes),
     },
     Feature {
         name: "typed global-data views, live after load",
-        support: [
-            Yes,
-            Yes,
-            Yes,
-            Yes,
-        ],
+        used: Use::Sections,
+        support: PerLang::same(Yes),
     },
     Feature {
         name: "knobs: max_entries, value_size, autoload",
-        support: [
-            Yes,
-            Yes,
-            Yes,
-            Yes,
-        ],
+        used: Use::Always,
+        support: PerLang::same(Yes),
     },
     Feature {
         name: "perf event arrays sized 0: possible CPUs, set at open",
-        support: [
-            Yes,
-            Yes,
-            Yes,
-            NOT_YET,
-        ],
+        used: Use::PerCpuPerfArray,
+        support: PerLang {
+            c: Yes,
+            rust: Yes,
+            go: Yes,
+            kernel: KERNEL_PER_CPU,
+        },
     },
     Feature {
         name: "maps pinned by name (LIBBPF_PIN_BY_NAME)",
-        support: [
-            PINNING,
-            PINNING,
-            PINNING,
-            PINNING,
-        ],
+        used: Use::Pinning,
+        support: PerLang::same(PINNING),
     },
     Feature {
         name: "struct_ops maps: kernel layout read on the target, registered by attach",
-        support: [
-            STRUCT_OPS,
-            STRUCT_OPS,
-            STRUCT_OPS,
-            STRUCT_OPS_REFUSED,
-        ],
+        used: Use::StructOps,
+        support: PerLang {
+            c: STRUCT_OPS,
+            rust: STRUCT_OPS,
+            go: STRUCT_OPS,
+            kernel: STRUCT_OPS_REFUSED,
+        },
     },
     Feature {
         name: ".kconfig values read on the target",
-        support: [
-            Yes,
-            Yes,
-            Yes,
-            KERNEL_KCONFIG,
-        ],
+        used: Use::Kconfig,
+        support: PerLang {
+            c: Yes,
+            rust: Yes,
+            go: Yes,
+            kernel: KERNEL_KCONFIG,
+        },
     },
     Feature {
         name: "verifier log on failure",
-        support: [
-            Yes,
-            Yes,
-            Yes,
-            Yes,
-        ],
+        used: Use::Always,
+        support: PerLang::same(Yes),
     },
     Feature {
         name: "ring buffer / perf buffer reading",
-        support: [
-            Yes,
-            Yes,
-            Yes,
-            No("no reader: a module reads maps through the kernel's own map API"),
-        ],
+        used: Use::Buffers,
+        support: PerLang {
+            c: Yes,
+            rust: Yes,
+            go: Yes,
+            kernel: No("no reader: a module reads maps through the kernel's own map API"),
+        },
     },
     Feature {
         name: "attach: tracepoint",
-        support: [
-            Yes,
-            Yes,
-            Yes,
-            KERNEL_NO_PERF,
-        ],
+        used: Use::Attach("tracepoint"),
+        support: PerLang {
+            c: Yes,
+            rust: Yes,
+            go: Yes,
+            kernel: KERNEL_NO_PERF,
+        },
     },
     Feature {
         name: "attach: raw_tp",
-        support: [
-            Yes,
-            Yes,
-            Yes,
-            Yes,
-        ],
+        used: Use::Attach("raw_tp"),
+        support: PerLang::same(Yes),
     },
     Feature {
         name: "attach: btf_trace",
-        support: [
-            Partly("fentry/fexit/fmod_ret/lsm proven on Linux 6.1 in the VM; the host kernel refuses them"),
-            Partly("fentry/fexit/fmod_ret/lsm proven on Linux 6.1 in the VM; the host kernel refuses them"),
-            Partly("fentry/fexit/fmod_ret/lsm proven on Linux 6.1 in the VM; the host kernel refuses them"),
-            Partly("fentry, fexit, fmod_ret and lsm exercised; tp_btf attaches the same way but is not exercised"),
-        ],
+        used: Use::Attach("btf_trace"),
+        support: PerLang {
+            c: Partly("fentry/fexit/fmod_ret/lsm proven on Linux 6.1 in the VM; the host kernel refuses them"),
+            rust: Partly("fentry/fexit/fmod_ret/lsm proven on Linux 6.1 in the VM; the host kernel refuses them"),
+            go: Partly("fentry/fexit/fmod_ret/lsm proven on Linux 6.1 in the VM; the host kernel refuses them"),
+            kernel: Partly("fentry, fexit, fmod_ret and lsm exercised; tp_btf attaches the same way but is not exercised"),
+        },
     },
     Feature {
         name: "attach: iter",
-        support: [
-            Yes,
-            Yes,
-            Yes,
-            Yes,
-        ],
+        used: Use::Attach("iter"),
+        support: PerLang::same(Yes),
     },
     Feature {
         name: "attach: kprobe",
-        support: [
-            Partly("proven on Linux 6.1 in the VM; the host kernel refuses kprobes"),
-            Partly("proven on Linux 6.1 in the VM; the host kernel refuses kprobes"),
-            Partly("proven on Linux 6.1 in the VM; the host kernel refuses kprobes"),
-            KERNEL_NO_PERF,
-        ],
+        used: Use::Attach("kprobe"),
+        support: PerLang {
+            c: Partly("proven on Linux 6.1 in the VM; the host kernel refuses kprobes"),
+            rust: Partly("proven on Linux 6.1 in the VM; the host kernel refuses kprobes"),
+            go: Partly("proven on Linux 6.1 in the VM; the host kernel refuses kprobes"),
+            kernel: KERNEL_NO_PERF,
+        },
     },
     Feature {
         name: "attach: uprobe",
-        support: [
-            Yes,
-            Yes,
-            Yes,
-            KERNEL_NO_PERF,
-        ],
+        used: Use::Attach("uprobe"),
+        support: PerLang {
+            c: Yes,
+            rust: Yes,
+            go: Yes,
+            kernel: KERNEL_NO_PERF,
+        },
     },
     Feature {
         name: "attach: xdp",
-        support: [
-            Yes,
-            Yes,
-            Yes,
-            Yes,
-        ],
+        used: Use::Attach("xdp"),
+        support: PerLang::same(Yes),
     },
     Feature {
         name: "attach: tcx",
-        support: [
-            Yes,
-            Yes,
-            Yes,
-            No("not generated: tcx needs Linux 6.6, and the module tests boot 6.1"),
-        ],
+        used: Use::Attach("tcx"),
+        support: PerLang {
+            c: Yes,
+            rust: Yes,
+            go: Yes,
+            kernel: No("not generated: tcx needs Linux 6.6, and the module tests boot 6.1"),
+        },
     },
     Feature {
         name: "attach: cgroup",
-        support: [
-            Yes,
-            Yes,
-            Yes,
-            KERNEL_NO_FD,
-        ],
+        used: Use::Attach("cgroup"),
+        support: PerLang {
+            c: Yes,
+            rust: Yes,
+            go: Yes,
+            kernel: KERNEL_NO_FD,
+        },
     },
     Feature {
         name: "attach: netns",
-        support: [
-            Yes,
-            Yes,
-            Yes,
-            KERNEL_NO_FD,
-        ],
+        used: Use::Attach("netns"),
+        support: PerLang {
+            c: Yes,
+            rust: Yes,
+            go: Yes,
+            kernel: KERNEL_NO_FD,
+        },
     },
     Feature {
         name: "attach: sockmap",
-        support: [
-            Partly("a BPF link on a sockmap needs Linux 6.10"),
-            Partly("a BPF link on a sockmap needs Linux 6.10"),
-            Partly("a BPF link on a sockmap needs Linux 6.10"),
-            KERNEL_NO_FD,
-        ],
+        used: Use::Attach("sockmap"),
+        support: PerLang {
+            c: Partly("a BPF link on a sockmap needs Linux 6.10"),
+            rust: Partly("a BPF link on a sockmap needs Linux 6.10"),
+            go: Partly("a BPF link on a sockmap needs Linux 6.10"),
+            kernel: KERNEL_NO_FD,
+        },
     },
     Feature {
         name: "attach: perf_event",
-        support: [
-            Yes,
-            Yes,
-            Yes,
-            KERNEL_NO_FD,
-        ],
+        used: Use::Attach("perf_event"),
+        support: PerLang {
+            c: Yes,
+            rust: Yes,
+            go: Yes,
+            kernel: KERNEL_NO_FD,
+        },
     },
 ];
 
@@ -260,6 +300,113 @@ pub const NOT_ATTACHED: &[(&str, &str)] = &[
     ("struct_ops programs", "attached as members of their struct_ops map, by the map's attach"),
 ];
 
+/// Refuses `spec` for `lang` when it uses a feature `lang` refuses: the error names the
+/// map or program and the languages that support the feature.
+///
+/// # Errors
+/// [`BackendError::Unsupported`] for the first such use.
+pub fn check(lang: Lang, spec: &ObjectSpec) -> Result<(), BackendError> {
+    let model = Model::new(spec);
+    for f in FEATURES {
+        let Refused(note) = f.support.get(lang) else {
+            continue;
+        };
+        let Some(what) = first_use(f.used, spec, &model) else {
+            continue;
+        };
+        let others: Vec<Lang> = Lang::ALL
+            .into_iter()
+            .filter(|l| matches!(f.support.get(*l), Yes | Partly(_)))
+            .collect();
+        let hint = if others.is_empty() {
+            "no language supports it".to_string()
+        } else {
+            let flags: Vec<String> = others
+                .iter()
+                .map(|l| format!("--lang {}", l.as_str()))
+                .collect();
+            format!("{} support it ({})", column_list(&others), flags.join(", "))
+        };
+        return Err(BackendError::Unsupported {
+            what,
+            reason: format!(
+                "the {} skeleton refuses \"{}\": {note}; {hint}",
+                column(lang),
+                f.name
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The part of `spec` that uses a feature, named for an error; `None` when nothing does.
+fn first_use(used: Use, spec: &ObjectSpec, model: &Model<'_>) -> Option<String> {
+    let map = |keep: &dyn Fn(&crate::ir::MapSpec) -> bool| {
+        spec.maps
+            .iter()
+            .find(|m| keep(m))
+            .map(|m| format!("map {}", m.name))
+    };
+    match used {
+        Use::Always => Some(format!("object {}", spec.name)),
+        Use::Sections => model
+            .sections()
+            .next()
+            .map(|(_, m, _)| format!("map {}", m.spec.name)),
+        Use::PerCpuPerfArray => model
+            .maps
+            .iter()
+            .find(|m| m.per_cpu_entries)
+            .map(|m| format!("map {}", m.spec.name)),
+        Use::Pinning => map(&|m| m.pinning == Pinning::ByName),
+        Use::StructOps => struct_ops_use(spec),
+        Use::Kconfig => {
+            super::kconfig::kconfig_map(spec).map(|i| format!("map {}", spec.maps[i].name))
+        }
+        Use::Buffers => model
+            .maps
+            .iter()
+            .find(|m| m.buffer.is_some())
+            .map(|m| format!("map {}", m.spec.name)),
+        Use::Attach(kind) => spec
+            .programs
+            .iter()
+            .find(|p| p.attach.as_ref().map(Attach::kind) == Some(kind))
+            .map(|p| format!("program {} (section {})", p.name, p.section)),
+    }
+}
+
+/// The first struct_ops map, or failing that program, of `spec`.
+fn struct_ops_use(spec: &ObjectSpec) -> Option<String> {
+    if let Some(m) = spec.maps.iter().find(|m| m.struct_ops.is_some()) {
+        let section = m.struct_ops.as_ref().map_or("", |s| s.section.as_str());
+        return Some(format!("struct_ops map {} (section {section})", m.name));
+    }
+    spec.programs
+        .iter()
+        .find(|p| p.prog_type == crate::uapi::ProgType::StructOps)
+        .map(|p| format!("struct_ops program {} (section {})", p.name, p.section))
+}
+
+/// A language as the matrix's column names it.
+pub fn column(lang: Lang) -> &'static str {
+    match lang {
+        Lang::C => "C",
+        Lang::Rust => "Rust",
+        Lang::Go => "Go",
+        Lang::Kernel => "kernel module",
+    }
+}
+
+/// `C, Rust and Go`.
+fn column_list(langs: &[Lang]) -> String {
+    let names: Vec<&str> = langs.iter().map(|l| column(*l)).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
+}
+
 /// `docs/backends.md`, generated.
 pub fn markdown() -> String {
     let mut out = String::new();
@@ -269,33 +416,21 @@ pub fn markdown() -> String {
          this file is stale. Regenerate with\n`SKELGEN_BLESS=1 cargo test --test docs`.\n\n",
     );
     out.push_str("| feature |");
-    for b in BACKENDS {
-        let _ = write!(out, " {b} |");
+    for lang in Lang::ALL {
+        let _ = write!(out, " {} |", column(lang));
     }
     out.push_str("\n|---|");
-    out.push_str(&"---|".repeat(BACKENDS.len()));
+    out.push_str(&"---|".repeat(Lang::ALL.len()));
     out.push('\n');
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
     for f in FEATURES {
         let _ = write!(out, "| {} |", f.name);
-        for s in f.support {
-            let cell = match s {
+        for lang in Lang::ALL {
+            let cell = match f.support.get(lang) {
                 Yes => "yes".to_string(),
-                Partly(note) | No(note) => {
-                    let n = match notes.iter().position(|x| *x == note) {
-                        Some(i) => i + 1,
-                        None => {
-                            notes.push(note);
-                            notes.len()
-                        }
-                    };
-                    let word = if matches!(s, Yes | Partly(_)) {
-                        "partly"
-                    } else {
-                        "no"
-                    };
-                    format!("{word} [{n}]")
-                }
+                Partly(note) => cell("partly", note.to_string(), &mut notes),
+                No(note) => cell("no", note.to_string(), &mut notes),
+                Refused(note) => cell("no", format!("{REFUSED}{note}"), &mut notes),
             };
             let _ = write!(out, " {cell} |");
         }
@@ -312,20 +447,26 @@ pub fn markdown() -> String {
     out
 }
 
+/// How the documentation opens the note of a [`Support::Refused`] cell.
+const REFUSED: &str = "refused at generation, naming the map or program: ";
+
+/// `word [n]`, where `n` numbers `note` among the notes so far.
+fn cell(word: &str, note: String, notes: &mut Vec<String>) -> String {
+    let n = match notes.iter().position(|x| *x == note) {
+        Some(i) => i + 1,
+        None => {
+            notes.push(note);
+            notes.len()
+        }
+    };
+    format!("{word} [{n}]")
+}
+
 /// The feature rows of attach kinds, so a new kind cannot be left out of the matrix.
 pub fn attach_rows() -> impl Iterator<Item = &'static str> {
     Attach::KINDS.iter().copied()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_attach_kind_has_a_row() {
-        for kind in attach_rows() {
-            let row = format!("attach: {kind}");
-            assert!(FEATURES.iter().any(|f| f.name == row), "no row for {row}");
-        }
-    }
-}
+#[path = "matrix_tests.rs"]
+mod tests;

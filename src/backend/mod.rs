@@ -84,41 +84,13 @@ pub fn render_with(
     blob: &Blob,
     options: &Options,
 ) -> Result<String, BackendError> {
-    if matches!(lang, Lang::Kernel) {
-        refuse_struct_ops(spec)?;
-    }
+    matrix::check(lang, spec)?;
     match lang {
         Lang::C => c::render(spec, blob),
         Lang::Kernel => kernel::render(spec, blob),
         Lang::Rust => rust::render(spec, blob),
         Lang::Go => go::render(spec, blob, options.go_package.as_deref()),
     }
-}
-
-/// Refuses an object with struct_ops maps or programs, for the backends whose runtime does
-/// not yet read the kernel's BTF to lay out and register them (C's, Rust's and Go's do).
-fn refuse_struct_ops(spec: &ObjectSpec) -> Result<(), BackendError> {
-    const USE_C: &str = "struct_ops needs a runtime that reads the kernel's BTF, which only \
-                         the C, Rust and Go skeletons have yet; generate one with --lang c, \
-                         --lang rust or --lang go";
-    if let Some(m) = spec.maps.iter().find(|m| m.struct_ops.is_some()) {
-        let section = m.struct_ops.as_ref().map_or("", |s| s.section.as_str());
-        return Err(BackendError::Unsupported {
-            what: format!("struct_ops map {} (section {section})", m.name),
-            reason: USE_C.into(),
-        });
-    }
-    if let Some(p) = spec
-        .programs
-        .iter()
-        .find(|p| p.prog_type == crate::uapi::ProgType::StructOps)
-    {
-        return Err(BackendError::Unsupported {
-            what: format!("struct_ops program {} (section {})", p.name, p.section),
-            reason: USE_C.into(),
-        });
-    }
-    Ok(())
 }
 
 /// The message of a tera error with every cause, since tera keeps the useful part in them.
