@@ -11,7 +11,7 @@ use super::ctx;
 use super::emit::{Emitter, Label, AUX, BLOB};
 use super::error::CompileError;
 use super::insn::{self, AluOp, JmpOp, Reg, Size};
-use super::layout::{Layout, StepData};
+use super::placement::{Placement, StepData};
 use super::plan::{LoaderPlan, Step};
 use crate::ir::ObjectSpec;
 use serde::Serialize;
@@ -81,8 +81,8 @@ pub fn compile(spec: &ObjectSpec) -> Result<Blob, CompileError> {
             limit: ctx::MAX_CTX_SIZE,
         });
     }
-    let layout = Layout::new(spec, &plan)?;
-    let mut c = Compiler::new(spec, &plan, layout);
+    let placement = Placement::new(spec, &plan)?;
+    let mut c = Compiler::new(spec, &plan, placement);
     c.e.push(&[insn::mov64_reg(Reg::R6, Reg::R1)]);
     c.e.blob_addr(BLOB, 0);
     for (i, step) in plan.steps.iter().enumerate() {
@@ -131,7 +131,7 @@ pub(super) struct Compiler<'a> {
     pub(super) spec: &'a ObjectSpec,
     pub(super) plan: &'a LoaderPlan,
     pub(super) e: Emitter,
-    pub(super) l: Layout,
+    pub(super) l: Placement,
     /// The error exit: `r0` holds the negative errno, `r7` the step.
     pub(super) cleanup: Label,
     /// `r0 = -EINVAL`, then the error exit.
@@ -139,7 +139,7 @@ pub(super) struct Compiler<'a> {
 }
 
 impl<'a> Compiler<'a> {
-    fn new(spec: &'a ObjectSpec, plan: &'a LoaderPlan, l: Layout) -> Self {
+    fn new(spec: &'a ObjectSpec, plan: &'a LoaderPlan, l: Placement) -> Self {
         let mut e = Emitter::default();
         let cleanup = e.label();
         let einval = e.label();
@@ -191,7 +191,7 @@ impl<'a> Compiler<'a> {
             (Step::Finish, _) => self.finish(),
             _ => Err(CompileError::Unsupported {
                 what: format!("plan step {i}"),
-                reason: "its blob layout does not match the step".into(),
+                reason: "its place in the blob does not match the step".into(),
             }),
         }
     }
@@ -354,7 +354,7 @@ impl<'a> Compiler<'a> {
     /// The blob size as the bound of the setup loops' checks.
     fn data_len(&self) -> Result<i32, CompileError> {
         let len = self.l.data_len();
-        i32::try_from(len).map_err(|_| too_large("loader data blob", len))
+        i32::try_from(len).map_err(|_| CompileError::too_large("loader data blob", len))
     }
 
     fn finish(&mut self) -> Result<(), CompileError> {
@@ -429,12 +429,4 @@ pub(super) fn ctx_off16(off: u64) -> Result<i16, CompileError> {
         size: off,
         limit: i16::MAX as u64,
     })
-}
-
-pub(super) fn too_large(what: &'static str, size: usize) -> CompileError {
-    CompileError::TooLarge {
-        what,
-        size: size as u64,
-        limit: u32::MAX.into(),
-    }
 }

@@ -6,9 +6,9 @@ use super::compile::Compiler;
 use super::ctx;
 use super::error::CompileError;
 use super::insn::{self, AluOp, JmpOp, Reg, Size};
-use super::layout::{Lookup, ProgData};
 use super::plan::Resolution;
 use super::prog_data::bad;
+use super::prog_data::{Lookup, ProgData};
 use crate::ir::BtfTargetKind;
 
 /// `BTF_KIND_TYPEDEF`.

@@ -40,8 +40,23 @@ pub fn step_title(step: &Step) -> String {
     }
 }
 
+impl LoaderPlan {
+    /// One line per step, in order, naming the syscall or lookup and its arguments.
+    pub fn describe(&self, spec: &ObjectSpec) -> Vec<String> {
+        self.steps
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| {
+                step_lines(self, spec, s)
+                    .into_iter()
+                    .map(move |l| format!("{i:4}  {l}"))
+            })
+            .collect()
+    }
+}
+
 /// The lines `--emit plan` prints for `step`.
-pub(super) fn step_lines(plan: &LoaderPlan, spec: &ObjectSpec, step: &Step) -> Vec<String> {
+fn step_lines(plan: &LoaderPlan, spec: &ObjectSpec, step: &Step) -> Vec<String> {
     let map = |i: usize| spec.maps.get(i);
     match step {
         Step::CheckContext => vec![check_line(plan)],

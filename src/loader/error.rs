@@ -51,3 +51,14 @@ pub enum CompileError {
         to: usize,
     },
 }
+
+impl CompileError {
+    /// `what` of `size` bytes or entries does not fit the kernel's 32-bit sizes and counts.
+    pub(super) fn too_large(what: &'static str, size: usize) -> CompileError {
+        CompileError::TooLarge {
+            what,
+            size: size as u64,
+            limit: u32::MAX.into(),
+        }
+    }
+}

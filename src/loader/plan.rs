@@ -204,19 +204,6 @@ impl LoaderPlan {
         let k = self.struct_ops_maps.iter().position(|&m| m == map)?;
         Some(k as u32)
     }
-
-    /// One line per step, in order, naming the syscall or lookup and its arguments.
-    pub fn describe(&self, spec: &ObjectSpec) -> Vec<String> {
-        self.steps
-            .iter()
-            .enumerate()
-            .flat_map(|(i, s)| {
-                super::describe::step_lines(self, spec, s)
-                    .into_iter()
-                    .map(move |l| format!("{i:4}  {l}"))
-            })
-            .collect()
-    }
 }
 
 fn count(n: usize, what: &'static str) -> Result<u32, CompileError> {

@@ -2,11 +2,34 @@
 //! site unresolved, its BTF.ext records in kernel layout, and the attr image.
 
 use super::attr::{prog_load as pl, Attr};
-use super::compile::too_large;
 use super::error::CompileError;
 use super::insn::{self, Size};
 use crate::ir::{Insn, ProgramSpec, RelocKind};
 use crate::uapi;
+
+/// Where one program's load lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ProgData {
+    /// The program's instructions (patched in place by the resolutions).
+    pub insns: u32,
+    /// The `BPF_PROG_LOAD` attr.
+    pub attr: u32,
+    /// Its size.
+    pub attr_len: usize,
+    /// Per resolution of the step, in order.
+    pub lookups: Vec<Lookup>,
+}
+
+/// One run-time lookup: the NUL-terminated name and, for kallsyms, the result slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Lookup {
+    /// Offset of the name.
+    pub name: u32,
+    /// Its size with the NUL.
+    pub name_len: i32,
+    /// Offset of the 8-byte result of `bpf_kallsyms_lookup_name` (0 for other lookups).
+    pub result: u32,
+}
 
 /// `sizeof(struct bpf_func_info)`, `bpf_line_info`, `bpf_core_relo`.
 const FUNC_INFO_SIZE: u32 = 8;
@@ -17,19 +40,19 @@ const LD_IMM64: u8 = insn::BPF_LD | Size::DW as u8 | insn::BPF_IMM;
 
 /// A program's BTF.ext records in their kernel layouts.
 #[derive(Default)]
-pub(super) struct ExtInfo {
+pub(super) struct ExtRecords {
     pub func_info: Vec<u8>,
     pub line_info: Vec<u8>,
     pub core: Vec<u8>,
     counts: [u32; 3],
 }
 
-impl ExtInfo {
+impl ExtRecords {
     /// The records of `p`; none when the object has no BTF (`with_btf` false), since the
     /// kernel cannot use them without it.
     pub fn new(p: &ProgramSpec, with_btf: bool) -> Result<Self, CompileError> {
         if !with_btf {
-            return Ok(ExtInfo::default());
+            return Ok(ExtRecords::default());
         }
         let func_info = p
             .func_info
@@ -56,13 +79,14 @@ impl ExtInfo {
                     .flat_map(|v| v.to_le_bytes()),
             );
         }
-        let count = |n: usize| u32::try_from(n).map_err(|_| too_large("BTF.ext records", n));
+        let count =
+            |n: usize| u32::try_from(n).map_err(|_| CompileError::too_large("BTF.ext records", n));
         let counts = [
             count(p.func_info.len())?,
             count(p.line_info.len())?,
             count(p.core_relos.len())?,
         ];
-        Ok(ExtInfo {
+        Ok(ExtRecords {
             func_info,
             line_info,
             core,
@@ -87,10 +111,11 @@ pub(super) fn uses_fd_array(p: &ProgramSpec) -> bool {
 pub(super) fn prog_attr(
     p: &ProgramSpec,
     kern_version: Option<u32>,
-    ext: &ExtInfo,
+    ext: &ExtRecords,
     attach: bool,
 ) -> Result<Vec<u8>, CompileError> {
-    let insn_cnt = u32::try_from(p.insns.len()).map_err(|_| too_large("program", p.insns.len()))?;
+    let insn_cnt = u32::try_from(p.insns.len())
+        .map_err(|_| CompileError::too_large("program", p.insns.len()))?;
     let mut a = Attr::default();
     a.u32(pl::PROG_TYPE, p.prog_type.raw())
         .u32(pl::INSN_CNT, insn_cnt)
