@@ -180,7 +180,7 @@ impl<'data> ElfFile<'data> {
 
     /// The symbol libbpf matches to a global BTF variable: the first `STT_OBJECT` symbol with
     /// this name and binding `STB_GLOBAL` or `STB_WEAK`, restricted here to `section`.
-    fn data_symbol(&self, section: &str, symbol: &str) -> Option<&Symbol> {
+    pub fn data_symbol(&self, section: &str, symbol: &str) -> Option<&Symbol> {
         let index = self.section_by_name(section)?.index;
         self.symbols.iter().find(|s| {
             s.kind == SymbolKind::Object
@@ -188,22 +188,5 @@ impl<'data> ElfFile<'data> {
                 && s.name == symbol
                 && s.section == Some(index)
         })
-    }
-}
-
-impl crate::btf::DataFacts for ElfFile<'_> {
-    fn section_size(&self, name: &str) -> Option<u32> {
-        self.section_by_name(name)
-            .and_then(|s| u32::try_from(s.size).ok())
-    }
-
-    fn symbol_offset(&self, section: &str, symbol: &str) -> Option<u32> {
-        self.data_symbol(section, symbol)
-            .and_then(|s| u32::try_from(s.value).ok())
-    }
-
-    fn symbol_hidden(&self, section: &str, symbol: &str) -> bool {
-        self.data_symbol(section, symbol)
-            .is_some_and(|s| matches!(s.visibility, STV_INTERNAL | STV_HIDDEN))
     }
 }

@@ -2,7 +2,6 @@
 //! objects when they have been built.
 
 use super::*;
-use crate::btf::DataFacts;
 
 /// One section of a hand-built object.
 struct Sec {
@@ -232,16 +231,17 @@ fn check_sample(file: &ElfFile<'_>, big: bool) {
     );
     assert_eq!(syms[4].kind, SymbolKind::Func);
 
-    assert_eq!(file.section_size(".bss"), Some(16));
-    assert_eq!(file.section_size(".data"), None);
-    assert_eq!(file.symbol_offset(".bss", "counter"), Some(8));
-    assert_eq!(file.symbol_offset(".text", "counter"), None);
+    assert_eq!(file.section_by_name(".bss").map(|s| s.size), Some(16));
+    assert!(file.section_by_name(".data").is_none());
+    let value = |section, name| file.data_symbol(section, name).map(|s| s.value);
+    assert_eq!(value(".bss", "counter"), Some(8));
+    assert_eq!(value(".text", "counter"), None);
     assert_eq!(
-        file.symbol_offset(".text", "helper"),
+        value(".text", "helper"),
         None,
         "functions are not variables"
     );
-    assert!(!file.symbol_hidden(".bss", "counter"));
+    assert_eq!(file.data_symbol(".bss", "counter").unwrap().visibility, 0);
 }
 
 #[test]
@@ -251,8 +251,10 @@ fn hidden_variables() {
     let s = contents(&bytes, 5);
     b[s + 24 * 3 + 5] = STV_HIDDEN; // counter's st_other
     let file = ElfFile::parse(&b).unwrap();
-    assert!(file.symbol_hidden(".bss", "counter"));
-    assert_eq!(file.symbols()[3].visibility, STV_HIDDEN);
+    assert_eq!(
+        file.data_symbol(".bss", "counter").unwrap().visibility,
+        STV_HIDDEN
+    );
 }
 
 #[test]

@@ -1,9 +1,24 @@
 //! How a program is attached, decided from the row of libbpf's section table it matched
 //! (never from the section name again) and kept in [`crate::ir::ProgramSpec::attach`].
 
-use super::sec_def::Probe;
 use crate::ir::{Attach, BtfTarget, LinkTarget};
 use crate::uapi::{AttachType, ProgType};
+
+/// The probe family of a `kprobe`/`uprobe` row of libbpf's section table: the table, not
+/// the section name, tells them apart (both are `BPF_PROG_TYPE_KPROBE` with no attach type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Probe {
+    /// A kprobe through the kprobe PMU; a kretprobe when `retprobe`.
+    Kprobe {
+        /// kretprobe.
+        retprobe: bool,
+    },
+    /// A uprobe; a uretprobe when `retprobe`.
+    Uprobe {
+        /// uretprobe.
+        retprobe: bool,
+    },
+}
 
 /// What the decision reads from a classified section.
 pub(super) struct Classified<'a> {

@@ -3,6 +3,7 @@
 
 mod attach;
 mod code;
+mod data_facts;
 mod error;
 mod externs;
 mod link;

@@ -7,7 +7,7 @@
 //! `xdp`). The first matching entry wins. The pre-1.0 "sloppy" prefix matching (`SEC("xdp_foo")`,
 //! `SEC("classifier/foo")`) is gone from libbpf and is not accepted here either.
 
-use super::attach::{self, Classified};
+use super::attach::{self, Classified, Probe};
 use crate::ir::{Attach, BtfTarget, BtfTargetKind};
 use crate::uapi::{AttachType as A, ProgType as P, BPF_F_SLEEPABLE, BPF_F_XDP_HAS_FRAGS};
 
@@ -36,22 +36,6 @@ pub(crate) struct SecDef {
     pub btf_target: Option<BtfTarget>,
     /// How a program of this section is attached, if skelgen attaches it.
     pub attach: Option<Attach>,
-}
-
-/// The probe family of a `kprobe`/`uprobe` row: the table, not the section name, tells
-/// them apart (both are `BPF_PROG_TYPE_KPROBE` with no attach type).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Probe {
-    /// A kprobe through the kprobe PMU; a kretprobe when `retprobe`.
-    Kprobe {
-        /// kretprobe.
-        retprobe: bool,
-    },
-    /// A uprobe; a uretprobe when `retprobe`.
-    Uprobe {
-        /// uretprobe.
-        retprobe: bool,
-    },
 }
 
 /// How an entry's name is compared with a section name.
