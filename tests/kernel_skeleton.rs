@@ -275,7 +275,7 @@ fn reserved_names_match_the_kernel_headers() {
         "// SPDX-License-Identifier: GPL-2.0-only OR MIT\n#include <linux/module.h>\n\
          #include \"minimal.kern.lskel.h\"\n",
     );
-    for m in skelgen::backend::kernel::names::MACROS {
+    for m in skelgen::backend::c::names::KERNEL_MACROS {
         text.push_str(&format!("#ifndef {m}\n#error {m} is not a macro\n#endif\n"));
     }
     text.push_str("MODULE_LICENSE(\"Dual MIT/GPL\");\n");

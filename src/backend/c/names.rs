@@ -150,6 +150,68 @@ pub fn is_identifier(name: &str) -> bool {
         && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
+/// Object-like macros of the kernel headers (Linux 6.1) the kernel skeleton includes, and
+/// of kbuild's command line, that are plausible names in a BPF object. Function-like
+/// macros (`min`, `likely`, `container_of`) are left out: a name only expands when a `(`
+/// follows it, which never happens to a member name in the skeleton.
+/// `tests/kernel_skeleton.rs` checks with kbuild that each one is a macro there.
+pub const KERNEL_MACROS: &[&str] = &[
+    "current",
+    "fallthrough",
+    "noinline",
+    "notrace",
+    "MODULE",
+    "KBUILD_MODNAME",
+    "THIS_MODULE",
+    "HZ",
+    "USER_HZ",
+    "PAGE_SIZE",
+    "PAGE_SHIFT",
+    "PAGE_MASK",
+    "PAGE_OFFSET",
+    "NR_CPUS",
+    "BITS_PER_LONG",
+    "BITS_PER_BYTE",
+    "NSEC_PER_SEC",
+    "NSEC_PER_MSEC",
+    "NSEC_PER_USEC",
+    "USEC_PER_SEC",
+    "MSEC_PER_SEC",
+    "PATH_MAX",
+    "NAME_MAX",
+    "U8_MAX",
+    "U16_MAX",
+    "U32_MAX",
+    "U64_MAX",
+    "S8_MAX",
+    "S16_MAX",
+    "S32_MAX",
+    "S64_MAX",
+    "INT_MAX",
+    "INT_MIN",
+    "UINT_MAX",
+    "LONG_MAX",
+    "ULONG_MAX",
+    "LLONG_MAX",
+    "ULLONG_MAX",
+    "SIZE_MAX",
+    "GFP_KERNEL",
+    "GFP_ATOMIC",
+    "KERN_ERR",
+    "KERN_WARNING",
+    "KERN_INFO",
+    "KERN_DEBUG",
+    "MAX_ERRNO",
+    "BPF_OBJ_NAME_LEN",
+];
+
+/// Whether `name` is a macro in a kernel module: one of [`KERNEL_MACROS`], or a configuration
+/// option (`CONFIG_*`, which kbuild defines for every option set, and `.kconfig` externs
+/// are named after).
+pub fn is_kernel_macro(name: &str) -> bool {
+    KERNEL_MACROS.contains(&name) || name.starts_with("CONFIG_")
+}
+
 /// The C a header is written in. Both dialects escape the same C and C++ keywords, so a
 /// name is the same in both headers unless a kernel header defines it as a macro.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -158,7 +220,7 @@ pub enum Dialect {
     #[default]
     User,
     /// The kernel-module header: the kernel's C and its headers' macros
-    /// ([`crate::backend::kernel::names::is_macro`]).
+    /// ([`is_kernel_macro`]).
     Kernel,
 }
 
@@ -167,7 +229,7 @@ impl Dialect {
     pub fn is_reserved(self, name: &str) -> bool {
         KEYWORDS.contains(&name)
             || MACROS.contains(&name)
-            || (self == Dialect::Kernel && crate::backend::kernel::names::is_macro(name))
+            || (self == Dialect::Kernel && is_kernel_macro(name))
     }
 
     /// `name` with a trailing `_` when it is reserved.

@@ -17,7 +17,7 @@ use crate::ir::{TypeId, TypeTable};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-mod layout;
+mod body;
 
 /// One top-level definition: its lines, then the assertions that check its layout.
 #[derive(Debug, Clone, Serialize)]

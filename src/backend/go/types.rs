@@ -18,7 +18,7 @@
 //! the skeleton's prefix (`struct sample` → `MinimalSample`) so several skeletons can
 //! share a package. Each type comes with compile-time checks of its size and offsets.
 
-mod layout;
+mod body;
 
 use super::names;
 use crate::backend::model::Scope;
@@ -48,14 +48,14 @@ pub struct TypeDefView {
     /// The lines inside `struct { ... }`, indented and aligned as gofmt aligns them.
     pub lines: Vec<String>,
     /// Accessors of its bitfields.
-    pub methods: Vec<MethodView>,
+    pub methods: Vec<BitfieldMethodView>,
     /// Compile-time layout checks: constant index expressions into `[len]struct{}{}`.
     pub asserts: Vec<AssertView>,
 }
 
 /// A getter or setter of one bitfield.
 #[derive(Debug, Clone, Serialize)]
-pub struct MethodView {
+pub struct BitfieldMethodView {
     /// Doc comment line (without `// `).
     pub doc: String,
     /// Signature after `func (s *Type) `.
@@ -133,7 +133,7 @@ impl<'a> TypePrinter<'a> {
                 reason: "not a struct".into(),
             });
         };
-        let members = layout::keep_only(members, keep);
+        let members = body::keep_only(members, keep);
         for m in &members {
             self.require_member(m)?;
         }

@@ -1,65 +1,9 @@
-//! Kernel-module identifiers: the C backend's rules ([`Dialect::Kernel`]) plus the
-//! object-like macros of the kernel headers the skeleton includes, which would replace a
-//! member or variable name of the same spelling.
-//!
-//! Function-like macros (`min`, `likely`, `container_of`) are left out: a name only expands
-//! when a `(` follows it, which never happens to a member name in the skeleton.
+//! Kernel-module identifiers: the C backend's rules ([`Dialect::Kernel`], which also knows
+//! the object-like macros of the kernel headers), the struct tags of those headers, and the
+//! names of `.kconfig` macros.
 
 use crate::backend::c::names::{is_identifier, Dialect};
 use crate::backend::BackendError;
-
-/// Object-like macros of the kernel headers (Linux 6.1) the kernel skeleton includes, and
-/// of kbuild's command line, that are plausible names in a BPF object.
-/// `tests/kernel_skeleton.rs` checks with kbuild that each one is a macro there.
-pub const MACROS: &[&str] = &[
-    "current",
-    "fallthrough",
-    "noinline",
-    "notrace",
-    "MODULE",
-    "KBUILD_MODNAME",
-    "THIS_MODULE",
-    "HZ",
-    "USER_HZ",
-    "PAGE_SIZE",
-    "PAGE_SHIFT",
-    "PAGE_MASK",
-    "PAGE_OFFSET",
-    "NR_CPUS",
-    "BITS_PER_LONG",
-    "BITS_PER_BYTE",
-    "NSEC_PER_SEC",
-    "NSEC_PER_MSEC",
-    "NSEC_PER_USEC",
-    "USEC_PER_SEC",
-    "MSEC_PER_SEC",
-    "PATH_MAX",
-    "NAME_MAX",
-    "U8_MAX",
-    "U16_MAX",
-    "U32_MAX",
-    "U64_MAX",
-    "S8_MAX",
-    "S16_MAX",
-    "S32_MAX",
-    "S64_MAX",
-    "INT_MAX",
-    "INT_MIN",
-    "UINT_MAX",
-    "LONG_MAX",
-    "ULONG_MAX",
-    "LLONG_MAX",
-    "ULLONG_MAX",
-    "SIZE_MAX",
-    "GFP_KERNEL",
-    "GFP_ATOMIC",
-    "KERN_ERR",
-    "KERN_WARNING",
-    "KERN_INFO",
-    "KERN_DEBUG",
-    "MAX_ERRNO",
-    "BPF_OBJ_NAME_LEN",
-];
 
 /// Struct tags of the kernel headers the skeleton includes that are plausible object
 /// names: the skeleton's `struct NAME` would redefine them. `tests/kernel_skeleton.rs`
@@ -120,13 +64,6 @@ pub fn object_ident(name: &str) -> Result<String, BackendError> {
     Ok(ident)
 }
 
-/// Whether `name` is a macro in a kernel module: one of [`MACROS`], or a configuration
-/// option (`CONFIG_*`, which kbuild defines for every option set, and `.kconfig` externs
-/// are named after).
-pub fn is_macro(name: &str) -> bool {
-    MACROS.contains(&name) || name.starts_with("CONFIG_")
-}
-
 /// The include guard of an object's kernel header.
 pub fn guard(object: &str) -> String {
     format!("{}_KERN_LSKEL_H", object.to_ascii_uppercase())
@@ -157,10 +94,11 @@ pub fn kernel_only(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::c::names::{is_kernel_macro, KERNEL_MACROS};
 
     #[test]
     fn every_kernel_macro_is_escaped() {
-        for &word in MACROS {
+        for &word in KERNEL_MACROS {
             let escaped = Dialect::Kernel.ident("variable in .bss", word).unwrap();
             assert_eq!(escaped, format!("{word}_"), "{word}");
             assert!(is_identifier(&escaped), "{word}");
@@ -183,12 +121,12 @@ mod tests {
                 word
             );
         }
-        assert!(!is_macro("LINUX_KERNEL_VERSION"));
+        assert!(!is_kernel_macro("LINUX_KERNEL_VERSION"));
     }
 
     #[test]
     fn kernel_macros_are_not_escaped_for_userspace() {
-        for &word in MACROS {
+        for &word in KERNEL_MACROS {
             assert!(kernel_only(word), "{word} is already reserved in C");
             assert_eq!(Dialect::User.ident("map", word).unwrap(), word);
         }

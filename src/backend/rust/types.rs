@@ -19,7 +19,7 @@ use crate::ir::{TypeId, TypeTable};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-mod layout;
+mod body;
 
 /// One struct or union definition.
 #[derive(Debug, Clone, Serialize)]

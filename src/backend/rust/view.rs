@@ -62,11 +62,11 @@ pub struct SkelView {
     /// Programs, in context order.
     pub progs: Vec<ProgView>,
     /// Programs `attach()` attaches.
-    pub auto_progs: Vec<MethodView>,
+    pub auto_progs: Vec<ProgMethodView>,
     /// Iterator programs and their `iter_<prog>` methods.
-    pub iter_progs: Vec<MethodView>,
+    pub iter_progs: Vec<ProgMethodView>,
     /// Syscall programs and their `run_<prog>` methods.
-    pub run_progs: Vec<MethodView>,
+    pub run_progs: Vec<ProgMethodView>,
     /// Mapped global-data sections with a typed view.
     pub sections: Vec<SectionView>,
     /// Struct and union definitions.
@@ -126,7 +126,7 @@ pub struct MapView {
 
 /// A method of the loaded skeleton about one program.
 #[derive(Debug, Serialize)]
-pub struct MethodView {
+pub struct ProgMethodView {
     /// The method.
     pub method: String,
     /// The program's field.
@@ -250,7 +250,7 @@ fn claim_items(object: &str, camel: &str, open: &str) -> Result<(), BackendError
 }
 
 /// The programs `attach()` attaches: those whose attach method needs no target.
-fn auto_progs(model: &Model<'_>, progs: &[ProgView]) -> Vec<MethodView> {
+fn auto_progs(model: &Model<'_>, progs: &[ProgView]) -> Vec<ProgMethodView> {
     model
         .programs
         .iter()
@@ -258,7 +258,7 @@ fn auto_progs(model: &Model<'_>, progs: &[ProgView]) -> Vec<MethodView> {
         .filter(|(facts, _)| facts.auto)
         .filter_map(|(_, p)| {
             let a = p.attach.as_ref()?;
-            Some(MethodView {
+            Some(ProgMethodView {
                 method: a.method.clone(),
                 field: p.ident.clone(),
                 name: p.name.clone(),
@@ -274,7 +274,7 @@ fn prog_methods(
     methods: &mut Scope,
     prefix: &str,
     keep: fn(&Program<'_>) -> bool,
-) -> Result<Vec<MethodView>, BackendError> {
+) -> Result<Vec<ProgMethodView>, BackendError> {
     model
         .programs
         .iter()
@@ -283,7 +283,7 @@ fn prog_methods(
         .map(|(Program { spec: p, .. }, v)| {
             let method = names::escape(&format!("{prefix}_{}", p.name));
             methods.claim(&format!("program {}", p.name), &method)?;
-            Ok(MethodView {
+            Ok(ProgMethodView {
                 method,
                 field: v.ident.clone(),
                 name: v.name.clone(),

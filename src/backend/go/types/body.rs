@@ -1,7 +1,9 @@
 //! Printing a struct body: members flattened, padded and checked against Go's own layout
 //! rules, aligned as gofmt aligns them, with bitfield accessors and layout checks.
 
-use super::{def_name, integer, unsupported, AssertView, GoLayout, BitfieldMethodView, TypeDefView};
+use super::{
+    def_name, integer, unsupported, AssertView, BitfieldMethodView, GoLayout, TypeDefView,
+};
 use super::{names, TypePrinter};
 use crate::backend::model::Scope;
 use crate::backend::BackendError;
