@@ -67,6 +67,7 @@ apt_wanted=(
     clang-19 llvm-19 libclang-rt-19-dev gcc g++ make bpftool libbpf-dev iproute2 qemu-system-x86
     linux-image-amd64 linux-headers-amd64 busybox-static kmod hyperfine
     bazel-bootstrap bazel-bootstrap-source
+    openssl
 )
 
 python_for_venv=/usr/bin/python3

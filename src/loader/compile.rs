@@ -72,6 +72,12 @@ impl Blob {
 
 /// Compiles `spec` into a loader program and its data.
 pub fn compile(spec: &ObjectSpec) -> Result<Blob, CompileError> {
+    compile_with(spec, false)
+}
+
+/// Compiles `spec`; a `signed` loader checks its blob's hash and refuses the context's
+/// knobs that would change signed data (`docs/loader-abi.md`, section "Signed loaders").
+pub(super) fn compile_with(spec: &ObjectSpec, signed: bool) -> Result<Blob, CompileError> {
     let plan = LoaderPlan::new(spec)?;
     let ctx_size = plan.ctx_size();
     if ctx_size > ctx::MAX_CTX_SIZE {
@@ -82,7 +88,7 @@ pub fn compile(spec: &ObjectSpec) -> Result<Blob, CompileError> {
         });
     }
     let placement = Placement::new(spec, &plan)?;
-    let mut c = Compiler::new(spec, &plan, placement);
+    let mut c = Compiler::new(spec, &plan, placement, signed);
     c.e.push(&[insn::mov64_reg(Reg::R6, Reg::R1)]);
     c.e.blob_addr(BLOB, 0);
     for (i, step) in plan.steps.iter().enumerate() {
@@ -95,9 +101,18 @@ pub fn compile(spec: &ObjectSpec) -> Result<Blob, CompileError> {
     }
     c.error_exit();
     let (insns, annotations) = c.e.finish()?;
+    let data = c.l.data.finish();
+    if c.metadata_hash
+        .is_some_and(|h| h != super::signed::metadata_hash(&data))
+    {
+        return Err(CompileError::Unsupported {
+            what: "signed loader".into(),
+            reason: "the blob changed after its hash was compiled in".into(),
+        });
+    }
     Ok(Blob {
         insns: insns.iter().flat_map(|i| i.0).collect(),
-        data: c.l.data.finish(),
+        data,
         plan: plan.clone(),
         ctx_size: ctx_size as u32,
         annotations,
@@ -136,10 +151,14 @@ pub(super) struct Compiler<'a> {
     pub(super) cleanup: Label,
     /// `r0 = -EINVAL`, then the error exit.
     pub(super) einval: Label,
+    /// A signed loader: the blob's hash is checked, knobs that change signed data refused.
+    pub(super) signed: bool,
+    /// The blob hash compiled into a signed loader's check.
+    pub(super) metadata_hash: Option<[u8; 32]>,
 }
 
 impl<'a> Compiler<'a> {
-    fn new(spec: &'a ObjectSpec, plan: &'a LoaderPlan, l: Placement) -> Self {
+    fn new(spec: &'a ObjectSpec, plan: &'a LoaderPlan, l: Placement, signed: bool) -> Self {
         let mut e = Emitter::default();
         let cleanup = e.label();
         let einval = e.label();
@@ -150,6 +169,8 @@ impl<'a> Compiler<'a> {
             l,
             cleanup,
             einval,
+            signed,
+            metadata_hash: None,
         }
     }
 
@@ -243,6 +264,9 @@ impl<'a> Compiler<'a> {
         if !self.l.pointers.is_empty() || logs {
             self.e
                 .note("step 0: blob addresses and log settings into the attrs".into());
+        }
+        if self.signed {
+            self.metadata_check()?;
         }
         self.store_pointers()?;
         self.copy_log()

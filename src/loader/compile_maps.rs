@@ -106,12 +106,18 @@ impl Compiler<'_> {
         self.max_entries_knob(desc, attr)
     }
 
-    /// Applies the context's `max_entries` of map `i` to the attr when it is not 0.
+    /// Applies the context's `max_entries` of map `i` to the attr when it is not 0 (a
+    /// signed loader refuses it unless it is a knob there).
     fn max_entries_knob(&mut self, i: u32, attr: u32) -> Result<(), CompileError> {
         let max = self.ctx_field(ctx::map_field(i, ctx::MAP_MAX_ENTRIES))?;
         let keep = self.e.label();
         self.e
             .push(&[insn::ldx_mem(Size::W, Reg::R1, Reg::R6, max)]);
+        if !self.max_entries_is_knob(i as usize) {
+            let einval = self.einval;
+            self.e.jmp_imm(JmpOp::Jne, Reg::R1, 0, einval);
+            return Ok(());
+        }
         self.e.jmp_imm(JmpOp::Jeq, Reg::R1, 0, keep);
         self.e
             .store(Size::W, attr + map_create::MAX_ENTRIES, Reg::R1);
@@ -130,6 +136,11 @@ impl Compiler<'_> {
             .push(&[insn::ldx_mem(Size::W, Reg::R1, Reg::R6, value)]);
         self.e.jmp_imm(JmpOp::Jeq, Reg::R1, 0, skip);
         match data_size {
+            // Signed data: the map is created as compiled or not at all.
+            _ if self.signed => {
+                let l = self.einval;
+                self.e.jmp_imm(JmpOp::Jne, Reg::R1, 0, l);
+            }
             // The initial image in the blob has the compiled size; a different size would
             // make MAP_UPDATE_ELEM read past it.
             Some(size) => {
@@ -159,6 +170,13 @@ impl Compiler<'_> {
         let (done, kernel, copied) = (self.e.label(), self.e.label(), self.e.label());
         self.e
             .push(&[insn::ldx_mem(Size::DW, Reg::R3, Reg::R6, init)]);
+        if !self.initial_value_is_knob(map) {
+            // A signed loader writes the signed image only.
+            let einval = self.einval;
+            self.e.jmp_imm(JmpOp::Jne, Reg::R3, 0, einval);
+            self.e.bind(done);
+            return self.update_from_blob(attr);
+        }
         self.e.jmp_imm(JmpOp::Jeq, Reg::R3, 0, done);
         self.e.blob_addr(Reg::R1, image);
         self.e.push(&[
@@ -176,6 +194,11 @@ impl Compiler<'_> {
         self.e.bind(copied);
         self.check();
         self.e.bind(done);
+        self.update_from_blob(attr)
+    }
+
+    /// `BPF_MAP_UPDATE_ELEM` of key 0 with the image in the blob.
+    fn update_from_blob(&mut self, attr: u32) -> Result<(), CompileError> {
         self.sys_bpf(
             attr::BPF_MAP_UPDATE_ELEM,
             attr,

@@ -66,6 +66,14 @@ impl Data {
         self.bytes.len()
     }
 
+    /// The blob as [`Data::finish`] would return it now.
+    pub fn snapshot(&self) -> Vec<u8> {
+        Data {
+            bytes: self.bytes.clone(),
+        }
+        .finish()
+    }
+
     /// The finished blob, padded to 8 bytes.
     pub fn finish(mut self) -> Vec<u8> {
         let len = self.bytes.len().div_ceil(8) * 8;

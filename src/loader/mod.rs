@@ -17,12 +17,14 @@ mod map_data;
 mod placement;
 pub mod plan;
 mod prog_data;
+pub mod signed;
 mod slots;
 
 pub use compile::{compile, Blob};
 pub use describe::step_title;
 pub use error::CompileError;
 pub use plan::LoaderPlan;
+pub use signed::compile_signed;
 
 #[cfg(test)]
 mod tests;

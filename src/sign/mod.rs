@@ -21,7 +21,7 @@ mod tests;
 
 pub use error::SignError;
 
-use sha2::{Digest, Sha256};
+pub use crate::loader::signed::{metadata_hash, sha256};
 use std::path::{Path, PathBuf};
 
 /// What a kernel scheme signs.
@@ -149,20 +149,6 @@ impl LoaderSignatures {
             Scheme::WithMetadata => &self.with_metadata,
         }
     }
-}
-
-/// SHA-256 of `bytes`.
-pub fn sha256(bytes: &[u8]) -> [u8; 32] {
-    Sha256::digest(bytes).into()
-}
-
-/// The hash the kernel computes of an array map holding `data` as its one value: over the
-/// value area, whose element size is the value size rounded up to 8 bytes (zeros past it).
-pub fn metadata_hash(data: &[u8]) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    hasher.update(data);
-    hasher.update(&[0u8; 8][..data.len().next_multiple_of(8) - data.len()]);
-    hasher.finalize().into()
 }
 
 /// `bytes` as lower-case hex, for summaries and messages.

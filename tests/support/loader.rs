@@ -22,6 +22,30 @@ pub const BPF_PROG_GET_FD_BY_ID: u32 = 13;
 pub const BPF_OBJ_GET_INFO_BY_FD: u32 = 15;
 pub const BPF_MAP_FREEZE: u32 = 22;
 
+/// Objects that load on a 6.18 host; probes needs kprobes and trampolines.
+pub const LOADABLE: &[&str] = &[
+    "minimal",
+    "subprogs",
+    "core",
+    "ksyms",
+    "mapinmap",
+    "iterators",
+    "net",
+    "many",
+    "tcpca",
+];
+
+/// The value of key 0 of map `fd`, `len` bytes.
+pub fn lookup_value(fd: i32, len: usize) -> Vec<u8> {
+    let (key, mut value) = (0u32.to_le_bytes(), vec![0u8; len]);
+    let mut a = vec![0u8; 32];
+    put32(&mut a, 0, fd as u32);
+    put64(&mut a, 8, key.as_ptr() as u64);
+    put64(&mut a, 16, value.as_mut_ptr() as u64);
+    bpf(BPF_MAP_LOOKUP_ELEM, &mut a).unwrap_or_else(|e| panic!("lookup in map fd {fd}: errno {e}"));
+    value
+}
+
 /// `bpf(cmd, attr, sizeof attr)`: the result, or the errno.
 pub fn bpf(cmd: u32, attr: &mut [u8]) -> Result<i64, i32> {
     // SAFETY: attr is a live, writable buffer of the length passed; every pointer inside it
@@ -198,7 +222,7 @@ pub fn log_text(log: &[u8]) -> String {
     String::from_utf8_lossy(&log[..end]).into_owned()
 }
 
-fn attr_with(fields: &[(usize, u32)], len: usize) -> Vec<u8> {
+pub fn attr_with(fields: &[(usize, u32)], len: usize) -> Vec<u8> {
     let mut a = vec![0u8; len];
     for &(off, v) in fields {
         put32(&mut a, off, v);
@@ -245,7 +269,11 @@ pub fn run_loader(blob: &Blob, ctx_buf: &mut [u8]) -> i32 {
 }
 
 /// `BPF_PROG_LOAD` of the loader program, with the verifier's log in `log` if given.
-fn load_loader(blob: &Blob, fd_array: &[i32; 1], log: Option<&mut Vec<u8>>) -> Result<i32, i32> {
+pub fn load_loader(
+    blob: &Blob,
+    fd_array: &[i32; 1],
+    log: Option<&mut Vec<u8>>,
+) -> Result<i32, i32> {
     let license = c"Dual BSD/GPL";
     let mut a = attr_with(
         &[

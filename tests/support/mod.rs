@@ -14,6 +14,7 @@ pub mod faults;
 pub mod go;
 pub mod loader;
 pub mod rust;
+pub mod signed;
 pub mod tcpca;
 
 // Not every crate uses every re-export.

@@ -1,0 +1,103 @@
+//! The runtime's steps for a signed loader, without the signature (the host kernel cannot
+//! verify one): the loader map created exclusive to the loader, written, frozen and hashed
+//! by the kernel, then the loader loaded and run. Each step can be left out or the blob
+//! changed, to show what the loader and the kernel refuse.
+
+use super::loader::*;
+use skelgen::loader::Blob;
+
+/// How the loader map is prepared.
+#[derive(Debug, Clone, Copy)]
+pub struct Setup {
+    /// `excl_prog_hash` = SHA-256 of the loader's instructions.
+    pub exclusive: bool,
+    /// `BPF_OBJ_GET_INFO_BY_FD` with `info.hash`, which makes the kernel hash the map.
+    pub hash: bool,
+    /// Flip this byte of the blob before writing it.
+    pub tamper: Option<usize>,
+}
+
+impl Setup {
+    /// What a runtime does.
+    pub const RUNTIME: Setup = Setup {
+        exclusive: true,
+        hash: true,
+        tamper: None,
+    };
+}
+
+/// The kernel's hash of the map `fd` (`bpf_map_info.hash`).
+pub fn kernel_map_hash(fd: i32) -> Result<[u8; 32], i32> {
+    let mut hash = [0u8; 32];
+    let mut info = vec![0u8; 104];
+    put64(&mut info, 88, hash.as_mut_ptr() as u64);
+    put32(&mut info, 96, 32);
+    let mut a = attr_with(&[(0, fd as u32), (4, info.len() as u32)], 16);
+    put64(&mut a, 8, info.as_mut_ptr() as u64);
+    bpf(BPF_OBJ_GET_INFO_BY_FD, &mut a)?;
+    Ok(hash)
+}
+
+/// The loader map as `setup` says; its fd.
+pub fn loader_map(blob: &Blob, setup: Setup) -> Result<i32, (&'static str, i32)> {
+    let excl = skelgen::loader::signed::sha256(&blob.insns);
+    let mut a = attr_with(&[(0, 2), (4, 4), (8, blob.data.len() as u32), (12, 1)], 96);
+    a[28..40].copy_from_slice(b"__loader.map");
+    if setup.exclusive {
+        put64(&mut a, 80, excl.as_ptr() as u64);
+        put32(&mut a, 88, 32);
+    }
+    let fd = bpf(BPF_MAP_CREATE, &mut a).map_err(|e| ("MAP_CREATE", e))? as i32;
+    let mut data = blob.data.clone();
+    if let Some(at) = setup.tamper {
+        data[at] ^= 1;
+    }
+    let key = 0u32.to_le_bytes();
+    let mut a = attr_with(&[(0, fd as u32)], 32);
+    put64(&mut a, 8, key.as_ptr() as u64);
+    put64(&mut a, 16, data.as_ptr() as u64);
+    let steps = bpf(BPF_MAP_UPDATE_ELEM, &mut a)
+        .map_err(|e| ("MAP_UPDATE_ELEM", e))
+        .and_then(|_| {
+            let mut a = attr_with(&[(0, fd as u32)], 4);
+            bpf(BPF_MAP_FREEZE, &mut a).map_err(|e| ("MAP_FREEZE", e))
+        })
+        .and_then(|_| match setup.hash {
+            true => kernel_map_hash(fd)
+                .map(|_| 0)
+                .map_err(|e| ("OBJ_GET_INFO_BY_FD", e)),
+            false => Ok(0),
+        });
+    match steps {
+        Ok(_) => Ok(fd),
+        Err(e) => {
+            close(fd);
+            Err(e)
+        }
+    }
+}
+
+/// Prepares the map as `setup` says, loads `blob`'s loader and runs it with `ctx_buf`.
+/// Returns the loader's return value, or the step and errno of a refused syscall.
+pub fn run_signed_loader(
+    blob: &Blob,
+    ctx_buf: &mut [u8],
+    setup: Setup,
+) -> Result<i32, (&'static str, i32)> {
+    let map_fd = loader_map(blob, setup)?;
+    let fd_array = [map_fd];
+    let prog_fd = match load_loader(blob, &fd_array, None) {
+        Ok(fd) => fd,
+        Err(e) => {
+            close(map_fd);
+            return Err(("PROG_LOAD", e));
+        }
+    };
+    let mut a = attr_with(&[(0, prog_fd as u32), (40, ctx_buf.len() as u32)], 80);
+    put64(&mut a, 48, ctx_buf.as_mut_ptr() as u64);
+    let ran = bpf(BPF_PROG_TEST_RUN, &mut a);
+    close(prog_fd);
+    close(map_fd);
+    ran.map_err(|e| ("PROG_TEST_RUN", e))?;
+    Ok(get32(&a, 4) as i32)
+}
