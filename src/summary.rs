@@ -100,6 +100,9 @@ fn map(out: &mut String, spec: &ObjectSpec, m: &MapSpec) {
     } else if let (Some(v), None) = (m.value_type, &m.data) {
         let _ = writeln!(out, "    value {}", type_name(types, v));
     }
+    for f in &m.fixups {
+        let _ = writeln!(out, "    note: {f}");
+    }
     if let Some(inner) = &m.inner {
         let _ = writeln!(
             out,

@@ -44,6 +44,11 @@ pub struct MapSpec {
     /// For struct_ops maps: the structure's members and compiled image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub struct_ops: Option<super::StructOpsSpec>,
+    /// What lowering changed in the declared definition so the kernel accepts it (a ring
+    /// buffer's declared value type dropped, as cilium/ebpf does), one sentence each, for the
+    /// summary.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixups: Vec<String>,
 }
 
 impl MapSpec {
@@ -69,6 +74,7 @@ impl MapSpec {
             init_slots: Vec::new(),
             data: None,
             struct_ops: None,
+            fixups: Vec::new(),
         }
     }
 }

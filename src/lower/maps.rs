@@ -129,8 +129,14 @@ fn finish_def(btf: &Btf, name: &str, def: Def) -> Result<MapSpec, LowerError> {
         .ok_or_else(|| bad("no map type; add __uint(type, BPF_MAP_TYPE_...)".into()))?;
     let map_type = u32::try_from(raw_type).ok().and_then(MapType::from_raw);
     let map_type = map_type.ok_or_else(|| bad(format!("unsupported map type {raw_type}")))?;
-    let key_size = sized(btf, name, "key", def.key_ty, def.key_size)?;
-    let mut value_size = sized(btf, name, "value", def.value_ty, def.value_size)?;
+    let mut kv = KeyValue {
+        key_size: sized(btf, name, "key", def.key_ty, def.key_size)?,
+        value_size: sized(btf, name, "value", def.value_ty, def.value_size)?,
+        key_ty: def.key_ty,
+        value_ty: def.value_ty,
+    };
+    let fixups = forgive_key_value(map_type, &mut kv);
+    let (key_size, mut value_size) = (kv.key_size, kv.value_size);
     if def.values_offset.is_some() {
         if value_size != 0 && value_size != 4 {
             return Err(bad(
@@ -152,7 +158,7 @@ fn finish_def(btf: &Btf, name: &str, def: Def) -> Result<MapSpec, LowerError> {
         u32::try_from(v).map_err(|_| bad(format!("{what} {v} does not fit in 32 bits")))
     };
     let (btf_key_type_id, btf_value_type_id) = if keeps_btf_ids(map_type) {
-        (def.key_ty.unwrap_or(0), def.value_ty.unwrap_or(0))
+        (kv.key_ty.unwrap_or(0), kv.value_ty.unwrap_or(0))
     } else {
         (0, 0)
     };
@@ -175,7 +181,54 @@ fn finish_def(btf: &Btf, name: &str, def: Def) -> Result<MapSpec, LowerError> {
         init_slots: Vec::new(),
         data: None,
         struct_ops: None,
+        fixups,
     })
+}
+
+/// A definition's key and value: sizes, and BTF types when declared with `__type`.
+struct KeyValue {
+    key_size: u32,
+    value_size: u32,
+    key_ty: Option<u32>,
+    value_ty: Option<u32>,
+}
+
+/// Ring buffers and perf event arrays declared with a record type as key or value (as
+/// cilium/ebpf's examples do, so bpf2go can generate the type) fail `BPF_MAP_CREATE` with
+/// EINVAL: a ring buffer takes no key or value, a perf event array a CPU index and an fd.
+/// cilium/ebpf replaces such declarations with what the kernel takes; so does this, and
+/// returns a sentence per change for the summary. A definition the kernel takes is left
+/// alone, so output for it does not change.
+fn forgive_key_value(map_type: MapType, kv: &mut KeyValue) -> Vec<String> {
+    let (want, why) = match map_type {
+        MapType::Ringbuf => (0, "a ring buffer has no key or value"),
+        MapType::UserRingbuf => (0, "a user ring buffer has no key or value"),
+        MapType::PerfEventArray => (4, "a perf event array maps a CPU index to an fd"),
+        _ => return Vec::new(),
+    };
+    let mut fixups = Vec::new();
+    let mut fix = |what: &str, size: &mut u32, ty: &mut Option<u32>| {
+        let typed = ty.is_some() && want == 0;
+        if *size == want && !typed {
+            return;
+        }
+        let declared = match (*size, ty.is_some()) {
+            (0, false) => format!("no {what} declared"),
+            (n, _) => format!("{what} of {n} bytes declared"),
+        };
+        let made = match want {
+            0 => format!("no {what}"),
+            n => format!("a {n}-byte {what}"),
+        };
+        fixups.push(format!(
+            "{declared}; created with {made}, as cilium/ebpf does: {why}"
+        ));
+        *size = want;
+        *ty = None;
+    };
+    fix("key", &mut kv.key_size, &mut kv.key_ty);
+    fix("value", &mut kv.value_size, &mut kv.value_ty);
+    fixups
 }
 
 /// libbpf passes no BTF ids for map types whose values are fds or that have no key/value.
@@ -372,6 +425,7 @@ pub(crate) fn global_spec(
         pinning: Pinning::None,
         inner: None,
         init_slots: Vec::new(),
+        fixups: Vec::new(),
         data: Some(GlobalData {
             section: section.to_string(),
             kind,
