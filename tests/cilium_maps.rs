@@ -6,6 +6,7 @@
 mod support;
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use support::cmd::{skelgen, stdout_ok};
 use support::loader::*;
 use support::{have, root, run_ok};
@@ -58,8 +59,14 @@ int emit(void *ctx)
 char LICENSE[] SEC("license") = "GPL";
 "#;
 
-/// The object compiled from [`SOURCE`], or `None` without clang-19.
+/// The object compiled from [`SOURCE`], or `None` without clang-19; compiled once, as the
+/// tests run in parallel.
 fn object() -> Option<PathBuf> {
+    static OBJECT: OnceLock<Option<PathBuf>> = OnceLock::new();
+    OBJECT.get_or_init(compile).clone()
+}
+
+fn compile() -> Option<PathBuf> {
     if !have("clang-19") {
         return None;
     }
