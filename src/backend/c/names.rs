@@ -5,6 +5,7 @@
 //! identifiers at all are refused with an error naming their owner.
 
 use crate::backend::BackendError;
+use serde::Serialize;
 
 /// Keywords of C (C11 to C23) and C++ (up to C++23), plus GNU spellings.
 const KEYWORDS: &[&str] = &[
@@ -336,6 +337,36 @@ pub fn c_string(text: &str) -> String {
 /// The include guard for an object's header.
 pub fn guard(object: &str) -> String {
     format!("{}_LSKEL_H", object.to_ascii_uppercase())
+}
+
+/// Bytes per line of an embedded byte array.
+const BYTES_PER_LINE: usize = 16;
+
+/// Bytes as lines of C initialisers.
+#[derive(Debug, Serialize)]
+pub struct ByteArray {
+    /// Number of bytes.
+    pub len: usize,
+    /// `0x12, 0x34, ...` lines; empty when every byte is zero.
+    pub lines: Vec<String>,
+}
+
+/// `data` as C initialiser lines; with `skip_zero`, nothing when every byte is zero.
+pub fn bytes(data: &[u8], skip_zero: bool) -> ByteArray {
+    let lines = if skip_zero && data.iter().all(|&b| b == 0) {
+        Vec::new()
+    } else {
+        data.chunks(BYTES_PER_LINE)
+            .map(|c| {
+                let items: Vec<String> = c.iter().map(|b| format!("0x{b:02x}")).collect();
+                format!("{},", items.join(", "))
+            })
+            .collect()
+    };
+    ByteArray {
+        len: data.len(),
+        lines,
+    }
 }
 
 #[cfg(test)]

@@ -3,8 +3,7 @@
 //! the descriptors, values, links and attach functions of each struct_ops map.
 
 use super::attach::comment;
-use super::names::c_string;
-use super::view::{bytes, ByteArray, MapView, ProgView};
+use super::names::{bytes, c_string, ByteArray};
 use crate::backend::model::Scope;
 use crate::backend::struct_ops::member_row;
 use crate::backend::BackendError;
@@ -77,13 +76,14 @@ pub struct StructOpsProgView {
     pub name_lit: String,
 }
 
-/// The struct_ops view of `spec`, or `None` when it has no struct_ops maps or programs.
+/// The struct_ops view of `spec` (`maps` and `progs`: the identifiers of its maps and
+/// programs), or `None` when it has no struct_ops maps or programs.
 /// Claims the attach, detach and link names of every map.
 pub(super) fn view(
     spec: &ObjectSpec,
     blob: &Blob,
-    maps: &[MapView],
-    progs: &[ProgView],
+    maps: &[&str],
+    progs: &[&str],
     idents: &mut Scope,
 ) -> Result<Option<StructOpsView>, BackendError> {
     let plan = &blob.plan;
@@ -94,7 +94,7 @@ pub(super) fn view(
         .struct_ops_progs
         .iter()
         .map(|&p| StructOpsProgView {
-            ident: progs[p].ident.clone(),
+            ident: progs[p].to_string(),
             name_lit: c_string(&spec.programs[p].name),
         })
         .collect();
@@ -104,7 +104,7 @@ pub(super) fn view(
         let Some(s) = m.struct_ops.as_ref() else {
             continue;
         };
-        let ident = maps[i].ident.clone();
+        let ident = maps[i].to_string();
         let owner = format!("struct_ops map {}", m.name);
         idents.claim_kind("fn", &owner, &format!("{ident}__attach"))?;
         idents.claim_kind("fn", &owner, &format!("{ident}__detach"))?;
@@ -155,13 +155,13 @@ fn member_view(
 
 /// The members of `struct NAME__links`, without `_fd`: every program, then every
 /// `.struct_ops.link` map.
-pub(super) fn links(progs: &[ProgView], struct_ops: Option<&StructOpsView>) -> Vec<String> {
+pub(super) fn links(progs: &[&str], struct_ops: Option<&StructOpsView>) -> Vec<String> {
     let link_maps = struct_ops
         .into_iter()
         .flat_map(|s| s.maps.iter().filter(|m| m.link));
     progs
         .iter()
-        .map(|p| p.ident.clone())
+        .map(|p| p.to_string())
         .chain(link_maps.map(|m| m.ident.clone()))
         .collect()
 }

@@ -1,7 +1,7 @@
 //! The view model of a C skeleton: everything the templates print, computed here.
 
 use super::attach::{self, AttachFn};
-use super::names::{self, Dialect};
+use super::names::{self, bytes, ByteArray, Dialect};
 use super::struct_ops::StructOpsView;
 use super::types::{TypeDefView, TypePrinter};
 use crate::backend::kconfig::{kconfig_map, kconfig_rows, kind_name};
@@ -11,9 +11,6 @@ use crate::ir::ObjectSpec;
 use crate::loader::{step_title, Blob};
 use heck::ToShoutySnakeCase;
 use serde::Serialize;
-
-/// Bytes per line of an embedded byte array.
-const BYTES_PER_LINE: usize = 16;
 
 /// The whole header.
 #[derive(Debug, Serialize)]
@@ -122,15 +119,6 @@ pub struct SectionView {
     pub image: ByteArray,
 }
 
-/// Bytes as lines of C initialisers.
-#[derive(Debug, Serialize)]
-pub struct ByteArray {
-    /// Number of bytes.
-    pub len: usize,
-    /// `0x12, 0x34, ...` lines; empty when every byte is zero.
-    pub lines: Vec<String>,
-}
-
 /// `.kconfig` externs.
 #[derive(Debug, Serialize)]
 pub struct KconfigView {
@@ -176,8 +164,10 @@ pub fn build_in(
         .map(|m| map_view(m, dialect, &mut idents))
         .collect::<Result<Vec<_>, _>>()?;
     let progs = program_views(&model, dialect, &mut idents)?;
-    let struct_ops = super::struct_ops::view(spec, blob, &maps, &progs, &mut idents)?;
-    let links = super::struct_ops::links(&progs, struct_ops.as_ref());
+    let map_idents: Vec<&str> = maps.iter().map(|m| m.ident.as_str()).collect();
+    let prog_idents: Vec<&str> = progs.iter().map(|p| p.ident.as_str()).collect();
+    let struct_ops = super::struct_ops::view(spec, blob, &map_idents, &prog_idents, &mut idents)?;
+    let links = super::struct_ops::links(&prog_idents, struct_ops.as_ref());
     let idents_where = |keep: fn(&Program<'_>) -> bool| -> Vec<String> {
         model
             .programs
@@ -334,22 +324,4 @@ fn kconfig_view(spec: &ObjectSpec, dialect: Dialect) -> Option<KconfigView> {
         section: dialect.section_ident(&map.name),
         externs,
     })
-}
-
-/// `data` as C initialiser lines; with `skip_zero`, nothing when every byte is zero.
-pub(super) fn bytes(data: &[u8], skip_zero: bool) -> ByteArray {
-    let lines = if skip_zero && data.iter().all(|&b| b == 0) {
-        Vec::new()
-    } else {
-        data.chunks(BYTES_PER_LINE)
-            .map(|c| {
-                let items: Vec<String> = c.iter().map(|b| format!("0x{b:02x}")).collect();
-                format!("{},", items.join(", "))
-            })
-            .collect()
-    };
-    ByteArray {
-        len: data.len(),
-        lines,
-    }
 }

@@ -280,6 +280,23 @@ pub fn section(section: &str) -> String {
     exported(section.strip_prefix('.').unwrap_or(section))
 }
 
+/// Bytes per line of an embedded string constant.
+const BYTES_PER_LINE: usize = 32;
+
+/// `data` as the lines of a Go string constant: `"\x12\x34..." +` each, the last without
+/// the `+`.
+pub fn string_lines(data: &[u8]) -> Vec<String> {
+    let n = data.len().div_ceil(BYTES_PER_LINE);
+    data.chunks(BYTES_PER_LINE)
+        .enumerate()
+        .map(|(i, c)| {
+            let body: String = c.iter().map(|b| format!("\\x{b:02x}")).collect();
+            let more = if i + 1 < n { " +" } else { "" };
+            format!("\"{body}\"{more}")
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,6 @@
 //! knobs, links and attach methods of each struct_ops map.
 
 use super::names;
-use super::view::{string_lines, MapView, ProgView};
 use crate::backend::model::Scope;
 use crate::backend::struct_ops::member_row;
 use crate::backend::BackendError;
@@ -53,14 +52,15 @@ pub struct MemberLine {
     pub comment: String,
 }
 
-/// The struct_ops view of `spec`, or `None` when it has no struct_ops maps or programs.
+/// The struct_ops view of `spec` (`maps` and `progs`: the identifiers of its maps and
+/// programs), or `None` when it has no struct_ops maps or programs.
 /// Claims the attach and detach methods of every map in `members`, and the link of every
 /// `.struct_ops.link` map in `links` (the fields of `Links`).
 pub(super) fn view(
     spec: &ObjectSpec,
     blob: &Blob,
-    maps: &[MapView],
-    progs: &[ProgView],
+    maps: &[&str],
+    progs: &[&str],
     members: &mut Scope,
     links: &mut Scope,
 ) -> Result<Option<StructOpsView>, BackendError> {
@@ -75,7 +75,7 @@ pub(super) fn view(
         let Some(s) = m.struct_ops.as_ref() else {
             continue;
         };
-        let ident = maps[i].ident.clone();
+        let ident = maps[i].to_string();
         let owner = format!("struct_ops map {:?}", m.name);
         members.claim(&owner, &format!("Attach{ident}"))?;
         members.claim(&owner, &format!("Detach{ident}"))?;
@@ -92,7 +92,7 @@ pub(super) fn view(
             link: s.link,
             autocreate: s.autocreate,
             map_index: i,
-            image: string_lines(&s.image.0),
+            image: names::string_lines(&s.image.0),
             members: member_lines(spec, &plan.struct_ops_progs, &s.members),
             ident,
         });
@@ -102,7 +102,7 @@ pub(super) fn view(
         progs: plan
             .struct_ops_progs
             .iter()
-            .map(|&p| progs[p].ident.clone())
+            .map(|&p| progs[p].to_string())
             .collect(),
     }))
 }

@@ -13,9 +13,6 @@ use crate::ir::{MapSpec, ObjectSpec, TypeId};
 use crate::loader::{step_title, Blob};
 use serde::Serialize;
 
-/// Bytes per line of an embedded string constant.
-const BYTES_PER_LINE: usize = 32;
-
 /// Methods and fields of the skeleton type that names from the object must not take.
 const SKELETON_MEMBERS: &[&str] = &[
     "Maps", "Progs", "Links", "LogLevel", "LogBuf", "Load", "Attach", "Detach", "Close",
@@ -176,7 +173,16 @@ pub fn build(
     let maps = map_views(&model, &mut printer)?;
     let mut links = Scope::default();
     let progs = prog_views(&model, &rt, &mut members, &mut links)?;
-    let struct_ops = super::struct_ops::view(spec, blob, &maps, &progs, &mut members, &mut links)?;
+    let map_idents: Vec<&str> = maps.iter().map(|m| m.ident.as_str()).collect();
+    let prog_idents: Vec<&str> = progs.iter().map(|p| p.ident.as_str()).collect();
+    let struct_ops = super::struct_ops::view(
+        spec,
+        blob,
+        &map_idents,
+        &prog_idents,
+        &mut members,
+        &mut links,
+    )?;
     let sections = sections(&model, &maps, &name, &mut printer, &mut members)?;
     let kconfig = kconfig_view(spec, &maps, &rt);
     let buffer_maps = |kind| -> Vec<String> {
@@ -241,8 +247,8 @@ pub fn build(
             .iter()
             .map(|s| names::go_string(&step_title(s)))
             .collect(),
-        insns: string_lines(&blob.insns),
-        data: string_lines(&blob.data),
+        insns: names::string_lines(&blob.insns),
+        data: names::string_lines(&blob.data),
         kconfig,
         ringbufs,
         perfbufs,
@@ -384,7 +390,7 @@ fn sections(
             image: if all_zero {
                 Vec::new()
             } else {
-                string_lines(&d.initial.0)
+                names::string_lines(&d.initial.0)
             },
             type_name,
             ident,
@@ -411,18 +417,4 @@ fn kconfig_view(spec: &ObjectSpec, maps: &[MapView], rt: &str) -> Option<Kconfig
         map_ident: maps[index].ident.clone(),
         externs,
     })
-}
-
-/// `data` as the lines of a Go string constant: `"\x12\x34..." +` each, the last without
-/// the `+`.
-pub(super) fn string_lines(data: &[u8]) -> Vec<String> {
-    let n = data.len().div_ceil(BYTES_PER_LINE);
-    data.chunks(BYTES_PER_LINE)
-        .enumerate()
-        .map(|(i, c)| {
-            let body: String = c.iter().map(|b| format!("\\x{b:02x}")).collect();
-            let more = if i + 1 < n { " +" } else { "" };
-            format!("\"{body}\"{more}")
-        })
-        .collect()
 }

@@ -7,9 +7,10 @@
 use super::attach::{attach_fn, KernAttachFn};
 use super::kconfig::{kconfig_view, KconfigView};
 use super::names;
+use crate::backend::c::names::ByteArray;
 use crate::backend::c::names::Dialect;
 use crate::backend::c::types::TypeDefView;
-use crate::backend::c::view::{self as cview, ByteArray, MapView, SectionView};
+use crate::backend::c::view::{self as cview, MapView, SectionView};
 use crate::backend::model::Model;
 use crate::backend::BackendError;
 use crate::ir::ObjectSpec;

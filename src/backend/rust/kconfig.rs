@@ -2,7 +2,6 @@
 //! from the running kernel's configuration.
 
 use super::names;
-use super::view::SectionView;
 use crate::backend::kconfig::{kconfig_map, kconfig_rows, kind_name};
 use crate::ir::ObjectSpec;
 use serde::Serialize;
@@ -31,10 +30,13 @@ pub struct KconfigExtern {
     pub weak: bool,
 }
 
-/// The `.kconfig` externs of `spec`, when it has a mapped `.kconfig` section.
-pub(super) fn kconfig_view(spec: &ObjectSpec, sections: &[SectionView]) -> Option<KconfigView> {
-    let map = kconfig_map(spec)?;
-    let section = sections.iter().find(|s| s.map_index == map)?;
+/// The `.kconfig` externs of `spec`, when it has a mapped `.kconfig` section;
+/// `view_of(map)` is the view field of map `map`'s section.
+pub(super) fn kconfig_view(
+    spec: &ObjectSpec,
+    view_of: &dyn Fn(usize) -> Option<String>,
+) -> Option<KconfigView> {
+    let section = view_of(kconfig_map(spec)?)?;
     let externs = kconfig_rows(spec)
         .map(|k| KconfigExtern {
             name: names::string_literal(k.name),
@@ -44,8 +46,5 @@ pub(super) fn kconfig_view(spec: &ObjectSpec, sections: &[SectionView]) -> Optio
             weak: k.weak,
         })
         .collect();
-    Some(KconfigView {
-        section: section.ident.clone(),
-        externs,
-    })
+    Some(KconfigView { section, externs })
 }

@@ -144,6 +144,25 @@ pub fn doc_lines(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// Bytes per line of an embedded byte string.
+const BYTES_PER_LINE: usize = 24;
+
+/// `data` as a byte string literal, `BYTES_PER_LINE` bytes per source line.
+pub fn byte_string(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len() * 4 + data.len() / BYTES_PER_LINE * 12 + 3);
+    out.push_str("b\"");
+    for (i, chunk) in data.chunks(BYTES_PER_LINE).enumerate() {
+        if i > 0 {
+            out.push_str("\\\n        ");
+        }
+        for b in chunk {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out.push('"');
+    out
+}
+
 #[cfg(test)]
 #[path = "names_tests.rs"]
 mod tests;

@@ -3,7 +3,6 @@
 //! attach and detach methods of each struct_ops map.
 
 use super::names;
-use super::view::{byte_string, MapView, ProgView};
 use crate::backend::model::Scope;
 use crate::backend::struct_ops::member_row;
 use crate::backend::BackendError;
@@ -81,13 +80,14 @@ pub struct StructOpsProgView {
     pub prog_index: usize,
 }
 
-/// The struct_ops view of `spec`, or `None` when it has no struct_ops maps or programs.
+/// The struct_ops view of `spec` (`maps` and `progs`: the identifiers of its maps and
+/// programs), or `None` when it has no struct_ops maps or programs.
 /// Claims the attach and detach method names of every map in `methods`.
 pub(super) fn view(
     spec: &ObjectSpec,
     blob: &Blob,
-    maps: &[MapView],
-    progs: &[ProgView],
+    maps: &[&str],
+    progs: &[&str],
     methods: &mut Scope,
 ) -> Result<Option<StructOpsView>, BackendError> {
     let plan = &blob.plan;
@@ -98,8 +98,8 @@ pub(super) fn view(
         .struct_ops_progs
         .iter()
         .map(|&p| StructOpsProgView {
-            ident: progs[p].ident.clone(),
-            name: progs[p].name.clone(),
+            ident: progs[p].to_string(),
+            name: names::string_literal(&spec.programs[p].name),
             prog_index: p,
         })
         .collect();
@@ -115,15 +115,15 @@ pub(super) fn view(
         methods.claim(&owner, &attach)?;
         methods.claim(&owner, &detach)?;
         out.push(StructOpsMapView {
-            ident: maps[i].ident.clone(),
+            ident: maps[i].to_string(),
             map_index: i,
             local: format!("so{}", out.len()),
-            name: maps[i].name.clone(),
+            name: names::string_literal(&m.name),
             type_name: names::string_literal(&s.type_name),
             doc: names::doc(&format!("`{}`: struct {}", s.section, s.type_name)),
             link: s.link,
             autocreate: s.autocreate,
-            image: byte_string(&s.image.0),
+            image: names::byte_string(&s.image.0),
             members: s
                 .members
                 .iter()

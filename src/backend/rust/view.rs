@@ -12,9 +12,6 @@ use crate::ir::{MapSpec, ObjectSpec};
 use crate::loader::{step_title, Blob};
 use serde::Serialize;
 
-/// Bytes per line of an embedded byte string.
-const BYTES_PER_LINE: usize = 24;
-
 /// Names the module defines itself, which a name from the object must not take.
 const RUNTIME_ITEMS: &[&str] = &[
     "Error",
@@ -190,10 +187,17 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
     for s in &sections {
         maps[s.map_index].view = Some(s.ident.clone());
     }
-    let kconfig = kconfig_view(spec, &sections);
+    let kconfig = kconfig_view(spec, &|map| {
+        sections
+            .iter()
+            .find(|s| s.map_index == map)
+            .map(|s| s.ident.clone())
+    });
     let iter_progs = prog_methods(&model, &progs, &mut methods, "iter", |p| p.iter)?;
     let run_progs = prog_methods(&model, &progs, &mut methods, "run", |p| p.run)?;
-    let struct_ops = super::struct_ops::view(spec, blob, &maps, &progs, &mut methods)?;
+    let map_idents: Vec<&str> = maps.iter().map(|m| m.ident.as_str()).collect();
+    let prog_idents: Vec<&str> = progs.iter().map(|p| p.ident.as_str()).collect();
+    let struct_ops = super::struct_ops::view(spec, blob, &map_idents, &prog_idents, &mut methods)?;
     if let Some(so) = &struct_ops {
         for s in &so.maps {
             let m = &mut maps[s.map_index];
@@ -225,8 +229,8 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
         nr_maps: blob.plan.nr_maps,
         nr_progs: blob.plan.nr_progs,
         ctx_size: blob.ctx_size,
-        insns: byte_string(&blob.insns),
-        data: byte_string(&blob.data),
+        insns: names::byte_string(&blob.insns),
+        data: names::byte_string(&blob.data),
         kconfig,
         struct_ops,
         knobs: !spec.maps.is_empty() || !spec.programs.is_empty(),
@@ -410,26 +414,10 @@ fn sections(
             image: if d.initial.0.iter().all(|&b| b == 0) {
                 "b\"\"".into()
             } else {
-                byte_string(&d.initial.0)
+                names::byte_string(&d.initial.0)
             },
             map_index: i,
         });
     }
     Ok(out)
-}
-
-/// `data` as a byte string literal, `BYTES_PER_LINE` bytes per source line.
-pub fn byte_string(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len() * 4 + data.len() / BYTES_PER_LINE * 12 + 3);
-    out.push_str("b\"");
-    for (i, chunk) in data.chunks(BYTES_PER_LINE).enumerate() {
-        if i > 0 {
-            out.push_str("\\\n        ");
-        }
-        for b in chunk {
-            out.push_str(&format!("\\x{b:02x}"));
-        }
-    }
-    out.push('"');
-    out
 }
