@@ -93,11 +93,67 @@ pub fn run_signed_loader(
             return Err(("PROG_LOAD", e));
         }
     };
-    let mut a = attr_with(&[(0, prog_fd as u32), (40, ctx_buf.len() as u32)], 80);
-    put64(&mut a, 48, ctx_buf.as_mut_ptr() as u64);
-    let ran = bpf(BPF_PROG_TEST_RUN, &mut a);
+    let ran = test_run(prog_fd, ctx_buf);
     close(prog_fd);
     close(map_fd);
-    ran.map_err(|e| ("PROG_TEST_RUN", e))?;
+    ran.map_err(|e| ("PROG_TEST_RUN", e))
+}
+
+/// `BPF_PROG_LOAD` of the loader `insns` with a signature; `fd_array_cnt` 1 makes a 7.3
+/// kernel fold the loader map into what it verifies. The fd, or the errno.
+pub fn load_signed(
+    insns: &[u8],
+    map_fd: i32,
+    signature: &[u8],
+    fd_array_cnt: u32,
+    keyring_id: i32,
+) -> Result<i32, i32> {
+    let license = c"Dual BSD/GPL";
+    let fd_array = [map_fd];
+    let mut a = attr_with(
+        &[
+            (0, 31), // BPF_PROG_TYPE_SYSCALL
+            (4, (insns.len() / 8) as u32),
+            (44, skelgen::loader::compile::LOADER_PROG_FLAGS),
+            (148, fd_array_cnt),
+            (160, signature.len() as u32),
+            (164, keyring_id as u32),
+        ],
+        168,
+    );
+    put64(&mut a, 8, insns.as_ptr() as u64);
+    put64(&mut a, 16, license.as_ptr() as u64);
+    a[48..61].copy_from_slice(b"__loader.prog");
+    put64(&mut a, 120, fd_array.as_ptr() as u64);
+    put64(&mut a, 152, signature.as_ptr() as u64);
+    bpf(BPF_PROG_LOAD, &mut a).map(|fd| fd as i32)
+}
+
+/// `BPF_PROG_TEST_RUN` of the loader `prog_fd` with `ctx_buf`: its return value.
+pub fn test_run(prog_fd: i32, ctx_buf: &mut [u8]) -> Result<i32, i32> {
+    let mut a = attr_with(&[(0, prog_fd as u32), (40, ctx_buf.len() as u32)], 80);
+    put64(&mut a, 48, ctx_buf.as_mut_ptr() as u64);
+    bpf(BPF_PROG_TEST_RUN, &mut a)?;
     Ok(get32(&a, 4) as i32)
+}
+
+/// `add_key(2)` of the DER certificate `der` as an "asymmetric" key into `keyring` (-3: the
+/// session keyring): the key's serial, or the errno.
+pub fn add_cert(der: &[u8], keyring: i32) -> Result<i32, i32> {
+    // SAFETY: every pointer is a live NUL-terminated string or the payload of its length.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_add_key,
+            c"asymmetric".as_ptr(),
+            c"skelgen test signer".as_ptr(),
+            der.as_ptr(),
+            der.len(),
+            keyring as libc::c_long,
+        )
+    };
+    if r < 0 {
+        Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
+    } else {
+        Ok(r as i32)
+    }
 }
