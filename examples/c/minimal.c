@@ -14,12 +14,14 @@
 #include "minimal.lskel.h"
 #include "check.h"
 
+#include <string.h>
 #include <dirent.h>
 
 #define CALLS 5
 
 static void failing_load(void)
 {
+	static char log[1 << 20];
 	struct minimal *skel = minimal__open();
 	int err;
 
@@ -27,10 +29,16 @@ static void failing_load(void)
 	if (!skel)
 		return;
 	skel->maps.rodata.value_size = 7; /* global data accepts only its compiled size */
+	/* A map create writes no log: the log must not be the earlier BTF load's. */
+	memset(log, 'x', sizeof(log) - 1);
+	skel->log_buf = log;
+	skel->log_size = sizeof(log);
+	skel->log_level = 1;
 	err = minimal__load(skel);
 	printf("failed_load %d\n", err);
 	printf("failed_step %s\n", skel->err_step ? skel->err_step : "(none)");
 	printf("failed_step_index_valid %d\n", skel->err_step_index > 0);
+	printf("failed_log_len %zu\n", strlen(log));
 	CHECK(err == -EINVAL && errno == EINVAL);
 	CHECK(skel->maps.counts.map_fd == 0 && skel->progs.handle_getpid.prog_fd == 0);
 	minimal__destroy(skel);

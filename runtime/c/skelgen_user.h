@@ -55,6 +55,9 @@ static inline int skelgen_load(struct skelgen_loader_ctx *ctx, const struct skel
 {
 	int err;
 
+	/* Only a failing BTF or program load writes the log: any other failure leaves it empty. */
+	if (ctx->log_level && ctx->log_buf && ctx->log_size)
+		*(char *)(uintptr_t)ctx->log_buf = 0;
 	if (fcntl(0, F_GETFD) < 0 && errno == EBADF) {
 		err = open("/dev/null", O_RDONLY);
 		if (err > 0)

@@ -295,14 +295,11 @@ func skelgenRtRunLoader(ctx, logBuf []byte) error {
 		insnCnt:   uint32(len(skelgenRtLoaderInsns) / 8),
 		insns:     skelgenRtAddr(unsafe.Pointer(unsafe.StringData(skelgenRtLoaderInsns))),
 		license:   skelgenRtAddr(unsafe.Pointer(&license[0])),
-		logLevel:  le.Uint32(ctx[20:]),
-		logSize:   le.Uint32(ctx[24:]),
-		logBuf:    le.Uint64(ctx[32:]),
 		progFlags: skelgenRtFSleepable,
 		fdArray:   skelgenRtAddr(unsafe.Pointer(fdArray)),
 	}
 	copy(load.progName[:], "__loader.prog")
-	progFD, err := skelgenRtBPF(skelgenRtCmdProgLoad, unsafe.Pointer(&load), unsafe.Sizeof(load))
+	progFD, err := skelgenRtLoadLoaderProg(&load, ctx)
 	if err != nil {
 		return skelgenRtLoaderFail(skelgenRtPrivileged("load the loader program", err), -1, logBuf, err)
 	}
@@ -329,6 +326,22 @@ func skelgenRtRunLoader(ctx, logBuf []byte) error {
 		return skelgenRtLoaderFail(what, step, logBuf, errno)
 	}
 	return nil
+}
+
+// skelgenRtLoadLoaderProg loads the loader program (call 4) without a log first: a
+// successful load's log would stand for the log of a later failing step that writes none,
+// and the verifier's log of a long loader overflows a buffer sized for the object's
+// programs. Only a refused loader is loaded again with the context's log, to say why.
+func skelgenRtLoadLoaderProg(load *skelgenRtProgLoadAttr, ctx []byte) (int, error) {
+	fd, err := skelgenRtBPF(skelgenRtCmdProgLoad, unsafe.Pointer(load), unsafe.Sizeof(*load))
+	le := binary.LittleEndian
+	if err == nil || le.Uint32(ctx[20:]) == 0 {
+		return fd, err
+	}
+	load.logLevel = le.Uint32(ctx[20:])
+	load.logSize = le.Uint32(ctx[24:])
+	load.logBuf = le.Uint64(ctx[32:])
+	return skelgenRtBPF(skelgenRtCmdProgLoad, unsafe.Pointer(load), unsafe.Sizeof(*load))
 }
 
 // skelgenRtLoaderFail is the error of a failed load, with the log when one was asked for.

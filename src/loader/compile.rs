@@ -179,7 +179,9 @@ impl<'a> Compiler<'a> {
         match (step, data) {
             (Step::CheckContext, _) => self.check_context(),
             (Step::LoadBtf, StepData::Attr { attr, len }) => {
-                self.sys_bpf(super::attr::BPF_BTF_LOAD, attr, len);
+                use super::attr::btf_load as b;
+                let log = [b::LOG_LEVEL, b::LOG_SIZE, b::LOG_BUF];
+                self.load_logged(super::attr::BPF_BTF_LOAD, attr, len, log);
                 self.check();
                 self.e.store(Size::W, self.l.slots.btf(), Reg::R0);
                 for at in self.l.btf_fd_users.clone() {
@@ -238,8 +240,8 @@ impl<'a> Compiler<'a> {
         ctx_off16(off)
     }
 
-    /// Checks the context, then stores the blob's own addresses and the context's log
-    /// settings into every attr that carries them.
+    /// Checks the context, then stores the blob's own addresses into every attr that
+    /// carries them.
     fn check_context(&mut self) -> Result<(), CompileError> {
         let checks = [
             (ctx::SZ, self.plan.ctx_size()),
@@ -260,16 +262,13 @@ impl<'a> Compiler<'a> {
             let l = self.einval;
             self.e.jmp_imm(JmpOp::Jne, Reg::R1, want, l);
         }
-        let logs = self.l.btf_log_attr.is_some() || !self.l.prog_log_attrs.is_empty();
-        if !self.l.pointers.is_empty() || logs {
-            self.e
-                .note("step 0: blob addresses and log settings into the attrs".into());
+        if !self.l.pointers.is_empty() {
+            self.e.note("step 0: blob addresses into the attrs".into());
         }
         if self.signed {
             self.metadata_check()?;
         }
-        self.store_pointers()?;
-        self.copy_log()
+        self.store_pointers()
     }
 
     /// `*(u64 *)&blob[field] = &blob[target]` for every pointer of every attr.
@@ -302,50 +301,30 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    /// Copies `log_level`, `log_size` and `log_buf` from the context into the BTF_LOAD
-    /// attr and every PROG_LOAD attr.
-    fn copy_log(&mut self) -> Result<(), CompileError> {
-        use super::attr::{btf_load as b, prog_load as pl};
-        let (level, size, buf) = (Reg::R3, Reg::R4, Reg::R5);
-        if self.l.btf_log_attr.is_none() && self.l.prog_log_attrs.is_empty() {
-            return Ok(());
-        }
-        self.e.push(&[
-            insn::ldx_mem(Size::W, level, Reg::R6, ctx::LOG_LEVEL),
-            insn::ldx_mem(Size::W, size, Reg::R6, ctx::LOG_SIZE),
-            insn::ldx_mem(Size::DW, buf, Reg::R6, ctx::LOG_BUF),
-        ]);
-        let mut inline: Vec<(u32, [u32; 3])> = Vec::new();
-        if let Some(a) = self.l.btf_log_attr {
-            inline.push((a, [b::LOG_LEVEL, b::LOG_SIZE, b::LOG_BUF]));
-        }
-        if self.l.log_table.is_none() {
-            for &a in &self.l.prog_log_attrs {
-                inline.push((a, [pl::LOG_LEVEL, pl::LOG_SIZE, pl::LOG_BUF]));
-            }
-        }
-        for (a, [l, s, b]) in inline {
-            self.e.safe_point();
-            self.e.store(Size::W, a + l, level);
-            self.e.store(Size::W, a + s, size);
-            self.e.store(Size::DW, a + b, buf);
-        }
-        let Some(table) = self.l.log_table else {
-            return Ok(());
-        };
-        let last = self.data_len()? - pl::LOG_BUF as i32 - 8;
-        let einval = self.einval;
-        self.counted_loop(self.l.prog_log_attrs.len(), table, |e| {
-            e.push(&[insn::ldx_mem(Size::W, Reg::R0, Reg::R2, 0)]);
-            e.jmp_imm(JmpOp::Jgt, Reg::R0, last, einval);
-            e.push(&[
-                insn::alu64_reg(AluOp::Add, Reg::R0, BLOB),
-                insn::stx_mem(Size::W, Reg::R0, level, pl::LOG_LEVEL as i16),
-                insn::stx_mem(Size::W, Reg::R0, size, pl::LOG_SIZE as i16),
-                insn::stx_mem(Size::DW, Reg::R0, buf, pl::LOG_BUF as i16),
-                insn::alu64_imm(AluOp::Add, Reg::R2, 4),
-            ]);
-        })
+    /// `BPF_BTF_LOAD` or `BPF_PROG_LOAD` of the attr at `attr`, first without a log; a failed
+    /// load is repeated with the context's log settings (`fields`: the attr's `log_level`,
+    /// `log_size` and `log_buf`) when it asks for a log. So the log holds only what the
+    /// failing load wrote: a load that succeeded writes none (a successful BTF load logs
+    /// every type, and would fail with ENOSPC on a buffer too small for that), and a failure
+    /// at another step leaves the log as the runtime handed it over. Ends with the result in
+    /// `r0`.
+    pub(super) fn load_logged(&mut self, cmd: i32, attr: u32, size: usize, fields: [u32; 3]) {
+        let done = self.e.label();
+        self.sys_bpf(cmd, attr, size);
+        self.e.jmp_imm(JmpOp::Jsge, Reg::R0, 0, done);
+        self.e
+            .push(&[insn::ldx_mem(Size::W, Reg::R1, Reg::R6, ctx::LOG_LEVEL)]);
+        self.e.jmp_imm(JmpOp::Jeq, Reg::R1, 0, done);
+        let [level, size_field, buf] = fields;
+        self.e.store(Size::W, attr + level, Reg::R1);
+        self.e
+            .push(&[insn::ldx_mem(Size::W, Reg::R1, Reg::R6, ctx::LOG_SIZE)]);
+        self.e.store(Size::W, attr + size_field, Reg::R1);
+        self.e
+            .push(&[insn::ldx_mem(Size::DW, Reg::R1, Reg::R6, ctx::LOG_BUF)]);
+        self.e.store(Size::DW, attr + buf, Reg::R1);
+        self.sys_bpf(cmd, attr, size);
+        self.e.bind(done);
     }
 
     /// `r1 = n; r2 = &blob[table]; do { body } while (--r1)`. The body reads its entry

@@ -75,7 +75,12 @@ impl Compiler<'_> {
                 Resolution::StructOps { slot, .. } => self.struct_ops_target(pd, *slot)?,
             }
         }
-        self.sys_bpf(attr::BPF_PROG_LOAD, pd.attr, pd.attr_len);
+        let log = [
+            attr::prog_load::LOG_LEVEL,
+            attr::prog_load::LOG_SIZE,
+            attr::prog_load::LOG_BUF,
+        ];
+        self.load_logged(attr::BPF_PROG_LOAD, pd.attr, pd.attr_len, log);
         self.close_temps(step, &temps);
         self.check();
         self.e.store(Size::W, self.l.slots.prog(prog), Reg::R0);

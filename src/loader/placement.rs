@@ -28,9 +28,6 @@ use std::collections::BTreeMap;
 /// per entry instead of three, and verification is most of a load's time: only long
 /// loaders trade it for size.
 const POINTER_LOOP_MIN: usize = 64;
-/// From this many `BPF_PROG_LOAD` attrs on, step 0 copies the log settings with a loop
-/// (nine verified instructions per attr instead of three).
-const LOG_LOOP_MIN: usize = 32;
 
 /// The blob offsets one step uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,14 +69,8 @@ pub(super) struct Placement {
     pub inner_fd_user: BTreeMap<usize, u32>,
     /// `(field, target)`: `*(u64 *)&blob[field] = &blob[target]`, done in step 0.
     pub pointers: Vec<(u32, u32)>,
-    /// The `BPF_BTF_LOAD` attr, whose log fields step 0 fills.
-    pub btf_log_attr: Option<u32>,
-    /// The `BPF_PROG_LOAD` attrs, whose log fields step 0 fills.
-    pub prog_log_attrs: Vec<u32>,
     /// Table of `pointers` as `u32` pairs, when a loop stores them.
     pub pointer_table: Option<u32>,
-    /// Table of `prog_log_attrs` as `u32`s, when a loop fills them.
-    pub log_table: Option<u32>,
     license: Option<u32>,
 }
 
@@ -95,10 +86,7 @@ impl Placement {
             map_fd_users: vec![Vec::new(); spec.maps.len()],
             inner_fd_user: BTreeMap::new(),
             pointers: Vec::new(),
-            btf_log_attr: None,
-            prog_log_attrs: Vec::new(),
             pointer_table: None,
-            log_table: None,
             license: None,
         };
         // The fd region comes first: its start doubles as the fd_array of every PROG_LOAD.
@@ -131,7 +119,6 @@ impl Placement {
                 let mut a = Attr::with_min(btf_load::ATTR_SIZE);
                 a.u32(btf_load::SIZE, size);
                 let attr = self.attr(a.finish())?;
-                self.btf_log_attr = Some(attr.0);
                 attr.into()
             }
             Step::CreateInnerMap { outer, .. } => {
@@ -210,7 +197,6 @@ impl Placement {
         if !ext.is_empty() {
             self.btf_fd_users.push(attr + pl::PROG_BTF_FD);
         }
-        self.prog_log_attrs.push(attr);
         let mut lookups = Vec::with_capacity(resolve.len());
         for r in resolve {
             let result = match r {
@@ -334,14 +320,6 @@ impl Placement {
                 .flat_map(u32::to_le_bytes)
                 .collect();
             self.pointer_table = Some(self.data.add(&bytes)?);
-        }
-        if self.prog_log_attrs.len() >= LOG_LOOP_MIN {
-            let bytes: Vec<u8> = self
-                .prog_log_attrs
-                .iter()
-                .flat_map(|a| a.to_le_bytes())
-                .collect();
-            self.log_table = Some(self.data.add(&bytes)?);
         }
         Ok(())
     }

@@ -57,6 +57,7 @@ func TestFailingLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Maps.Rodata.ValueSize = 7 // global data accepts only its compiled size
+	s.LogLevel = 1              // a map create writes no log: Log must not be the BTF load's
 	err = s.Load()
 	var e *minimal.MinimalError
 	if !errors.As(err, &e) || !errors.Is(err, syscall.EINVAL) {
@@ -64,6 +65,9 @@ func TestFailingLoad(t *testing.T) {
 	}
 	if e.Op != "load" || e.Step != "MAP_CREATE .rodata" || e.StepIndex <= 0 {
 		t.Errorf("error %+v: want op load, step MAP_CREATE .rodata, a plan index", e)
+	}
+	if e.Log != "" {
+		t.Errorf("a failed map create came with a log (%d bytes): %.200q", len(e.Log), e.Log)
 	}
 	if s.Maps.Counts.FD() != 0 || s.Progs.HandleGetpid.FD() != 0 {
 		t.Errorf("fds after a failed load: map %d, program %d", s.Maps.Counts.FD(), s.Progs.HandleGetpid.FD())
