@@ -100,6 +100,14 @@ impl Builder {
         self
     }
 
+    /// Adds a struct, union or enum of the object's BTF for the skeletons to define
+    /// (`--type`), by its C name (`event`, or `struct event`). With several objects, each
+    /// must have it.
+    pub fn type_name(&mut self, name: impl Into<String>) -> &mut Self {
+        self.options.types.push(name.into());
+        self
+    }
+
     /// Every option at once, as the command line takes them; `emit` is ignored (a build
     /// writes skeletons).
     pub fn options(&mut self, options: Options) -> &mut Self {

@@ -59,7 +59,7 @@ pub fn parse_object_with(
         object: source.to_string(),
         source: source_err,
     })?;
-    lower::lower(&elf, &name).map_err(|e| Error::Lower {
+    lower::lower(&elf, &name, &options.types).map_err(|e| Error::Lower {
         object: source.to_string(),
         source: e,
     })

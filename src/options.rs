@@ -204,6 +204,12 @@ pub struct Options {
     /// `init` with `_` appended]
     #[cfg_attr(feature = "cli", arg(long, value_name = "NAME"))]
     pub go_package: Option<String>,
+
+    /// Also define this struct, union or enum of the object's BTF (`event`, or `struct
+    /// event`) in every skeleton, with typed ring and perf buffer reading; repeat it for
+    /// several. `--emit summary` lists the names
+    #[cfg_attr(feature = "cli", arg(long = "type", value_name = "NAME"))]
+    pub types: Vec<String>,
 }
 
 impl Options {
@@ -250,6 +256,9 @@ impl Options {
         }
         if let Some(package) = &self.go_package {
             args.extend(["--go-package".to_string(), package.clone()]);
+        }
+        for ty in &self.types {
+            args.extend(["--type".to_string(), ty.clone()]);
         }
         args
     }

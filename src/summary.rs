@@ -43,7 +43,35 @@ pub(crate) fn render(spec: &ObjectSpec) -> String {
             let _ = writeln!(out, "  {}: {kind}{weak}", e.name);
         }
     }
+    named_types(&mut out, spec);
     out
+}
+
+/// The structs, unions and enums `--type` can name, sorted by name; those asked for are
+/// marked.
+fn named_types(out: &mut String, spec: &ObjectSpec) {
+    let Ok(btf) = crate::btf::Btf::parse(&spec.btf.0) else {
+        return;
+    };
+    let mut all = crate::lower::named_types(&btf);
+    if all.is_empty() {
+        return;
+    }
+    all.sort_by(|a, b| (&a.name, a.keyword).cmp(&(&b.name, b.keyword)));
+    let asked: Vec<&str> = spec
+        .named_types
+        .iter()
+        .filter_map(|&id| spec.types.get(id)?.name.as_deref())
+        .collect();
+    let _ = writeln!(out, "\ntypes for --type ({}):", all.len());
+    for t in &all {
+        let mark = if asked.contains(&t.name.as_str()) {
+            ", defined"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "  {} ({} bytes{mark})", t.spelled(), t.size);
+    }
 }
 
 fn program(out: &mut String, p: &ProgramSpec) {

@@ -41,8 +41,13 @@ pub struct ObjectSpec {
     pub programs: Vec<ProgramSpec>,
     /// `.kconfig` and `.ksyms` externs, resolved on the target at run time.
     pub externs: Vec<ExternSpec>,
-    /// Types reachable from map keys, map values and global variables.
+    /// Types reachable from map keys, map values and global variables, and from the named
+    /// types `--type` asks for.
     pub types: TypeTable,
+    /// The types `--type` asked for (structs, unions and enums the skeletons define by their
+    /// C names), in the order given, each once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub named_types: Vec<TypeId>,
 }
 
 impl ObjectSpec {

@@ -128,6 +128,7 @@ pub(super) fn object() -> ObjectSpec {
             ext("vfs_read", false, ExternKind::KsymTypeless),
         ],
         types: TypeTable::default(),
+        named_types: Vec::new(),
     }
 }
 

@@ -83,6 +83,30 @@ pub enum LowerError {
         /// What is wrong with it.
         reason: String,
     },
+    /// `--type` names no struct, union or enum of the object's BTF.
+    #[error("--type {name:?}: no struct, union or enum of that name in the object's BTF{}; `skelgen --emit summary` lists the types, and a type the programs only cast to is kept in BTF by a global such as `const struct event *unused __attribute__((unused));`", close_text(.close))]
+    UnknownType {
+        /// The name as given.
+        name: String,
+        /// Names of the object's types close to it.
+        close: Vec<String>,
+    },
+    /// `--type` names several types of the object's BTF.
+    #[error("--type {name:?}: several types have that name ({}); name one with its keyword (`--type 'struct NAME'`)", .candidates.join(", "))]
+    AmbiguousType {
+        /// The name as given.
+        name: String,
+        /// The types it could mean.
+        candidates: Vec<String>,
+    },
+}
+
+fn close_text(close: &[String]) -> String {
+    if close.is_empty() {
+        String::new()
+    } else {
+        format!(" (close: {})", close.join(", "))
+    }
 }
 
 fn member_text(member: &Option<String>) -> String {

@@ -8,6 +8,7 @@ mod error;
 mod externs;
 mod link;
 mod maps;
+mod named;
 mod names;
 pub(crate) mod programs;
 pub(crate) mod sec_def;
@@ -15,14 +16,16 @@ mod struct_ops;
 mod types;
 
 pub use error::LowerError;
+pub use named::{named_types, NamedType};
 
 use crate::btf::{Btf, BtfExt};
 use crate::elf::ElfFile;
 use crate::ir::{MapSpec, ObjectSpec};
 use link::{ExtInfo, Targets};
 
-/// Builds the ObjectSpec of an ELF object named `name`.
-pub fn lower(elf: &ElfFile<'_>, name: &str) -> Result<ObjectSpec, LowerError> {
+/// Builds the ObjectSpec of an ELF object named `name`, with the named types `asked` (the
+/// C names `--type` gives) in its type table.
+pub fn lower(elf: &ElfFile<'_>, name: &str, asked: &[String]) -> Result<ObjectSpec, LowerError> {
     let btf_sec = elf.section_by_name(".BTF").ok_or(LowerError::MissingBtf)?;
     let mut btf = Btf::parse(btf_sec.data).map_err(LowerError::btf)?;
     let ext = match elf.section_by_name(".BTF.ext") {
@@ -90,7 +93,15 @@ pub fn lower(elf: &ElfFile<'_>, name: &str) -> Result<ObjectSpec, LowerError> {
         var_types.push(Vec::new());
     }
 
-    let types = types::fill_types(&btf, &mut all_maps, &var_types).map_err(LowerError::btf)?;
+    let mut asked_ids: Vec<u32> = Vec::new();
+    for a in asked {
+        let id = named::find(&btf, a)?;
+        if !asked_ids.contains(&id) {
+            asked_ids.push(id);
+        }
+    }
+    let (types, named_types) =
+        types::fill_types(&btf, &mut all_maps, &var_types, &asked_ids).map_err(LowerError::btf)?;
     Ok(ObjectSpec {
         name: name.to_string(),
         license: read_license(elf),
@@ -100,6 +111,7 @@ pub fn lower(elf: &ElfFile<'_>, name: &str) -> Result<ObjectSpec, LowerError> {
         programs,
         externs: externs.specs,
         types,
+        named_types,
     })
 }
 

@@ -31,8 +31,6 @@ impl<'a> TypeTableBuilder<'a> {
 
     /// Adds the BTF type `btf_id` and everything it references; returns its id in the table.
     /// Qualifiers and `VAR` wrappers are looked through. Adding a type twice gives the same id.
-    // The lowering adds map types with hints; this plain entry point is for other callers.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn add(&mut self, btf_id: u32) -> Result<TypeId, BtfError> {
         self.add_with_hint(btf_id, Vec::new())
     }
@@ -274,18 +272,24 @@ fn bad_layout(id: u32, e: LayoutError) -> BtfError {
 /// Builds the type table for lowered maps: key and value types of maps that keep BTF ids,
 /// and for global-data maps the variables' types and the section layout (also used as the
 /// value type). `var_types[i]` holds the BTF type id of each variable of `maps[i]`, in the
-/// order of its `data.variables`.
+/// order of its `data.variables`. The named types `asked` (BTF ids) come last; their ids in
+/// the table are returned with it, in the same order.
 pub(crate) fn fill_types(
     btf: &Btf,
     maps: &mut [MapSpec],
     var_types: &[Vec<u32>],
-) -> Result<TypeTable, BtfError> {
+    asked: &[u32],
+) -> Result<(TypeTable, Vec<TypeId>), BtfError> {
     let mut b = TypeTableBuilder::new(btf);
     for (i, map) in maps.iter_mut().enumerate() {
         let vars = var_types.get(i).map(Vec::as_slice).unwrap_or(&[]);
         fill_map(&mut b, map, vars)?;
     }
-    Ok(b.finish())
+    let named = asked
+        .iter()
+        .map(|&id| b.add(id))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((b.finish(), named))
 }
 
 fn fill_map(
