@@ -18,6 +18,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 mod body;
+mod named;
 
 /// One top-level definition: its lines, then the assertions that check its layout.
 #[derive(Debug, Clone, Serialize)]

@@ -43,6 +43,9 @@ pub struct SkelView {
     pub ringbufs: Vec<RingbufView>,
     /// Perf event array maps, with a reader.
     pub perfbufs: Vec<String>,
+    /// The structs and unions `--type` asked for, each with a function that reads a ring or
+    /// perf buffer record as one.
+    pub records: Vec<RecordView>,
     /// Mapped global-data sections with a typed view.
     pub sections: Vec<SectionView>,
     /// Type definitions the views need, in order.
@@ -148,6 +151,40 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
     build_in(spec, blob, Dialect::User)
 }
 
+/// A struct or union `--type` asked for, read from buffer records by `<name>__<ident>__read`.
+#[derive(Debug, Serialize)]
+pub struct RecordView {
+    /// How C spells it (`struct event`).
+    pub spelled: String,
+    /// Its tag, the middle of the read function's name.
+    pub ident: String,
+}
+
+/// Defines the types `--type` asked for; the structs and unions among them get a record
+/// reader, whose name is claimed.
+fn named_types(
+    spec: &ObjectSpec,
+    printer: &mut TypePrinter<'_>,
+    idents: &mut Scope,
+) -> Result<Vec<RecordView>, BackendError> {
+    let mut out = Vec::new();
+    for &id in &spec.named_types {
+        let spelled = printer.define_named(id)?;
+        if let Some(tag) = spelled
+            .strip_prefix("struct ")
+            .or_else(|| spelled.strip_prefix("union "))
+        {
+            let owner = format!("--type {spelled}");
+            idents.claim_kind("fn", &owner, &format!("{tag}__read"))?;
+            out.push(RecordView {
+                ident: tag.to_string(),
+                spelled,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Builds the view of `spec` with the names and types of `dialect`: the kernel-module
 /// backend starts from this view.
 pub fn build_in(
@@ -194,6 +231,7 @@ pub fn build_in(
         .collect();
     let mut printer = TypePrinter::for_dialect(&spec.types, &name, dialect);
     let sections = sections(&model, &maps, &name, &mut printer, &mut idents)?;
+    let records = named_types(spec, &mut printer, &mut idents)?;
     let kconfig = kconfig_view(spec, dialect);
     Ok(SkelView {
         guard: names::guard(&name),
@@ -212,6 +250,7 @@ pub fn build_in(
         run_progs,
         ringbufs,
         perfbufs,
+        records,
         sections,
         types: printer.defs,
         steps: blob

@@ -74,6 +74,7 @@ const SOURCES: &[Source] = &[
     source!("attach.go", Always),
     source!("kconfig.go", Kconfig),
     source!("buffers.go", Buffers),
+    source!("records.go", Buffers),
     source!("btf.go", StructOps),
     source!("struct_ops.go", StructOps),
 ];

@@ -19,6 +19,9 @@
 //! share a package. Each type comes with compile-time checks of its size and offsets.
 
 mod body;
+mod named;
+
+pub use named::EnumView;
 
 use super::names;
 use crate::backend::model::Scope;
@@ -91,6 +94,8 @@ pub struct TypePrinter<'a> {
     pub scope: Scope,
     /// The definitions, in the order they are printed.
     pub defs: Vec<TypeDefView>,
+    /// The enums `--type` asked for.
+    pub enums: Vec<EnumView>,
 }
 
 impl<'a> TypePrinter<'a> {
@@ -106,6 +111,7 @@ impl<'a> TypePrinter<'a> {
             typedef_names: BTreeMap::new(),
             scope,
             defs: Vec::new(),
+            enums: Vec::new(),
         }
     }
 

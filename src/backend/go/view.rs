@@ -47,6 +47,8 @@ pub struct SkelView {
     pub sections: Vec<SectionView>,
     /// Type definitions the views need, in order.
     pub types: Vec<TypeDefView>,
+    /// The enums `--type` asked for.
+    pub enums: Vec<super::types::EnumView>,
     /// Plan step descriptions, escaped for string literals.
     pub steps: Vec<String>,
     /// Loader instructions as string-literal lines.
@@ -184,6 +186,9 @@ pub fn build(
         &mut links,
     )?;
     let sections = sections(&model, &maps, &name, &mut printer, &mut members)?;
+    for &id in &spec.named_types {
+        printer.define_named(id)?;
+    }
     let kconfig = kconfig_view(spec, &maps, &rt);
     let buffer_maps = |kind| -> Vec<String> {
         model
@@ -241,6 +246,7 @@ pub fn build(
         progs,
         sections,
         types: printer.defs,
+        enums: printer.enums,
         steps: blob
             .plan
             .steps
@@ -266,7 +272,8 @@ fn package_scope(name: &str, struct_ops: bool) -> Result<Scope, BackendError> {
         &[]
     };
     let own: Vec<String> = [
-        "", "Maps", "Progs", "Links", "Map", "Program", "Error", "RingBuf", "PerfBuf",
+        "", "Maps", "Progs", "Links", "Map", "Program", "Error", "RingBuf", "PerfBuf", "Records",
+        "CPURecords",
     ]
     .iter()
     .chain(struct_ops_types)

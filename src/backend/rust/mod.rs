@@ -107,6 +107,7 @@ fn render_types(
     let mut context = Context::new();
     context.insert("types", types);
     context.insert("aliases", aliases);
+    context.insert("enums", &Vec::<types::EnumView>::new());
     tera()?
         .render("rust/types.rs.tera", &context)
         .map_err(|e| template_error("rust/types.rs.tera", &e))

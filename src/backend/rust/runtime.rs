@@ -62,6 +62,7 @@ pub const PARTS: &[Part] = &[
     part!("maps.rs", None),
     part!("attach.rs", None),
     part!("buffers.rs", Some(Feature::Buffers)),
+    part!("records.rs", Some(Feature::Buffers)),
     part!("btf.rs", Some(Feature::StructOps)),
     part!("struct_ops.rs", Some(Feature::StructOps)),
     part!("struct_ops_load.rs", Some(Feature::StructOps)),

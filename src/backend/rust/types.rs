@@ -20,6 +20,9 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 mod body;
+mod named;
+
+pub use named::{EnumValueView, EnumView};
 
 /// One struct or union definition.
 #[derive(Debug, Clone, Serialize)]
@@ -96,6 +99,8 @@ pub struct TypePrinter<'a> {
     pub defs: Vec<TypeView>,
     /// Typedef aliases.
     pub aliases: Vec<AliasView>,
+    /// The enums `--type` asked for.
+    pub enums: Vec<EnumView>,
 }
 
 impl<'a> TypePrinter<'a> {
@@ -108,6 +113,7 @@ impl<'a> TypePrinter<'a> {
             done: BTreeSet::new(),
             defs: Vec::new(),
             aliases: Vec::new(),
+            enums: Vec::new(),
         }
     }
 

@@ -4,7 +4,7 @@ use super::attach::{attach_method, AttachMethod};
 use super::kconfig::{kconfig_view, KconfigView};
 use super::names;
 use super::struct_ops::StructOpsView;
-use super::types::{AliasView, TypePrinter, TypeView};
+use super::types::{AliasView, EnumView, TypePrinter, TypeView};
 use crate::backend::model::Scope;
 use crate::backend::model::{Model, Program};
 use crate::backend::BackendError;
@@ -70,6 +70,8 @@ pub struct SkelView {
     pub types: Vec<TypeView>,
     /// Typedef aliases.
     pub aliases: Vec<AliasView>,
+    /// The enums `--type` asked for.
+    pub enums: Vec<EnumView>,
     /// Plan step names, as string literals.
     pub steps: Vec<String>,
     /// Number of maps, programs; context size.
@@ -184,6 +186,9 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
     let progs = prog_views(spec, &mut methods)?;
     let mut printer = TypePrinter::new(&spec.types);
     let sections = sections(&model, &maps, &mut printer, &mut methods)?;
+    for &id in &spec.named_types {
+        printer.define_named(id)?;
+    }
     for s in &sections {
         maps[s.map_index].view = Some(s.ident.clone());
     }
@@ -220,6 +225,7 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
         sections,
         types: printer.defs,
         aliases: printer.aliases,
+        enums: printer.enums,
         steps: blob
             .plan
             .steps

@@ -16,6 +16,8 @@ include!("maps.rs");
 include!("attach.rs");
 #[cfg(feature = "buffers")]
 include!("buffers.rs");
+#[cfg(feature = "buffers")]
+include!("records.rs");
 #[cfg(feature = "struct_ops")]
 include!("btf.rs");
 #[cfg(feature = "struct_ops")]
