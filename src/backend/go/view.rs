@@ -271,15 +271,14 @@ fn package_scope(name: &str, struct_ops: bool) -> Result<Scope, BackendError> {
     } else {
         &[]
     };
-    let own: Vec<String> = [
-        "", "Maps", "Progs", "Links", "Map", "Program", "Error", "RingBuf", "PerfBuf", "Records",
-        "CPURecords",
-    ]
-    .iter()
-    .chain(struct_ops_types)
-    .map(|s| format!("{name}{s}"))
-    .chain([format!("Open{name}"), format!("Load{name}")])
-    .collect();
+    let runtime = ["RingBuf", "PerfBuf", "Records", "CPURecords"];
+    let own: Vec<String> = ["", "Maps", "Progs", "Links", "Map", "Program", "Error"]
+        .iter()
+        .chain(&runtime)
+        .chain(struct_ops_types)
+        .map(|s| format!("{name}{s}"))
+        .chain([format!("Open{name}"), format!("Load{name}")])
+        .collect();
     let own: Vec<&str> = own.iter().map(String::as_str).collect();
     Ok(Scope::with_reserved("type", &own))
 }
