@@ -132,11 +132,22 @@ fn corrupt_perf_headers_stop_the_reader() {
 fn records_read_as_types() {
     let data: Vec<u8> = (1..=12).collect();
     let v: u32 = record_as("rb", &data).unwrap();
-    assert_eq!(v, u32::from_ne_bytes([1, 2, 3, 4]), "the record's first bytes");
+    assert_eq!(
+        v,
+        u32::from_ne_bytes([1, 2, 3, 4]),
+        "the record's first bytes"
+    );
     let v: [u16; 6] = record_as("rb", &data).unwrap();
     assert_eq!(v[5], u16::from_ne_bytes([11, 12]), "the whole record");
     let e = record_as::<u64>("rb", &data[..7]).unwrap_err();
     assert_eq!(e.errno(), libc::EBADMSG);
-    assert!(e.what().contains("rb: 7 bytes, shorter than the 8 of u64"), "{}", e.what());
-    assert!(record_as::<[u8; 0]>("rb", &[]).is_ok(), "an empty type fits any record");
+    assert!(
+        e.what().contains("rb: 7 bytes, shorter than the 8 of u64"),
+        "{}",
+        e.what()
+    );
+    assert!(
+        record_as::<[u8; 0]>("rb", &[]).is_ok(),
+        "an empty type fits any record"
+    );
 }
