@@ -24,6 +24,7 @@ const RUNTIME_ITEMS: &[&str] = &[
     "Keys",
     "RingBuf",
     "PerfBuf",
+    "record_as",
     "possible_cpus",
     "types",
     "runtime",
