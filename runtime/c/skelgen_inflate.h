@@ -19,6 +19,12 @@ struct skelgen_inflate {
 	unsigned char *out;
 	size_t out_len;
 	size_t out_cap;
+	/* Called at the end of every output line (out[line_start..out_len), newline included);
+	 * a non-zero return stops the inflation there. NULL: inflate everything. */
+	int (*line)(void *arg, const unsigned char *text, size_t len);
+	void *line_arg;
+	size_t line_start;
+	int stopped;
 };
 
 struct skelgen_huffman {
@@ -54,6 +60,14 @@ static inline int skelgen_put(struct skelgen_inflate *s, unsigned char c)
 		s->out_cap *= 2;
 	}
 	s->out[s->out_len++] = c;
+	if (c != '\n' || !s->line)
+		return 0;
+	if (s->line(s->line_arg, s->out + s->line_start, s->out_len - s->line_start)) {
+		/* Unwinds the decoder like an error; the caller tells the two apart by `stopped`. */
+		s->stopped = 1;
+		return -1;
+	}
+	s->line_start = s->out_len;
 	return 0;
 }
 
@@ -290,25 +304,40 @@ static inline int skelgen_inflate_blocks(struct skelgen_inflate *s)
 
 /*
  * The decompressed contents of a gzip file (malloc'ed, NUL-terminated; its length without
- * the NUL in *out_len), or NULL when it is not gzip, corrupt (CRC-32 or length of the
- * trailer wrong), truncated or too large.
+ * the NUL in *out_len), or NULL when it is not gzip, corrupt, truncated or too large.
+ * `line` (may be NULL) sees every line as it is decoded and may stop the inflation: then
+ * the result ends with that line and *complete is 0. Only a stream read to its end has its
+ * trailer (CRC-32 and length) checked and *complete set to 1: a prefix is as far as the
+ * deflate stream itself decoded without error.
  */
-static inline unsigned char *skelgen_gunzip(const unsigned char *gz, size_t len, size_t *out_len)
+static inline unsigned char *skelgen_gunzip_lines(const unsigned char *gz, size_t len, size_t *out_len,
+						  int (*line)(void *arg, const unsigned char *text, size_t len),
+						  void *line_arg, int *complete)
 {
 	struct skelgen_inflate s;
 	size_t pos = skelgen_gzip_header(gz, len);
+	int err;
 
+	*complete = 0;
 	if (!pos)
 		return NULL;
 	memset(&s, 0, sizeof(s));
 	s.in = gz + pos;
 	s.in_len = len - pos;
 	s.out_cap = 1 << 16;
+	s.line = line;
+	s.line_arg = line_arg;
 	s.out = (unsigned char *)malloc(s.out_cap);
 	if (!s.out)
 		return NULL;
+	err = skelgen_inflate_blocks(&s);
+	if (err && s.stopped) {
+		s.out[s.out_len] = '\0';
+		*out_len = s.out_len;
+		return s.out;
+	}
 	/* The trailer follows the byte holding the stream's last bit. */
-	if (skelgen_inflate_blocks(&s) || s.in_len - s.in_pos < 8 ||
+	if (err || s.in_len - s.in_pos < 8 ||
 	    skelgen_le32(s.in + s.in_pos) != skelgen_crc32(s.out, s.out_len) ||
 	    skelgen_le32(s.in + s.in_pos + 4) != (uint32_t)s.out_len) {
 		free(s.out);
@@ -316,7 +345,17 @@ static inline unsigned char *skelgen_gunzip(const unsigned char *gz, size_t len,
 	}
 	s.out[s.out_len] = '\0';
 	*out_len = s.out_len;
+	*complete = 1;
 	return s.out;
+}
+
+/* The whole decompressed contents of a gzip file, checked against its trailer (see
+ * skelgen_gunzip_lines), or NULL. */
+static inline unsigned char *skelgen_gunzip(const unsigned char *gz, size_t len, size_t *out_len)
+{
+	int complete;
+
+	return skelgen_gunzip_lines(gz, len, out_len, NULL, NULL, &complete);
 }
 
 #endif /* SKELGEN_C_INFLATE_ABI2 */

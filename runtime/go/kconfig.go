@@ -1,12 +1,15 @@
 package skelgenrt
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"io"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -32,10 +35,17 @@ type skelgenRtKconfigExtern struct {
 }
 
 // skelgenRtKconfigFill writes each extern's value into the .kconfig image from the running
-// kernel's configuration (skelgenRtKconfigApply).
+// kernel's configuration (skelgenRtKconfigApply), read once per process and only when an
+// extern needs it: /boot/config-$(uname -r), else /proc/config.gz.
 func skelgenRtKconfigFill(image []byte, externs []skelgenRtKconfigExtern) error {
-	config, readErr := skelgenRtKconfigText()
-	return skelgenRtKconfigApply(image, externs, config, readErr)
+	if !skelgenRtKconfigNeedsText(externs) {
+		return skelgenRtKconfigApply(image, externs, "", nil)
+	}
+	c := &skelgenRtKconfigProcess
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fill("/boot/config-"+skelgenRtRelease(), "/proc/config.gz", externs)
+	return skelgenRtKconfigApply(image, externs, c.text, c.err)
 }
 
 // skelgenRtKconfigApply writes each extern's value from the configuration text config
@@ -70,31 +80,112 @@ func skelgenRtKconfigApply(image []byte, externs []skelgenRtKconfigExtern, confi
 	return nil
 }
 
-// skelgenRtKconfigText is the running kernel's configuration: /boot/config-$(uname -r), else
-// /proc/config.gz.
-func skelgenRtKconfigText() (string, error) {
-	if text, err := os.ReadFile("/boot/config-" + skelgenRtRelease()); err == nil {
-		return string(text), nil
+// skelgenRtKconfigFromText says whether an extern's value comes from the configuration
+// text (versions and features do not).
+func skelgenRtKconfigFromText(e skelgenRtKconfigExtern) bool {
+	return e.kind != skelgenRtKconfigKernelVersion && e.kind != skelgenRtKconfigFeature
+}
+
+// skelgenRtKconfigNeedsText says whether some extern needs the configuration text.
+func skelgenRtKconfigNeedsText(externs []skelgenRtKconfigExtern) bool {
+	for _, e := range externs {
+		if skelgenRtKconfigFromText(e) {
+			return true
+		}
 	}
-	gz, err := os.ReadFile("/proc/config.gz")
+	return false
+}
+
+// skelgenRtKconfigCache is what a process has read of the kernel configuration: the text
+// (a prefix of it unless complete), or the error of a read that found neither file.
+type skelgenRtKconfigCache struct {
+	mu       sync.Mutex
+	text     string
+	complete bool
+	read     bool
+	err      error
+}
+
+// skelgenRtKconfigProcess is the process's cache, shared by every open.
+var skelgenRtKconfigProcess skelgenRtKconfigCache
+
+// fill makes the cache hold every line externs need: a prefix read for other externs is
+// read again, further (rarely: a process's skeletons mostly want the same keys).
+func (c *skelgenRtKconfigCache) fill(plain, gz string, externs []skelgenRtKconfigExtern) {
+	if c.read && (c.complete || c.err == nil && skelgenRtKconfigHasAll(c.text, externs)) {
+		return
+	}
+	text, complete, err := skelgenRtKconfigRead(plain, gz, externs)
+	if err != nil && c.read && c.err == nil {
+		return // keep what an earlier read found
+	}
+	c.text, c.complete, c.err, c.read = text, complete || err != nil, err, true
+}
+
+// skelgenRtKconfigHasAll says whether text holds the line of every extern needing one.
+func skelgenRtKconfigHasAll(text string, externs []skelgenRtKconfigExtern) bool {
+	for _, e := range externs {
+		if _, ok := skelgenRtKconfigFind(text, e.name); skelgenRtKconfigFromText(e) && !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// skelgenRtKconfigRead is the kernel configuration as text, and whether it is all of it:
+// the file plain (normally /boot/config-$(uname -r)) when it can be read, else the gzip
+// file gz (normally /proc/config.gz), inflated only up to the line of the last extern that
+// needs the text. Only a stream read to its end has its CRC-32 and length checked.
+func skelgenRtKconfigRead(plain, gz string, externs []skelgenRtKconfigExtern) (string, bool, error) {
+	if text, err := os.ReadFile(plain); plain != "" && err == nil {
+		return string(text), true, nil
+	}
+	f, err := os.Open(gz)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
-	return skelgenRtGunzip(gz)
+	defer f.Close()
+	return skelgenRtKconfigInflate(bufio.NewReader(f), externs)
+}
+
+// skelgenRtKconfigInflate is the text of the gzip stream gz up to the line of the last
+// extern that needs one (all of it when none does), and whether it is all of it.
+func skelgenRtKconfigInflate(gz io.Reader, externs []skelgenRtKconfigExtern) (string, bool, error) {
+	r, err := gzip.NewReader(gz)
+	if err != nil {
+		return "", false, err
+	}
+	left := map[string]bool{}
+	for _, e := range externs {
+		if skelgenRtKconfigFromText(e) {
+			left[e.name] = true
+		}
+	}
+	var text strings.Builder
+	lines := bufio.NewReader(r)
+	for {
+		line, err := lines.ReadString('\n')
+		text.WriteString(line)
+		if name, _, ok := strings.Cut(line, "="); ok && left[name] && strings.HasSuffix(line, "\n") {
+			delete(left, name)
+			if len(left) == 0 {
+				return text.String(), false, nil
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return text.String(), true, nil
+		}
+		if err != nil {
+			return "", false, err
+		}
+	}
 }
 
 // skelgenRtGunzip is the content of the gzip file gz; compress/gzip checks each member's
 // CRC-32 and length, so a truncated or corrupt file is an error.
 func skelgenRtGunzip(gz []byte) (string, error) {
-	r, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		return "", err
-	}
-	text, err := io.ReadAll(r)
-	if err != nil {
-		return "", err
-	}
-	return string(text), nil
+	text, _, err := skelgenRtKconfigInflate(bytes.NewReader(gz), nil)
+	return text, err
 }
 
 // skelgenRtRelease is the running kernel's release, as uname -r prints it.

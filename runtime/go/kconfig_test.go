@@ -5,6 +5,9 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -222,4 +225,104 @@ func FuzzGunzip(f *testing.F) {
 			t.Fatalf("an error with %d bytes of text", len(text))
 		}
 	})
+}
+
+// A configuration whose first and last keys are far apart.
+func longConfig() string {
+	var b strings.Builder
+	b.WriteString("CONFIG_EARLY=y\n")
+	for i := 0; i < 5000; i++ {
+		b.WriteString("CONFIG_FILLER_" + strconv.Itoa(i) + "=" + strconv.Itoa(i) + "\n")
+	}
+	b.WriteString("CONFIG_LATE=42\nCONFIG_FILLER_LAST=1\n")
+	return b.String()
+}
+
+func textExtern(name string, offset uint32, kind int, weak bool) skelgenRtKconfigExtern {
+	return skelgenRtKconfigExtern{name: name, offset: offset, size: 4, kind: kind, weak: weak}
+}
+
+// kconfigFiles writes config.gz (longConfig) and a plain config that disagrees with it.
+func kconfigFiles(t *testing.T) (plain, gz, missing string) {
+	dir := t.TempDir()
+	plain, gz, missing = filepath.Join(dir, "config"), filepath.Join(dir, "config.gz"), filepath.Join(dir, "none")
+	if err := os.WriteFile(gz, gzipped(t, longConfig()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(plain, []byte("CONFIG_EARLY=n\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return plain, gz, missing
+}
+
+func TestKconfigInflationStopsAtTheLastWantedLine(t *testing.T) {
+	_, gz, missing := kconfigFiles(t)
+	early := []skelgenRtKconfigExtern{
+		textExtern("LINUX_KERNEL_VERSION", 0, skelgenRtKconfigKernelVersion, false),
+		textExtern("CONFIG_EARLY", 4, skelgenRtKconfigBool, false),
+	}
+	if text, complete, err := skelgenRtKconfigRead(missing, gz, early); err != nil || complete || text != "CONFIG_EARLY=y\n" {
+		t.Fatalf("%q %v %v", text, complete, err)
+	}
+	late := []skelgenRtKconfigExtern{textExtern("CONFIG_LATE", 0, skelgenRtKconfigInt, false), early[1]}
+	text, complete, err := skelgenRtKconfigRead(missing, gz, late)
+	if err != nil || complete || !strings.HasSuffix(text, "CONFIG_LATE=42\n") {
+		t.Fatalf("%q %v %v", text[len(text)-40:], complete, err)
+	}
+	absent := []skelgenRtKconfigExtern{textExtern("CONFIG_ABSENT", 0, skelgenRtKconfigBool, true)}
+	if text, complete, err := skelgenRtKconfigRead(missing, gz, absent); err != nil || !complete || text != longConfig() {
+		t.Fatalf("%v %v", complete, err)
+	}
+}
+
+func TestKconfigPlainFileComesFirstWhenReadable(t *testing.T) {
+	plain, gz, missing := kconfigFiles(t)
+	want := []skelgenRtKconfigExtern{textExtern("CONFIG_EARLY", 0, skelgenRtKconfigChar, false)}
+	for _, c := range []struct {
+		plain, value string
+	}{{plain, "n"}, {missing, "y"}, {filepath.Dir(plain), "y"}, {"", "y"}} {
+		text, _, err := skelgenRtKconfigRead(c.plain, gz, want)
+		if v, _ := skelgenRtKconfigFind(text, "CONFIG_EARLY"); err != nil || v != c.value {
+			t.Fatalf("plain %q: %q %v", c.plain, v, err)
+		}
+	}
+	if _, _, err := skelgenRtKconfigRead(missing, missing, want); err == nil {
+		t.Fatal("no file, no error")
+	}
+}
+
+func TestKconfigCacheReadsOnceAndFurtherOnlyWhenNeeded(t *testing.T) {
+	_, gz, missing := kconfigFiles(t)
+	var c skelgenRtKconfigCache
+	early := []skelgenRtKconfigExtern{textExtern("CONFIG_EARLY", 0, skelgenRtKconfigBool, false)}
+	late := []skelgenRtKconfigExtern{textExtern("CONFIG_LATE", 0, skelgenRtKconfigInt, false)}
+	c.fill(missing, gz, early)
+	if !c.read || c.complete || c.text != "CONFIG_EARLY=y\n" {
+		t.Fatalf("first read: %q %v", c.text, c.complete)
+	}
+	c.fill(missing, missing, early) // from the cache: no file needed
+	if c.err != nil || c.text != "CONFIG_EARLY=y\n" {
+		t.Fatalf("cached: %q %v", c.text, c.err)
+	}
+	c.fill(missing, missing, late) // past the prefix: the earlier text stays
+	if c.err != nil || c.text != "CONFIG_EARLY=y\n" {
+		t.Fatalf("kept: %q %v", c.text, c.err)
+	}
+	c.fill(missing, gz, late)
+	if v, ok := skelgenRtKconfigFind(c.text, "CONFIG_LATE"); !ok || v != "42" || c.complete {
+		t.Fatalf("further: %q %v", v, c.complete)
+	}
+	if skelgenRtKconfigNeedsText([]skelgenRtKconfigExtern{textExtern("LINUX_HAS_BPF_COOKIE", 0, skelgenRtKconfigFeature, false)}) {
+		t.Fatal("a feature needs no text")
+	}
+	var none skelgenRtKconfigCache
+	strong := []skelgenRtKconfigExtern{
+		textExtern("CONFIG_WEAK", 0, skelgenRtKconfigBool, true),
+		textExtern("CONFIG_STRONG", 4, skelgenRtKconfigBool, false),
+	}
+	none.fill(missing, missing, strong)
+	err := skelgenRtKconfigApply(make([]byte, 8), strong, none.text, none.err)
+	if !none.read || err == nil || !strings.Contains(err.Error(), "CONFIG_STRONG needs /boot/config") {
+		t.Fatalf("%v %v", none.read, err)
+	}
 }

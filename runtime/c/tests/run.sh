@@ -8,7 +8,8 @@
 #     skelgen_kconfig_kernel.h) as a module built by kbuild W=1 against Debian's 6.1 headers
 #     (/usr/src/linux-headers-6.1*-amd64); any warning fails. Without those headers this part
 #     is skipped with a message (scripts/install-deps.sh installs them).
-# The gzip fixtures are made here with gzip(1); /proc/config.gz is used when readable.
+# The gzip and configuration fixtures are made here with gzip(1); /proc/config.gz is used
+# when readable.
 # Output goes to target/runtime-c/. Exit status: non-zero when anything failed.
 set -uo pipefail
 
@@ -34,6 +35,16 @@ cp "$fx/fixed" "$fx/named"
 for f in fixed stored dynamic; do gzip -n -9 -c "$fx/$f" >"$fx/$f.gz"; done
 (cd "$fx" && gzip -c named >named.gz)
 head -c 70M /dev/zero | gzip -c >"$fx/zeros.gz"
+# A configuration whose first and last keys are far apart, for the early stop, and a plain
+# one that disagrees with it, for the order in which they are read.
+{
+    echo CONFIG_EARLY=y
+    for i in $(seq 1 5000); do echo "CONFIG_FILLER_$i=$i"; done
+    echo CONFIG_LATE=42
+    echo CONFIG_FILLER_5001=5001
+} >"$fx/kconfig"
+gzip -n -9 -c "$fx/kconfig" >"$fx/kconfig.gz"
+echo CONFIG_EARLY=n >"$fx/kconfig.plain"
 if [ -r /proc/config.gz ]; then
     cp /proc/config.gz "$fx/config.gz"
     gzip -dc "$fx/config.gz" >"$fx/config"
@@ -43,7 +54,7 @@ run_test() {
     local bin=$1 name
     name=$(basename "$bin")
     case $name in
-        test_inflate*) "$bin" "$fx" ;;
+        test_inflate* | test_kconfig*) "$bin" "$fx" ;;
         *) "$bin" ;;
     esac || fail "$name"
 }

@@ -1,5 +1,7 @@
 /* The userspace .kconfig parsing on its own: finding CONFIG_X=value lines in a
- * configuration's text and converting each kind of value, including malformed ones. */
+ * configuration's text and converting each kind of value, including malformed ones; where
+ * the text comes from, how far a gzip'ed one is inflated, and the per-process cache, with
+ * the fixtures run.sh makes in the directory given as argv[1]. */
 #include "../skelgen_runtime.h"
 #include "../skelgen_user.h"
 #include "../skelgen_read_all.h"
@@ -118,11 +120,131 @@ static void test_fill(void)
 	CHECK(skelgen_parse_kernel_version("garbage") == 0);
 }
 
-int main(void)
+static const char *dir;
+
+static void path_of(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", dir, name);
+}
+
+/* kconfig.gz: CONFIG_EARLY=y, 5000 filler lines, CONFIG_LATE=42, one more filler line. */
+static void test_early_stop(void)
+{
+	static const struct skelgen_kconfig_extern early[] = {
+		{ "LINUX_KERNEL_VERSION", 0, 4, SKELGEN_KCFG_KERNEL_VERSION, 0 },
+		{ "CONFIG_EARLY", 4, 1, SKELGEN_KCFG_BOOL, 0 },
+	};
+	static const struct skelgen_kconfig_extern both[] = {
+		{ "CONFIG_LATE", 0, 4, SKELGEN_KCFG_INT, 0 },
+		{ "CONFIG_EARLY", 4, 1, SKELGEN_KCFG_BOOL, 0 },
+	};
+	static const struct skelgen_kconfig_extern absent[] = {
+		{ "CONFIG_EARLY", 0, 1, SKELGEN_KCFG_BOOL, 0 },
+		{ "CONFIG_NOWHERE", 1, 1, SKELGEN_KCFG_BOOL, 1 },
+	};
+	char gz[512];
+	char *text;
+	size_t len = 0;
+	int complete = -1;
+
+	path_of(gz, sizeof(gz), "kconfig.gz");
+	text = skelgen_kconfig_read(NULL, gz, early, 2, &complete);
+	CHECK(text && complete == 0 && strcmp(text, "CONFIG_EARLY=y\n") == 0);
+	free(text);
+	text = skelgen_kconfig_read(NULL, gz, both, 2, &complete);
+	CHECK(text && complete == 0 && skelgen_kconfig_find(text, "CONFIG_LATE", &len) && len == 2);
+	CHECK(text && strstr(text, "CONFIG_FILLER_5001") == NULL);
+	free(text);
+	text = skelgen_kconfig_read(NULL, gz, absent, 2, &complete);
+	CHECK(text && complete == 1 && strstr(text, "CONFIG_FILLER_5001=5001\n") != NULL);
+	free(text);
+}
+
+/* The plain file first when it can be read (not a directory, not missing), else gzip. */
+static void test_fallback_order(void)
+{
+	static const struct skelgen_kconfig_extern e[] = { { "CONFIG_EARLY", 0, 1, SKELGEN_KCFG_CHAR, 0 } };
+	char plain[512], gz[512], missing[512];
+	char *text;
+	size_t len = 0;
+	const char *v;
+	int complete = -1;
+
+	path_of(plain, sizeof(plain), "kconfig.plain");
+	path_of(gz, sizeof(gz), "kconfig.gz");
+	path_of(missing, sizeof(missing), "no-such-file");
+	text = skelgen_kconfig_read(plain, gz, e, 1, &complete);
+	v = text ? skelgen_kconfig_find(text, "CONFIG_EARLY", &len) : NULL;
+	CHECK(v && complete == 1 && v[0] == 'n');	/* the plain file says n, the gzip'ed one y */
+	free(text);
+	text = skelgen_kconfig_read(missing, gz, e, 1, &complete);
+	v = text ? skelgen_kconfig_find(text, "CONFIG_EARLY", &len) : NULL;
+	CHECK(v && v[0] == 'y');
+	free(text);
+	text = skelgen_kconfig_read(dir, gz, e, 1, &complete);	/* opens, cannot be read */
+	v = text ? skelgen_kconfig_find(text, "CONFIG_EARLY", &len) : NULL;
+	CHECK(v && v[0] == 'y');
+	free(text);
+	CHECK(skelgen_kconfig_read(missing, missing, e, 1, &complete) == NULL);
+}
+
+/* The cache: no read without an extern that needs the text, one read for later fills,
+ * a further read only for a key past the prefix, and a clear error with no file at all. */
+static void test_cache(void)
+{
+	static const struct skelgen_kconfig_extern fixed[] = {
+		{ "LINUX_HAS_BPF_COOKIE", 0, 1, SKELGEN_KCFG_FEATURE, 0 },
+	};
+	static const struct skelgen_kconfig_extern early[] = { { "CONFIG_EARLY", 0, 1, SKELGEN_KCFG_BOOL, 0 } };
+	static const struct skelgen_kconfig_extern late[] = { { "CONFIG_LATE", 0, 4, SKELGEN_KCFG_INT, 0 } };
+	static const struct skelgen_kconfig_extern strong[] = {
+		{ "CONFIG_WEAK", 0, 1, SKELGEN_KCFG_BOOL, 1 },
+		{ "CONFIG_STRONG", 1, 1, SKELGEN_KCFG_BOOL, 0 },
+	};
+	struct skelgen_kconfig_cache c;
+	struct skelgen_priv priv;
+	unsigned char image[8];
+	char gz[512], missing[512];
+
+	path_of(gz, sizeof(gz), "kconfig.gz");
+	path_of(missing, sizeof(missing), "no-such-file");
+	memset(&c, 0, sizeof(c));
+	memset(&priv, 0, sizeof(priv));
+	memset(image, 0, sizeof(image));
+	skelgen_kconfig_fill_from(image, fixed, 1, &priv, &c, NULL, gz);
+	CHECK(image[0] == 1 && !c.read && !c.text && !priv.open_err);
+	skelgen_kconfig_fill_from(image, early, 1, &priv, &c, NULL, gz);
+	CHECK(image[0] == 1 && c.read && !c.complete && !priv.open_err);
+	image[0] = 0;
+	skelgen_kconfig_fill_from(image, early, 1, &priv, &c, NULL, missing);	/* from the cache */
+	CHECK(image[0] == 1 && !priv.open_err);
+	skelgen_kconfig_fill_from(image, late, 1, &priv, &c, NULL, missing);	/* past the prefix */
+	CHECK(priv.open_err == -ESRCH);
+	memset(&priv, 0, sizeof(priv));
+	skelgen_kconfig_fill_from(image, late, 1, &priv, &c, NULL, gz);
+	CHECK(le(image, 4) == 42 && !priv.open_err && !c.complete);
+	free(c.text);
+
+	memset(&c, 0, sizeof(c));
+	memset(image, 0xee, sizeof(image));
+	skelgen_kconfig_fill_from(image, strong, 2, &priv, &c, missing, missing);
+	CHECK(c.read && !c.text && image[0] == 0xee && image[1] == 0xee);
+	CHECK(priv.open_err == -ESRCH && strstr(priv.open_what, "CONFIG_STRONG needs /boot/config") != NULL);
+}
+
+int main(int argc, char **argv)
 {
 	test_find();
 	test_values();
 	test_strings();
 	test_fill();
+	if (argc < 2) {
+		fprintf(stderr, "usage: test_kconfig FIXTURE_DIR (run.sh makes it)\n");
+		return 1;
+	}
+	dir = argv[1];
+	test_early_stop();
+	test_fallback_order();
+	test_cache();
 	return check_report("test_kconfig");
 }

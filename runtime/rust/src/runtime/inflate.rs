@@ -1,7 +1,8 @@
 // A small gzip reader (RFC 1952 around RFC 1951 deflate) for /proc/config.gz, so no zlib
-// is needed. It decodes bit by bit: slow, but the kernel configuration is small. The
-// member's trailer (CRC-32 and length of the contents) is checked, so a damaged file is
-// refused rather than read as a wrong configuration.
+// is needed. It decodes bit by bit: slow, but the kernel configuration is small, and a
+// reader that wants only some lines stops after the last of them. The member's trailer
+// (CRC-32 and length of the contents) is checked when the stream is read to its end, so a
+// damaged file is refused rather than read as a wrong configuration.
 
 /// The largest output accepted, against a corrupt or hostile stream.
 const INFLATE_MAX: usize = 64 << 20;
@@ -120,19 +121,48 @@ impl Huffman {
     }
 }
 
-/// Decodes one block's literals and matches into `out`.
+/// Shows each output line, as soon as it is complete, to a reader that may want no more.
+struct Lines<'f> {
+    /// Output bytes already shown.
+    scanned: usize,
+    /// Start of the line being decoded.
+    start: usize,
+    /// Sees a line (newline included); false stops the inflation after it.
+    more: &'f mut dyn FnMut(&[u8]) -> bool,
+}
+
+impl Lines<'_> {
+    /// Shows the lines completed since the last call; true (with `out` cut after the line
+    /// that did it) when the reader wants no more.
+    fn stop(&mut self, out: &mut Vec<u8>) -> bool {
+        while let Some(nl) = out[self.scanned..].iter().position(|&b| b == b'\n') {
+            let end = self.scanned + nl + 1;
+            self.scanned = end;
+            if !(self.more)(&out[self.start..end]) {
+                out.truncate(end);
+                return true;
+            }
+            self.start = end;
+        }
+        self.scanned = out.len();
+        false
+    }
+}
+
+/// Decodes one block's literals and matches into `out`: `Some(true)` when `lines` stopped
+/// it.
 fn inflate_codes(
     r: &mut BitReader<'_>,
     out: &mut Vec<u8>,
-    lens: &Huffman,
-    dists: &Huffman,
-) -> Option<()> {
+    lines: &mut Lines<'_>,
+    (lens, dists): (&Huffman, &Huffman),
+) -> Option<bool> {
     loop {
         let sym = usize::from(lens.decode(r)?);
         if sym < 256 {
             out.push(sym as u8);
         } else if sym == 256 {
-            return Some(());
+            return Some(false);
         } else {
             let sym = sym - 257;
             let len = usize::from(*LEN_BASE.get(sym)?)
@@ -147,6 +177,9 @@ fn inflate_codes(
             for k in 0..len {
                 out.push(out[start + k]);
             }
+        }
+        if lines.stop(out) {
+            return Some(true);
         }
     }
 }
@@ -232,26 +265,45 @@ fn gzip_body(gz: &[u8]) -> Option<&[u8]> {
 /// The contents of a gzip file (its first member), or `None` when it is not one or its
 /// trailer does not match what was inflated.
 fn gunzip(gz: &[u8]) -> Option<Vec<u8>> {
+    gunzip_lines(gz, &mut |_| true).map(|(out, _)| out)
+}
+
+/// The contents of a gzip file (its first member) up to the line after which `more` says
+/// false, and whether that is all of it; `None` when it is not gzip, is damaged before that
+/// line, or (read to its end) its trailer does not match. Only a complete read is checked
+/// against the trailer: a prefix is as far as the deflate stream decoded without error.
+fn gunzip_lines(gz: &[u8], more: &mut dyn FnMut(&[u8]) -> bool) -> Option<(Vec<u8>, bool)> {
     let mut r = BitReader {
         data: gzip_body(gz)?,
         pos: 0,
         buf: 0,
         count: 0,
     };
+    let mut lines = Lines {
+        scanned: 0,
+        start: 0,
+        more,
+    };
     let mut out = Vec::new();
     loop {
         let last = r.bits(1)?;
-        match r.bits(2)? {
-            0 => inflate_stored(&mut r, &mut out)?,
+        let stopped = match r.bits(2)? {
+            0 => {
+                inflate_stored(&mut r, &mut out)?;
+                lines.stop(&mut out)
+            }
             1 => {
                 let (lens, dists) = inflate_fixed();
-                inflate_codes(&mut r, &mut out, &lens, &dists)?;
+                inflate_codes(&mut r, &mut out, &mut lines, (&lens, &dists))?
             }
             2 => {
                 let (lens, dists) = inflate_dynamic(&mut r)?;
-                inflate_codes(&mut r, &mut out, &lens, &dists)?;
+                inflate_codes(&mut r, &mut out, &mut lines, (&lens, &dists))?
             }
             _ => return None,
+        };
+        if stopped {
+            return Some((out, false));
         }
         if last == 1 {
             break;
@@ -267,5 +319,5 @@ fn gunzip(gz: &[u8]) -> Option<Vec<u8>> {
             trailer[at + 3],
         ])
     };
-    (word(0) == crc32(&out) && word(4) == out.len() as u32).then_some(out)
+    (word(0) == crc32(&out) && word(4) == out.len() as u32).then_some((out, true))
 }

@@ -67,15 +67,80 @@ fn kernel_version() -> u32 {
     (a << 16) | (b << 8) | c.min(255)
 }
 
-/// The kernel configuration as text: /boot/config-$(uname -r), else /proc/config.gz.
-fn kconfig_text() -> Option<String> {
-    if let Some(text) =
-        release().and_then(|r| std::fs::read_to_string(format!("/boot/config-{r}")).ok())
-    {
-        return Some(text);
+impl KconfigExtern {
+    /// Whether the value comes from the configuration text (versions and features do not).
+    fn needs_text(&self) -> bool {
+        !matches!(self.kind, KconfigKind::KernelVersion | KconfigKind::Feature)
     }
-    let gz = std::fs::read("/proc/config.gz").ok()?;
-    gunzip(&gz).map(|text| String::from_utf8_lossy(&text).into_owned())
+}
+
+/// The kernel configuration as text, and whether it is all of it: the file at `plain`
+/// (normally `/boot/config-$(uname -r)`) when it can be read, else the gzip file at `gz`
+/// (normally `/proc/config.gz`), inflated only up to the line of the last extern that
+/// needs the text.
+fn kconfig_read(
+    plain: Option<&str>,
+    gz: &str,
+    externs: &[KconfigExtern],
+) -> Option<(String, bool)> {
+    if let Some(text) = plain.and_then(|p| std::fs::read_to_string(p).ok()) {
+        return Some((text, true));
+    }
+    let gz = std::fs::read(gz).ok()?;
+    let mut left: Vec<&str> = externs
+        .iter()
+        .filter(|e| e.needs_text())
+        .map(|e| e.name)
+        .collect();
+    let (text, complete) = gunzip_lines(&gz, &mut |line| {
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        left.retain(|name| !matches!(line.strip_prefix(name.as_bytes()), Some([b'=', ..])));
+        !left.is_empty()
+    })?;
+    Some((String::from_utf8_lossy(&text).into_owned(), complete))
+}
+
+/// What a process has read of the kernel configuration: the text (a prefix of it unless
+/// `complete`), or after a read that found neither file, nothing.
+#[derive(Debug, Default)]
+struct KconfigCache {
+    text: Option<String>,
+    complete: bool,
+    read: bool,
+}
+
+/// The configuration is read once per process: every skeleton's open shares this.
+static KCONFIG_CACHE: std::sync::Mutex<KconfigCache> =
+    std::sync::Mutex::new(KconfigCache {
+        text: None,
+        complete: false,
+        read: false,
+    });
+
+impl KconfigCache {
+    /// Makes the cache hold every line `externs` need: a prefix read for other externs is
+    /// read again, further (rarely: a process's skeletons mostly want the same keys).
+    fn fill(&mut self, plain: Option<&str>, gz: &str, externs: &[KconfigExtern]) {
+        let has_all = |text: &str| {
+            externs
+                .iter()
+                .filter(|e| e.needs_text())
+                .all(|e| kconfig_find(text, e.name).is_some())
+        };
+        if self.read && (self.complete || self.text.as_deref().is_some_and(has_all)) {
+            return;
+        }
+        match kconfig_read(plain, gz, externs) {
+            Some((text, complete)) => {
+                self.text = Some(text);
+                self.complete = complete;
+            }
+            // Keep what an earlier read found.
+            None if self.text.is_some() => {}
+            None => self.complete = true,
+        }
+        self.read = true;
+    }
 }
 
 /// The value of `name` (its `CONFIG_X=value` line) in `text`.
@@ -149,28 +214,61 @@ fn kconfig_value(dst: &mut [u8], e: &KconfigExtern, v: &str) -> Result<(), i32> 
     Ok(())
 }
 
-/// Fills the `.kconfig` image; a strong extern without a usable value is the error the
-/// load will fail with (the view can still be changed before then).
-pub(super) fn kconfig_fill(image: &mut [u8], externs: &[KconfigExtern]) -> Option<Error> {
-    let text = kconfig_text();
-    let mut first_error = None;
+/// Writes the values that need no configuration text; true when another extern needs it.
+fn kconfig_fill_fixed(image: &mut [u8], externs: &[KconfigExtern]) -> bool {
+    let mut need_text = false;
     for e in externs {
         let Some(dst) = image.get_mut(e.offset..e.offset + e.size) else {
             continue;
         };
-        let found = match e.kind {
-            KconfigKind::KernelVersion => {
-                put_le(dst, u64::from(kernel_version()));
-                Ok(())
-            }
-            KconfigKind::Feature => {
-                put_le(dst, 1);
-                Ok(())
-            }
-            _ => match text.as_deref().and_then(|t| kconfig_find(t, e.name)) {
-                Some(v) => kconfig_value(dst, e, v),
-                None => Err(libc::ESRCH),
-            },
+        match e.kind {
+            KconfigKind::KernelVersion => put_le(dst, u64::from(kernel_version())),
+            KconfigKind::Feature => put_le(dst, 1),
+            _ => need_text = true,
+        }
+    }
+    need_text
+}
+
+/// Fills the `.kconfig` image from the running kernel's configuration, read once per
+/// process (`/boot/config-$(uname -r)`, else `/proc/config.gz`) and only when an extern
+/// needs it; a strong extern without a usable value is the error the load will fail with
+/// (the view can still be changed before then).
+pub(super) fn kconfig_fill(image: &mut [u8], externs: &[KconfigExtern]) -> Option<Error> {
+    if !kconfig_fill_fixed(image, externs) {
+        return None;
+    }
+    let plain = release().map(|r| format!("/boot/config-{r}"));
+    // A panic elsewhere cannot leave the cache half-written: take it as it is.
+    let mut cache = KCONFIG_CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    kconfig_fill_from(
+        image,
+        externs,
+        &mut cache,
+        plain.as_deref(),
+        "/proc/config.gz",
+    )
+}
+
+/// Fills the values that need the text from `cache`, reading `plain`, else `gz`, into it
+/// first when it does not hold them.
+fn kconfig_fill_from(
+    image: &mut [u8],
+    externs: &[KconfigExtern],
+    cache: &mut KconfigCache,
+    plain: Option<&str>,
+    gz: &str,
+) -> Option<Error> {
+    cache.fill(plain, gz, externs);
+    let text = cache.text.as_deref();
+    let mut first_error = None;
+    for e in externs.iter().filter(|e| e.needs_text()) {
+        let Some(dst) = image.get_mut(e.offset..e.offset + e.size) else {
+            continue;
+        };
+        let found = match text.and_then(|t| kconfig_find(t, e.name)) {
+            Some(v) => kconfig_value(dst, e, v),
+            None => Err(libc::ESRCH),
         };
         if let (Err(errno), false, None) = (found, e.weak, &first_error) {
             let why = if text.is_some() {

@@ -137,3 +137,141 @@ fn fill_reports_the_first_strong_extern_it_cannot_fill() {
     let short = kconfig_fill(&mut [0u8; 2], &EXTERNS);
     assert!(short.is_none(), "externs past the image are left alone");
 }
+
+fn text_ext(
+    name: &'static str,
+    offset: usize,
+    kind: KconfigKind,
+    weak: bool,
+) -> KconfigExtern {
+    KconfigExtern {
+        name,
+        offset,
+        size: 4,
+        kind,
+        weak,
+    }
+}
+
+/// `data/dynamic.gz`'s 600 lines, `CONFIG_OPTION_<i>=<y, or m for multiples of 3>`.
+const DYNAMIC: &[u8] = include_bytes!("data/dynamic.gz");
+
+/// A scratch directory with `dynamic.gz` and a plain configuration that disagrees with it.
+fn fixtures() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("skelgen-kconfig-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.gz"), DYNAMIC).unwrap();
+    std::fs::write(dir.join("config"), "CONFIG_OPTION_3=y\n").unwrap();
+    dir
+}
+
+#[test]
+fn inflation_stops_at_the_last_wanted_line() {
+    let dir = fixtures();
+    let gz = dir.join("config.gz");
+    let gz = gz.to_str().unwrap();
+    let early = [
+        text_ext("LINUX_KERNEL_VERSION", 0, KconfigKind::KernelVersion, false),
+        text_ext("CONFIG_OPTION_2", 4, KconfigKind::Bool, false),
+        text_ext("CONFIG_OPTION_1", 8, KconfigKind::Bool, false),
+    ];
+    let (text, complete) = kconfig_read(None, gz, &early).unwrap();
+    assert!(!complete);
+    assert_eq!(
+        text,
+        "CONFIG_OPTION_0=m\nCONFIG_OPTION_1=y\nCONFIG_OPTION_2=y\n"
+    );
+    let late = [text_ext("CONFIG_OPTION_598", 0, KconfigKind::Bool, false)];
+    let (text, complete) = kconfig_read(None, gz, &late).unwrap();
+    assert!(
+        !complete && text.ends_with("CONFIG_OPTION_598=y\n"),
+        "{complete}"
+    );
+    let absent = [text_ext("CONFIG_ABSENT", 0, KconfigKind::Bool, true)];
+    let (text, complete) = kconfig_read(None, gz, &absent).unwrap();
+    assert!(complete && text.ends_with("CONFIG_OPTION_599=y\n"));
+}
+
+#[test]
+fn the_plain_file_comes_first_when_it_can_be_read() {
+    let dir = fixtures();
+    let (plain, gz, missing) =
+        (dir.join("config"), dir.join("config.gz"), dir.join("none"));
+    let (plain, gz, missing) = (
+        plain.to_str().unwrap(),
+        gz.to_str().unwrap(),
+        missing.to_str().unwrap(),
+    );
+    let wanted = [text_ext("CONFIG_OPTION_3", 0, KconfigKind::Tristate, false)];
+    let value = |plain: Option<&str>, gz: &str| {
+        kconfig_read(plain, gz, &wanted)
+            .map(|(text, _)| kconfig_find(&text, "CONFIG_OPTION_3").map(str::to_owned))
+    };
+    assert_eq!(
+        value(Some(plain), gz),
+        Some(Some("y".into())),
+        "the plain file"
+    );
+    assert_eq!(
+        value(Some(missing), gz),
+        Some(Some("m".into())),
+        "no plain file"
+    );
+    let a_directory = dir.to_str().unwrap();
+    assert_eq!(
+        value(Some(a_directory), gz),
+        Some(Some("m".into())),
+        "unreadable"
+    );
+    assert_eq!(value(None, gz), Some(Some("m".into())));
+    assert_eq!(value(Some(missing), missing), None);
+}
+
+#[test]
+fn the_cache_reads_once_and_further_only_when_needed() {
+    let dir = fixtures();
+    let (gz, missing) = (dir.join("config.gz"), dir.join("none"));
+    let (gz, missing) = (gz.to_str().unwrap(), missing.to_str().unwrap());
+    let mut cache = KconfigCache::default();
+    let mut image = [0u8; 8];
+    let early = [text_ext("CONFIG_OPTION_3", 0, KconfigKind::Tristate, false)];
+    assert!(kconfig_fill_from(&mut image, &early, &mut cache, None, gz).is_none());
+    assert_eq!((image[0], cache.read, cache.complete), (2, true, false));
+    image[0] = 0;
+    assert!(
+        kconfig_fill_from(&mut image, &early, &mut cache, None, missing).is_none(),
+        "served from the cache"
+    );
+    assert_eq!(image[0], 2);
+    let late = [text_ext("CONFIG_OPTION_500", 4, KconfigKind::Bool, false)];
+    let err = kconfig_fill_from(&mut image, &late, &mut cache, None, missing);
+    assert_eq!(
+        err.map(|e| e.errno()),
+        Some(libc::ESRCH),
+        "past the prefix, nothing to read"
+    );
+    assert!(kconfig_fill_from(&mut image, &late, &mut cache, None, gz).is_none());
+    assert_eq!(image[4], 1);
+
+    let mut cache = KconfigCache::default();
+    let fixed = [text_ext(
+        "LINUX_HAS_BPF_COOKIE",
+        0,
+        KconfigKind::Feature,
+        false,
+    )];
+    assert!(!kconfig_fill_fixed(&mut image, &fixed), "no text needed");
+    assert_eq!(image[0], 1);
+    let strong = [
+        text_ext("CONFIG_WEAK", 0, KconfigKind::Bool, true),
+        text_ext("CONFIG_STRONG", 4, KconfigKind::Bool, false),
+    ];
+    let err = kconfig_fill_from(&mut image, &strong, &mut cache, Some(missing), missing)
+        .expect("a strong extern without a configuration");
+    assert!(
+        err.what().contains("CONFIG_STRONG needs /boot/config"),
+        "{}",
+        err.what()
+    );
+    assert!(cache.read && cache.text.is_none());
+}
