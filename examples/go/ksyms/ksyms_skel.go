@@ -6,6 +6,7 @@
 package ksyms
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
@@ -17,6 +18,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"unsafe"
 )
@@ -1507,10 +1509,17 @@ type ksymsKconfigExtern struct {
 }
 
 // ksymsKconfigFill writes each extern's value into the .kconfig image from the running
-// kernel's configuration (ksymsKconfigApply).
+// kernel's configuration (ksymsKconfigApply), read once per process and only when an
+// extern needs it: /boot/config-$(uname -r), else /proc/config.gz.
 func ksymsKconfigFill(image []byte, externs []ksymsKconfigExtern) error {
-	config, readErr := ksymsKconfigText()
-	return ksymsKconfigApply(image, externs, config, readErr)
+	if !ksymsKconfigNeedsText(externs) {
+		return ksymsKconfigApply(image, externs, "", nil)
+	}
+	c := &ksymsKconfigProcess
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fill("/boot/config-"+ksymsRelease(), "/proc/config.gz", externs)
+	return ksymsKconfigApply(image, externs, c.text, c.err)
 }
 
 // ksymsKconfigApply writes each extern's value from the configuration text config
@@ -1545,31 +1554,112 @@ func ksymsKconfigApply(image []byte, externs []ksymsKconfigExtern, config string
 	return nil
 }
 
-// ksymsKconfigText is the running kernel's configuration: /boot/config-$(uname -r), else
-// /proc/config.gz.
-func ksymsKconfigText() (string, error) {
-	if text, err := os.ReadFile("/boot/config-" + ksymsRelease()); err == nil {
-		return string(text), nil
+// ksymsKconfigFromText says whether an extern's value comes from the configuration
+// text (versions and features do not).
+func ksymsKconfigFromText(e ksymsKconfigExtern) bool {
+	return e.kind != ksymsKconfigKernelVersion && e.kind != ksymsKconfigFeature
+}
+
+// ksymsKconfigNeedsText says whether some extern needs the configuration text.
+func ksymsKconfigNeedsText(externs []ksymsKconfigExtern) bool {
+	for _, e := range externs {
+		if ksymsKconfigFromText(e) {
+			return true
+		}
 	}
-	gz, err := os.ReadFile("/proc/config.gz")
+	return false
+}
+
+// ksymsKconfigCache is what a process has read of the kernel configuration: the text
+// (a prefix of it unless complete), or the error of a read that found neither file.
+type ksymsKconfigCache struct {
+	mu       sync.Mutex
+	text     string
+	complete bool
+	read     bool
+	err      error
+}
+
+// ksymsKconfigProcess is the process's cache, shared by every open.
+var ksymsKconfigProcess ksymsKconfigCache
+
+// fill makes the cache hold every line externs need: a prefix read for other externs is
+// read again, further (rarely: a process's skeletons mostly want the same keys).
+func (c *ksymsKconfigCache) fill(plain, gz string, externs []ksymsKconfigExtern) {
+	if c.read && (c.complete || c.err == nil && ksymsKconfigHasAll(c.text, externs)) {
+		return
+	}
+	text, complete, err := ksymsKconfigRead(plain, gz, externs)
+	if err != nil && c.read && c.err == nil {
+		return // keep what an earlier read found
+	}
+	c.text, c.complete, c.err, c.read = text, complete || err != nil, err, true
+}
+
+// ksymsKconfigHasAll says whether text holds the line of every extern needing one.
+func ksymsKconfigHasAll(text string, externs []ksymsKconfigExtern) bool {
+	for _, e := range externs {
+		if _, ok := ksymsKconfigFind(text, e.name); ksymsKconfigFromText(e) && !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// ksymsKconfigRead is the kernel configuration as text, and whether it is all of it:
+// the file plain (normally /boot/config-$(uname -r)) when it can be read, else the gzip
+// file gz (normally /proc/config.gz), inflated only up to the line of the last extern that
+// needs the text. Only a stream read to its end has its CRC-32 and length checked.
+func ksymsKconfigRead(plain, gz string, externs []ksymsKconfigExtern) (string, bool, error) {
+	if text, err := os.ReadFile(plain); plain != "" && err == nil {
+		return string(text), true, nil
+	}
+	f, err := os.Open(gz)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
-	return ksymsGunzip(gz)
+	defer f.Close()
+	return ksymsKconfigInflate(bufio.NewReader(f), externs)
+}
+
+// ksymsKconfigInflate is the text of the gzip stream gz up to the line of the last
+// extern that needs one (all of it when none does), and whether it is all of it.
+func ksymsKconfigInflate(gz io.Reader, externs []ksymsKconfigExtern) (string, bool, error) {
+	r, err := gzip.NewReader(gz)
+	if err != nil {
+		return "", false, err
+	}
+	left := map[string]bool{}
+	for _, e := range externs {
+		if ksymsKconfigFromText(e) {
+			left[e.name] = true
+		}
+	}
+	var text strings.Builder
+	lines := bufio.NewReader(r)
+	for {
+		line, err := lines.ReadString('\n')
+		text.WriteString(line)
+		if name, _, ok := strings.Cut(line, "="); ok && left[name] && strings.HasSuffix(line, "\n") {
+			delete(left, name)
+			if len(left) == 0 {
+				return text.String(), false, nil
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return text.String(), true, nil
+		}
+		if err != nil {
+			return "", false, err
+		}
+	}
 }
 
 // ksymsGunzip is the content of the gzip file gz; compress/gzip checks each member's
 // CRC-32 and length, so a truncated or corrupt file is an error.
 func ksymsGunzip(gz []byte) (string, error) {
-	r, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		return "", err
-	}
-	text, err := io.ReadAll(r)
-	if err != nil {
-		return "", err
-	}
-	return string(text), nil
+	text, _, err := ksymsKconfigInflate(bytes.NewReader(gz), nil)
+	return text, err
 }
 
 // ksymsRelease is the running kernel's release, as uname -r prints it.
