@@ -178,6 +178,10 @@ from_archive() {
         for deb in "${debs[@]}"; do
             dpkg -x "$deb" "$root" || fail "kernel $id: dpkg -x $deb failed"
         done
+        # The headers' Makefile names itself and the common headers by their installed
+        # paths: point it at the unpacked ones (everything else in them is relative).
+        sed -i "s|\([ =]\)/usr/src/|\1$root/usr/src/|" \
+            "$root"/usr/src/linux-headers-*-amd64/Makefile
         echo "${debs[*]}" >"$cache/$id/unpacked"
     fi
     release=$(ls "$root/usr/lib/modules" 2>/dev/null || ls "$root/lib/modules" 2>/dev/null)
