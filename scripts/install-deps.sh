@@ -7,7 +7,7 @@
 # What it provides:
 #   Debian:  clang-19 llvm-19 gcc g++ make bpftool libbpf-dev iproute2 qemu-system-x86
 #            libclang-rt-19-dev (libFuzzer and the sanitizers, for runtime/c/fuzz)
-#            linux-image-amd64 linux-headers-amd64 busybox-static kmod
+#            linux-image-amd64 linux-headers-amd64 busybox-static kmod debootstrap
 #            bazel-bootstrap (Bazel 4.2) and bazel-bootstrap-source, whose stand-ins for
 #            rules_cc and rules_java let the Bazel example build without network
 #            hyperfine (for bench/loader.sh)
@@ -15,6 +15,8 @@
 #            `vng` is linked into /usr/local/bin)
 #   Rust:    a nightly toolchain, clippy and rustfmt for stable, cargo-fuzz
 #   Kernel:  bpffs at /sys/fs/bpf and tracefs at /sys/kernel/tracing
+#            (the VM kernels 6.12, 7.2 and 7.3 are fetched by tests/vm/run.sh through
+#            scripts/vm-kernels.sh, which verifies them on every run)
 #
 # Go is expected at /usr/local/go/bin (it is not a Debian package here).
 #
@@ -65,7 +67,7 @@ quiet() {
 
 apt_wanted=(
     clang-19 llvm-19 libclang-rt-19-dev gcc g++ make bpftool libbpf-dev iproute2 qemu-system-x86
-    linux-image-amd64 linux-headers-amd64 busybox-static kmod hyperfine
+    linux-image-amd64 linux-headers-amd64 busybox-static kmod hyperfine debootstrap
     bazel-bootstrap bazel-bootstrap-source
     openssl
 )
