@@ -8,6 +8,7 @@
 #   Debian:  clang-19 llvm-19 gcc g++ make bpftool libbpf-dev iproute2 qemu-system-x86
 #            libclang-rt-19-dev (libFuzzer and the sanitizers, for runtime/c/fuzz)
 #            linux-image-amd64 linux-headers-amd64 busybox-static kmod debootstrap
+#            dwarves (pahole: BTF of modules built against 6.12, whose headers ship vmlinux)
 #            bazel-bootstrap (Bazel 4.2) and bazel-bootstrap-source, whose stand-ins for
 #            rules_cc and rules_java let the Bazel example build without network
 #            hyperfine (for bench/loader.sh)
@@ -67,7 +68,7 @@ quiet() {
 
 apt_wanted=(
     clang-19 llvm-19 libclang-rt-19-dev gcc g++ make bpftool libbpf-dev iproute2 qemu-system-x86
-    linux-image-amd64 linux-headers-amd64 busybox-static kmod hyperfine debootstrap
+    linux-image-amd64 linux-headers-amd64 busybox-static kmod hyperfine debootstrap dwarves
     bazel-bootstrap bazel-bootstrap-source
     openssl
 )

@@ -10,8 +10,8 @@
 #   fmt            cargo fmt --check (the crate and the fuzz crate)
 #   clippy         cargo clippy --all-targets -- -D warnings
 #   test           cargo test --all-targets
-#   vm             tests/vm/run.sh: every check that needs Linux 6.1, in one boot of it
-#                  (tests/vm/README.md)
+#   vm             tests/vm/run.sh: every check that needs another kernel, in one boot of
+#                  each of Debian's 6.1, 6.12, 7.2 and 7.3 (tests/vm/README.md)
 #   doctest        cargo test --doc
 #   lib-only       cargo build --no-default-features --lib (the library without the CLI)
 #   runtime-go     the Go runtime package (runtime/go): gofmt -l, go vet for every

@@ -45,21 +45,135 @@ kernel_version() {
     echo $(((a << 16) | (b << 8) | (c > 255 ? 255 : c)))
 }
 
-# vm_kdir: the kbuild directory of the headers of the VM's kernel ($VM_KERNEL_RELEASE), for
-# a stage.sh; when there is none, says how to install them and returns 1.
+# vm_kdir: the kbuild directory of the headers of the VM's kernel ($VM_KDIR, set by run.sh
+# from scripts/vm-kernels.sh), for a stage.sh; when there is none, says so and returns 1.
 vm_kdir() {
-    local kdir=/lib/modules/$VM_KERNEL_RELEASE/build
-    [ -d "$kdir" ] || kdir=/usr/src/linux-headers-$VM_KERNEL_RELEASE
+    local kdir=${VM_KDIR:-/lib/modules/$VM_KERNEL_RELEASE/build}
     if [ ! -d "$kdir" ]; then
-        echo "no headers for $VM_KERNEL_RELEASE in /lib/modules/$VM_KERNEL_RELEASE/build or" \
-            "$kdir; scripts/install-deps.sh installs linux-headers-amd64" >&2
+        echo "no headers for $VM_KERNEL_RELEASE in $kdir; scripts/vm-kernels.sh fetches them" >&2
         return 1
     fi
     echo "$kdir"
 }
 
+# vm_make ARGS...: make, for a kernel's modules (a stage.sh). Where the kernel's build
+# tools need a newer libc and another compiler than the host's ($VM_CHROOT, set by run.sh),
+# make runs in that Debian chroot, in a mount namespace of its own where the repository
+# and the kernel cache have the same paths as on the host.
+vm_make() {
+    if [ -z "${VM_CHROOT:-}" ]; then
+        make "$@"
+        return
+    fi
+    if [ ! -d "$VM_CHROOT" ]; then
+        echo "no chroot to build $VM_KERNEL_RELEASE's modules in (scripts/vm-chroot.sh failed above)" >&2
+        return 1
+    fi
+    unshare --mount --propagation private -- bash -c '
+        set -e
+        chroot=$1 kdir=$2
+        shift 2
+        for dir in /dev /proc "$ROOT" "$kdir"; do
+            dir=$(readlink -f "$dir")
+            mkdir -p "$chroot$dir"
+            mount --rbind "$dir" "$chroot$dir"
+        done
+        exec chroot "$chroot" env PATH=/usr/bin:/bin HOME=/ make "$@"' \
+        vm_make "$VM_CHROOT" "$(dirname "$(readlink -f "$(vm_kdir)")")/.." "$@"
+}
+
+# vm_build_modules LOG MAKE-ARGS...: builds a part's modules with vm_make, output in LOG,
+# and proves (or records the refusal of) building them from the generated headers as they
+# are. Debian's 6.12 and 7.x export kern_sys_bpf, bpf_map_get and bpf_link_get_from_fd in
+# the BPF_INTERNAL symbol namespace, which modpost refuses to modules that do not import
+# it: that build failure is recorded with modpost's message, and the modules are built
+# again with the import forced in (-include of a header holding it), so that their run in
+# the VM still proves the runtime. Any other failure, or a warning, fails.
+vm_build_modules() {
+    local log=$1 refusal
+    shift
+    local feature="module built from the generated header (kbuild W=1, no warning)"
+    if vm_make "$@" >"$log" 2>&1 && ! grep -q 'warning:' "$log"; then
+        cat "$log"
+        vm_result "$feature" "kernel module" proven
+        return 0
+    fi
+    cat "$log"
+    # 7.3's modpost quotes the namespace, 6.12's and 7.2's do not.
+    refusal=$(grep -o -m 1 -E "from namespace '?BPF_INTERNAL'?, but does not import it" "$log") ||
+        return 1
+    echo "== again, with MODULE_IMPORT_NS(BPF_INTERNAL) forced in"
+    vm_result "$feature" "kernel module" refused "$refusal"
+    # What MODULE_IMPORT_NS(BPF_INTERNAL) expands to, without headers (which would come
+    # before the module's own pr_fmt).
+    printf '%s\n' 'static const char skelgen_vm_import_ns[] __attribute__((__used__,' \
+        '	__section__(".modinfo"), __aligned__(1))) = "import_ns=BPF_INTERNAL";' \
+        >"$STAGE/import_bpf_internal.h"
+    vm_make "$@" KCFLAGS="-include $STAGE/import_bpf_internal.h" >"$log" 2>&1
+    local rc=$?
+    cat "$log"
+    [ "$rc" -eq 0 ] && ! grep -q 'warning:' "$log"
+}
+
+# kernel_at_least MAJOR.MINOR: the VM's kernel ($VM_KERNEL_RELEASE) is that version or newer.
+kernel_at_least() {
+    local want_major=${1%%.*} want_minor=${1#*.} major minor
+    IFS=.- read -r major minor _ <<<"$VM_KERNEL_RELEASE"
+    [ "$major" -gt "$want_major" ] || { [ "$major" -eq "$want_major" ] && [ "$minor" -ge "$want_minor" ]; }
+}
+
+# Result lines, from which docs/kernels.md's matrix is generated (tests/vm/README.md):
+# "FEATURE<tab>LANGUAGE<tab>proven" or "FEATURE<tab>LANGUAGE<tab>refused<tab>MESSAGE" in
+# $STAGE/results; run.sh adds the kernel's id in front.
+vm_result() {
+    local IFS=$'\t'
+    echo "$*" >>"$STAGE/results"
+}
+
+# proven FEATURE LANGUAGE COMMAND...: a check whose success proves FEATURE in LANGUAGE.
+# Returns 0 when it passed.
+proven() {
+    local feature=$1 lang=$2 before=$vm_failures
+    shift 2
+    check "$lang: $feature" "$@"
+    [ "$vm_failures" -eq "$before" ] && vm_result "$feature" "$lang" proven
+}
+
+# refused FEATURE LANGUAGE MESSAGE OUTPUT COMMAND...: COMMAND must fail, and print a line
+# containing MESSAGE (a fixed string) into the file OUTPUT: the kernel refuses FEATURE and
+# the skeleton says so.
+refused() {
+    local feature=$1 lang=$2 message=$3 out=$4 before=$vm_failures
+    shift 4
+    check "$lang: $feature refused with \"$message\"" refuses "$message" "$out" "$@"
+    [ "$vm_failures" -eq "$before" ] && vm_result "$feature" "$lang" refused "$message"
+}
+
+# refuses MESSAGE OUTPUT COMMAND...: COMMAND fails and OUTPUT has MESSAGE (for refused).
+refuses() {
+    local message=$1 out=$2
+    shift 2
+    ! "$@" && grep -Fq -- "$message" "$out"
+}
+
+# group FEATURE LANGUAGE: the checks from here to the next `group` (or `finish`) together
+# prove FEATURE in LANGUAGE; it is recorded as proven when none of them failed.
+group() {
+    group_end
+    vm_group=("$1" "$2" "$vm_failures")
+}
+
+group_end() {
+    if [ "${#vm_group[@]}" -eq 3 ] && [ "$vm_failures" -eq "${vm_group[2]}" ]; then
+        vm_result "${vm_group[0]}" "${vm_group[1]}" proven
+    fi
+    vm_group=()
+}
+vm_group=()
+
 # finish: the part's exit status.
 finish() {
+    group_end
     if [ "$vm_failures" -gt 0 ]; then
         echo "$vm_failures check(s) failed"
         exit 1

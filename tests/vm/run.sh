@@ -1,43 +1,48 @@
 #!/usr/bin/env bash
-# Every check that needs Debian's Linux 6.1 kernel, in one boot of it under virtme-ng.
+# Every check that needs a kernel the host does not run: Debian's 6.1, 6.12, 7.2 and 7.3,
+# each booted once under virtme-ng with every part run inside.
 #
-#   tests/vm/run.sh            every part of tests/vm/parts/
-#   tests/vm/run.sh c kernel   only the named parts (still one boot)
+#   tests/vm/run.sh            every part of tests/vm/parts/ on every kernel
+#   tests/vm/run.sh c kernel   only the named parts (still one boot per kernel)
 #
+# 0. scripts/vm-kernels.sh fetches, verifies and unpacks the kernels (a kernel that cannot
+#    be fetched fails the run, naming it).
+# For each kernel, in the order of $SKELGEN_VM_KERNELS:
 # 1. On the host, each part's stage.sh builds what its guest.sh needs into a fresh
-#    directory target/vm/<part> ($STAGE).
+#    directory target/vm/<kernel>/<part> ($STAGE).
 # 2. The kernel boots once (TCG, no KVM) with the BPF LSM enabled, and runs each staged
 #    part's guest.sh in order, as root, in its $STAGE, which the guest can write.
-# 3. The host prints every part's output and PASS/FAIL, and fails when a part failed, was
-#    not staged, did not run (the boot failed or timed out), or the boot failed.
+# 3. The host prints every part's output, PASS/FAIL and duration, and the boot's duration.
+# The run fails when a part failed, was not staged, did not run, or a boot failed.
+# The result lines of every part (tests/vm/README.md) are gathered in target/vm/results;
+# with SKELGEN_VM_RECORD=1, a run of every part on every kernel that passed copies them to
+# tests/vm/results, from which docs/kernels.md's matrix is generated.
 #
 # The contract between this script and the parts is in tests/vm/README.md.
-# Environment: SKELGEN_VM_KERNEL (a kernel image; default the newest /boot/vmlinuz-6.1.*),
-# SKELGEN_VM_TIMEOUT (seconds for the whole boot, default 1800).
+# Environment: SKELGEN_VM_KERNELS (kernel ids, default "6.1 6.12 7.2 7.3"),
+# SKELGEN_VM_TIMEOUT (seconds for one boot, default 1800), SKELGEN_KERNEL_CACHE (see
+# scripts/vm-kernels.sh).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 parts_dir=tests/vm/parts
-stage_root=$ROOT/target/vm
+vm_root=$ROOT/target/vm
 timeout_s=${SKELGEN_VM_TIMEOUT:-1800}
+all_kernels="6.1 6.12 7.2 7.3"
+read -r -a kernels <<<"${SKELGEN_VM_KERNELS:-$all_kernels}"
+cache=${SKELGEN_KERNEL_CACHE:-/var/cache/skelgen-kernels}
 
 fail() {
     echo "tests/vm/run.sh: $*" >&2
     exit 1
 }
 
-# --- what to run -----------------------------------------------------------
+ms_since() {
+    echo $((($(date +%s%N) - $1) / 1000000))
+}
 
-kernel=${SKELGEN_VM_KERNEL:-}
-if [ -n "$kernel" ]; then
-    [ -r "$kernel" ] || fail "SKELGEN_VM_KERNEL=$kernel is not a readable kernel image"
-else
-    kernel=$(ls -1 /boot/vmlinuz-6.1.* 2>/dev/null | sort -V | tail -n 1 || true)
-    [ -n "$kernel" ] && [ -r "$kernel" ] ||
-        fail "no Linux 6.1 kernel image (/boot/vmlinuz-6.1.*); scripts/install-deps.sh installs linux-image-amd64"
-fi
-release=${kernel##*/vmlinuz-}
+# --- what to run -----------------------------------------------------------
 
 vng=$(command -v vng || true)
 [ -n "$vng" ] || [ ! -x /opt/virtme-ng/bin/vng ] || vng=/opt/virtme-ng/bin/vng
@@ -58,49 +63,80 @@ else
 fi
 [ "${#parts[@]}" -gt 0 ] || fail "no parts in $parts_dir"
 
-# The kernel's own LSM list with bpf added, so BPF LSM programs attach.
-lsm=$(sed -n 's/^CONFIG_LSM="\(.*\)"$/\1/p' "/boot/config-$release" 2>/dev/null || true)
-case ",${lsm:-}," in
-    ,,) lsm=lockdown,yama,bpf ;;
-    *,bpf,*) ;;
-    *) lsm=$lsm,bpf ;;
-esac
+echo "==> kernels: ${kernels[*]}"
+start=$(date +%s%N)
+bash scripts/vm-kernels.sh "${kernels[@]}" || fail "a kernel could not be fetched (above)"
+echo "    fetched and verified in $(ms_since "$start") ms"
 
-# --- stage -----------------------------------------------------------------
-
-rm -rf "$stage_root"
-mkdir -p "$stage_root"
+# Build caches (cargo, go) outlive a run; what a run stages does not.
+rm -rf "$vm_root"
+mkdir -p "$vm_root" "$ROOT/target/vm-cache"
 echo "==> building skelgen"
 cargo build --quiet --bin skelgen
-export ROOT SKELGEN=$ROOT/target/debug/skelgen VM_KERNEL_RELEASE=$release
+export ROOT SKELGEN=$ROOT/target/debug/skelgen VM_CACHE=$ROOT/target/vm-cache
 
-staged=()
-for p in "${parts[@]}"; do
-    stage=$stage_root/$p
-    mkdir -p "$stage"
-    echo "==> stage $p"
-    start=$SECONDS
-    if STAGE=$stage bash "$parts_dir/$p/stage.sh" >"$stage/stage.log" 2>&1; then
-        staged+=("$p")
-        echo "    staged in $((SECONDS - start))s"
-    else
-        echo "    stage.sh failed (exit $?); its output:"
-        sed 's/^/    | /' "$stage/stage.log"
-    fi
-done
+# --- one kernel ------------------------------------------------------------
 
-# --- boot ------------------------------------------------------------------
+# The kernel's own LSM list with bpf added, so BPF LSM programs attach.
+lsm_list() {
+    local lsm
+    lsm=$(sed -n 's/^CONFIG_LSM="\(.*\)"$/\1/p' "$KERNEL_CONFIG" 2>/dev/null || true)
+    case ",${lsm:-}," in
+        ,,) echo lockdown,yama,bpf ;;
+        *,bpf,*) echo "$lsm" ;;
+        *) echo "$lsm,bpf" ;;
+    esac
+}
 
-guest=$stage_root/guest.sh
-{
+# The compiler that built the kernel and the Debian suite that has it and a libc new
+# enough for the kernel's build tools: modules of kernels the host cannot build for are
+# built in a chroot of that suite (scripts/vm-chroot.sh).
+build_chroot() {
+    local cc
+    cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="x86_64-linux-gnu-\(gcc-[0-9]*\) .*/\1/p' "$KERNEL_CONFIG")
+    case $KERNEL_ID in
+        6.1 | 6.12) echo "" ;;
+        7.2) bash scripts/vm-chroot.sh sid "$cc" ;;
+        7.3) bash scripts/vm-chroot.sh trixie "$cc" ;;
+    esac
+}
+
+stage_parts() {
+    local p stage start
+    staged=()
+    for p in "${parts[@]}"; do
+        stage=$kroot/$p
+        mkdir -p "$stage"
+        echo "==> $KERNEL_ID: stage $p"
+        start=$(date +%s%N)
+        if STAGE=$stage bash "$parts_dir/$p/stage.sh" >"$stage/stage.log" 2>&1; then
+            staged+=("$p")
+            echo "    staged in $(ms_since "$start") ms"
+        else
+            echo "    stage.sh failed (exit $?); its output:"
+            sed 's/^/    | /' "$stage/stage.log"
+        fi
+    done
+}
+
+# The script the guest runs: every staged part in order, its output, status and duration.
+write_guest() {
+    local p stage
     echo '#!/bin/bash'
     echo '# Written by tests/vm/run.sh: runs each staged part in the VM.'
-    printf 'export ROOT=%q SKELGEN=%q VM_KERNEL_RELEASE=%q\n' "$ROOT" "$SKELGEN" "$release"
+    printf 'export ROOT=%q SKELGEN=%q VM_KERNEL_RELEASE=%q VM_KERNEL_ID=%q\n' \
+        "$ROOT" "$SKELGEN" "$KERNEL_RELEASE" "$KERNEL_ID"
     echo 'echo "@@ guest up after $(cut -d" " -f1 /proc/uptime)s on $(uname -r)"'
     echo 'mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf'
     echo 'mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing'
+    if [ "$KERNEL_CONFIG" != "/boot/config-$KERNEL_RELEASE" ]; then
+        # Skeletons and parts read /boot/config-$(uname -r), which the shared root lacks
+        # for a kernel that is not installed: a /boot of the guest's own holds it.
+        echo 'mount -t tmpfs tmpfs /boot'
+        printf 'cp %q /boot/config-%q\n' "$KERNEL_CONFIG" "$KERNEL_RELEASE"
+    fi
     for p in "${staged[@]}"; do
-        stage=$stage_root/$p
+        stage=$kroot/$p
         printf 'export STAGE=%q\n' "$stage"
         printf 'echo "@@ part %s"\n' "$p"
         printf 'start=$(date +%%s%%N)\n'
@@ -109,59 +145,102 @@ guest=$stage_root/guest.sh
         printf 'echo "$? $(( ($(date +%%s%%N) - start) / 1000000 ))" >"$STAGE/guest.rc"\n'
     done
     echo 'echo "@@ guest done"'
-} >"$guest"
+}
 
-boot_rc=0
-boot_ms=0
-if [ "${#staged[@]}" -gt 0 ]; then
-    echo "==> boot $kernel (lsm=$lsm) for: ${staged[*]}"
-    boot_start=$(date +%s%N)
-    PATH=$vng_dir:$PATH timeout "$timeout_s" "$vng" --run "$kernel" --disable-kvm --user root \
-        --cpus 2 --memory 2G --rwdir "$stage_root" --append "lsm=$lsm" \
-        -- bash "$guest" >"$stage_root/boot.log" 2>&1 || boot_rc=$?
-    boot_ms=$((($(date +%s%N) - boot_start) / 1000000))
-else
-    echo "==> no part staged: no boot"
-    echo "@@ guest done" >"$stage_root/boot.log"
-fi
-up=$(sed -n 's/^@@ guest up after \([0-9.]*\)s.*/\1/p' "$stage_root/boot.log")
+boot() {
+    local lsm
+    lsm=$(lsm_list)
+    boot_rc=0
+    if [ "${#staged[@]}" -eq 0 ]; then
+        echo "==> $KERNEL_ID: no part staged: no boot"
+        echo "@@ guest done" >"$kroot/boot.log"
+        boot_ms=0
+        return
+    fi
+    write_guest >"$kroot/guest.sh"
+    echo "==> $KERNEL_ID: boot $KERNEL_IMAGE (lsm=$lsm) for: ${staged[*]}"
+    local start
+    start=$(date +%s%N)
+    PATH=$vng_dir:$PATH timeout "$timeout_s" "$vng" --run "$KERNEL_IMAGE" --disable-kvm \
+        --user root --cpus 2 --memory 2G --rwdir "$kroot" --append "lsm=$lsm" \
+        -- bash "$kroot/guest.sh" >"$kroot/boot.log" 2>&1 || boot_rc=$?
+    boot_ms=$(ms_since "$start")
+}
 
-# --- results ---------------------------------------------------------------
+# Prints each part's output and verdict; returns 1 when any failed.
+report() {
+    local p stage rc ms bad=0
+    for p in "${parts[@]}"; do
+        stage=$kroot/$p
+        echo
+        if [[ " ${staged[*]:-} " != *" $p "* ]]; then
+            echo "FAIL $KERNEL_ID $p: stage.sh failed"
+            bad=1
+            continue
+        fi
+        echo "--- $KERNEL_ID $p: guest output"
+        sed 's/^/    /' "$stage/guest.log" 2>/dev/null || echo "    (none)"
+        if [ ! -f "$stage/guest.rc" ]; then
+            echo "FAIL $KERNEL_ID $p: did not finish in the VM"
+            bad=1
+            continue
+        fi
+        read -r rc ms <"$stage/guest.rc"
+        # Result lines carry the kernel's id: the matrix is made of every kernel's.
+        sed "s/^/$KERNEL_ID\t/" "$stage/results" 2>/dev/null >>"$vm_root/results" || true
+        if [ "$rc" -eq 0 ]; then
+            echo "PASS $KERNEL_ID $p (${ms} ms in the VM)"
+        else
+            echo "FAIL $KERNEL_ID $p: guest.sh exited with $rc (${ms} ms in the VM)"
+            bad=1
+        fi
+    done
+    local up
+    up=$(sed -n 's/^@@ guest up after \([0-9.]*\)s.*/\1/p' "$kroot/boot.log")
+    echo
+    echo "boot $KERNEL_ID ($KERNEL_RELEASE): ${boot_ms} ms in all, guest up after ${up:-?} s, vng exit status $boot_rc"
+    if ! grep -q '^@@ guest done' "$kroot/boot.log"; then
+        echo "FAIL $KERNEL_ID: the VM did not finish (timeout ${timeout_s}s or a failed boot); its console:"
+        tail -n 40 "$kroot/boot.log" | sed 's/^/    | /'
+        bad=1
+    elif [ "$boot_rc" -ne 0 ]; then
+        echo "FAIL $KERNEL_ID: vng exited with $boot_rc; its console:"
+        tail -n 40 "$kroot/boot.log" | sed 's/^/    | /'
+        bad=1
+    fi
+    return "$bad"
+}
 
 failed=0
-for p in "${parts[@]}"; do
-    stage=$stage_root/$p
-    echo
-    if [[ " ${staged[*]:-} " != *" $p "* ]]; then
-        echo "FAIL $p: stage.sh failed"
+summary=()
+: >"$vm_root/results"
+for id in "${kernels[@]}"; do
+    # shellcheck disable=SC1090
+    source "$cache/$id/kernel.env"
+    kroot=$vm_root/$id
+    mkdir -p "$kroot"
+    export VM_KERNEL_RELEASE=$KERNEL_RELEASE VM_KERNEL_ID=$KERNEL_ID VM_KDIR=$KERNEL_HEADERS
+    kstart=$(date +%s%N)
+    VM_CHROOT=$(build_chroot) || VM_CHROOT=unavailable
+    export VM_CHROOT
+    stage_parts
+    boot
+    verdict=PASS
+    report || {
+        verdict=FAIL
         failed=1
-        continue
-    fi
-    echo "--- $p: guest output"
-    sed 's/^/    /' "$stage/guest.log" 2>/dev/null || echo "    (none)"
-    if [ ! -f "$stage/guest.rc" ]; then
-        echo "FAIL $p: did not finish in the VM"
-        failed=1
-        continue
-    fi
-    read -r rc ms <"$stage/guest.rc"
-    if [ "$rc" -eq 0 ]; then
-        echo "PASS $p (${ms} ms in the VM)"
-    else
-        echo "FAIL $p: guest.sh exited with $rc (${ms} ms in the VM)"
-        failed=1
-    fi
+    }
+    summary+=("$verdict $id ($KERNEL_RELEASE): $(ms_since "$kstart") ms staged and booted, boot ${boot_ms} ms")
 done
 
 echo
-echo "boot: ${boot_ms} ms in all, guest up after ${up:-?} s, vng exit status $boot_rc"
-if ! grep -q '^@@ guest done' "$stage_root/boot.log"; then
-    echo "FAIL: the VM did not finish (timeout ${timeout_s}s or a failed boot); its console:"
-    tail -n 40 "$stage_root/boot.log" | sed 's/^/    | /'
-    failed=1
-elif [ "$boot_rc" -ne 0 ]; then
-    echo "FAIL: vng exited with $boot_rc; its console:"
-    tail -n 40 "$stage_root/boot.log" | sed 's/^/    | /'
-    failed=1
+printf '%s\n' "${summary[@]}"
+if [ "${SKELGEN_VM_RECORD:-}" = 1 ]; then
+    if [ "$failed" -eq 0 ] && [ "$#" -eq 0 ] && [ "${kernels[*]}" = "$all_kernels" ]; then
+        sort -u "$vm_root/results" >tests/vm/results
+        echo "recorded tests/vm/results; SKELGEN_BLESS=1 cargo test --test kernel_matrix regenerates docs/kernels.md"
+    else
+        echo "not recorded: only a run of every part on every kernel that passed is recorded"
+    fi
 fi
 exit "$failed"

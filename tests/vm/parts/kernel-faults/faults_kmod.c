@@ -214,6 +214,12 @@ static void faults_link_put(struct bpf_link *link)
 	bpf_link_put(link);
 }
 
+/*
+ * kvzalloc is a macro from 6.10 on (allocation profiling): kept aside while the skeleton
+ * sees the redirection, and restored after it.
+ */
+#pragma push_macro("kvzalloc")
+#undef kvzalloc
 #define kern_sys_bpf faults_sys_bpf
 #define kvzalloc faults_kvzalloc
 #define kvfree faults_kvfree
@@ -239,6 +245,7 @@ static void faults_link_put(struct bpf_link *link)
 #undef bpf_map_put
 #undef bpf_prog_put
 #undef bpf_link_put
+#pragma pop_macro("kvzalloc")
 
 /* The skeleton kept from init to exit, and the log buffer of its load. */
 static struct iterators *skel;

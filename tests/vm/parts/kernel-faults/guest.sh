@@ -227,6 +227,7 @@ dmesg -C
 # --- the clean run ----------------------------------------------------------
 
 echo "== clean run"
+group "every call failed in turn (ENOMEM, EPERM, EINTR): nothing leaked" "kernel module"
 bpf_ids >ids.start
 check "insmod $mod (no fault, every call traced)" load trace=1
 calls=()
@@ -299,6 +300,7 @@ check "rmmod leaves nothing" no_problems
 # --- a log too small for the loader program ---------------------------------
 
 echo "== manylog_kmod: many.bpf.o with a 64 KiB log"
+group "a log too small for the loader program (many.bpf.o)" "kernel module"
 mod=manylog_kmod
 bpf_ids >ids.before
 check "insmod manylog_kmod: the load succeeds, the loader program is verified without the log" \

@@ -13,9 +13,8 @@ cp "$here"/*.c "$here/Kbuild" "$STAGE/"
 for obj in iterators many; do
     "$SKELGEN" --lang kernel "$ROOT/examples/bpf/$obj.bpf.o" -o "$STAGE/$obj.kern.lskel.h"
 done
-make -C "$kdir" M="$STAGE" W=1 modules 2>&1 | tee "$STAGE/build.log"
-if grep -q 'warning:' "$STAGE/build.log"; then
-    echo "the modules do not build cleanly with W=1"
+vm_build_modules "$STAGE/build.log" -C "$kdir" M="$STAGE" W=1 modules || {
+    echo "the modules do not build cleanly (W=1) against $kdir"
     exit 1
-fi
+}
 cc -std=gnu11 -Wall -Wextra -Werror -O2 -o "$STAGE/bpf_listing" "$ROOT/examples/kernel/bpf_listing.c"

@@ -46,6 +46,7 @@ param() {
 # --- iterators_kmod ---------------------------------------------------------
 
 echo "== iterators_kmod"
+group "iterators, live .bss view, .rodata knob, nothing left after rmmod" "kernel module"
 before=$($listing maxids)
 check "insmod iterators_kmod" insmod_timed iterators_kmod
 $listing newer $before | tee iter.objects
@@ -87,6 +88,7 @@ check "nothing of the second load remains (by id)" $listing gone $before
 # --- rejected_kmod ----------------------------------------------------------
 
 echo "== rejected_kmod"
+group "verifier refusal with step and log, nothing left" "kernel module"
 before=$($listing maxids)
 insmod_timed rejected_kmod >rejected.insmod 2>&1
 rc=$?
@@ -105,6 +107,7 @@ check "nothing of the failed load remains (by id)" $listing gone $before
 # --- attach_kmod ------------------------------------------------------------
 
 echo "== attach_kmod"
+group "fentry, fexit, fmod_ret, lsm, raw tracepoint, XDP attach; .kconfig; knobs" "kernel module"
 before=$($listing maxids)
 check "insmod attach_kmod" insmod_timed attach_kmod
 $listing newer $before | tee attach.objects

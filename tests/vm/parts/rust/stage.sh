@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Rust skeleton's checks that need Linux 6.1: the test binaries of examples/rust
-# (built here, with their own target directory inside $STAGE) for the probes example,
+# (built here, in a target directory in $VM_CACHE that every kernel's staging shares) for
+# the probes example,
 # whose kprobe, kretprobe, fentry, fexit, fmod_ret and LSM programs the host refuses, and
 # minimal, iterators, ksyms and tcpca (struct_ops in 6.1's layout) for a second kernel.
 set -euo pipefail
@@ -8,7 +9,7 @@ set -euo pipefail
 cd "$STAGE"
 mkdir -p bin
 cargo test --locked --no-run --message-format=json \
-    --manifest-path "$ROOT/examples/rust/Cargo.toml" --target-dir "$STAGE/target" \
+    --manifest-path "$ROOT/examples/rust/Cargo.toml" --target-dir "$VM_CACHE/rust-target" \
     --test probes --test minimal --test iterators --test ksyms --test tcpca >build.json
 # Each test target's executable, from cargo's "compiler-artifact" messages.
 for name in probes minimal iterators ksyms tcpca; do
