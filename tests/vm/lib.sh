@@ -115,6 +115,19 @@ vm_build_modules() {
     [ "$rc" -eq 0 ] && ! grep -q 'warning:' "$log"
 }
 
+# settled COMMAND...: COMMAND succeeds, at once or within 15 s (tried again every 0.2 s).
+# For checks that a program or map is gone: the kernel frees a map after RCU grace periods
+# once its last reference is dropped (on 6.12 and later also an RCU tasks trace period when
+# a sleepable program used it), which under TCG can take seconds; a map still held by a
+# leaked reference never goes, and still fails the check.
+settled() {
+    local deadline=$((SECONDS + 15))
+    until "$@"; do
+        [ "$SECONDS" -lt "$deadline" ] || return 1
+        sleep 0.2
+    done
+}
+
 # kernel_at_least MAJOR.MINOR: the VM's kernel ($VM_KERNEL_RELEASE) is that version or newer.
 kernel_at_least() {
     local want_major=${1%%.*} want_minor=${1#*.} major minor

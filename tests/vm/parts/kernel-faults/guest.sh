@@ -40,6 +40,13 @@ new_objects() {
     ! grep -vxFf "$1" ids.now >ids.new
 }
 
+# new_are BEFORE PROGS MAPS LINKS: the objects not in the file BEFORE (in ids.new) are that
+# many programs, maps and links (once the loader's are freed; see settled).
+new_are() {
+    new_objects "$1"
+    [ "$(count_new prog) $(count_new map) $(count_new link)" = "$2 $3 $4" ]
+}
+
 # count_new KIND: how many objects of KIND (prog, map, link) ids.new has.
 count_new() {
     local n=0 kind id
@@ -134,7 +141,7 @@ after_rmmod() {
     kmsg rmmod "$mod" || problem "rmmod failed: $(<cmd.out)"
     said "exit: leaks: memory 0 mappings 0 refs 0" ||
         problem "exit left something: ${modlines[*]}"
-    new_objects "$1" || problem "left after rmmod: $(<ids.new)"
+    settled new_objects "$1" || problem "left after rmmod: $(<ids.new)"
 }
 
 # no_warning: no kernel warning so far.
@@ -166,7 +173,7 @@ one_fault() {
             problem "insmod succeeded: the fault at $run_what went unnoticed"
         [ "$run_calls" = $((clean_calls + 1)) ] ||
             problem "$run_calls calls after a retried load; expected $((clean_calls + 1))"
-        new_objects "$before"
+        settled new_are "$before" 2 3 2
         expect_new 2 3 2
         iterators_work || problem "the iterators of the recovered load do not read"
         after_rmmod "$before"
@@ -188,7 +195,7 @@ one_fault() {
                 said "attach: links left: fds 0 refs 0" || problem "attach-all left a link"
                 ;;
         esac
-        new_objects "$before" || problem "left after the failed insmod: $(<ids.new)"
+        settled new_objects "$before" || problem "left after the failed insmod: $(<ids.new)"
         failed_at[$run_step]=$((${failed_at[$run_step]:-0} + 1))
         summary="insmod fails with ${errno_name[$expected]} at $run_step"
     fi
@@ -214,7 +221,7 @@ held() {
     load fail_at="$call" hold=1 || problem "insmod with hold=1 failed: $(<cmd.out)"
     said "held after the failure: $2" || problem "the run did not fail at $2"
     said "fds: left 0" || problem "insmod's fds changed"
-    new_objects ids.before
+    settled new_are ids.before "$3" "$4" "$5"
     expect_new "$3" "$4" "$5"
     after_rmmod ids.before
     no_warning
@@ -245,7 +252,7 @@ kinds="$kinds $(grep -c '_get' calls.table)"
 check "3 allocations, 7 kern_sys_bpf (5 loader, 2 links), 7 references taken" test "$kinds" = "3 7 7"
 check "insmod's fds are as before" said "fds: left 0"
 problems=()
-new_objects ids.start
+settled new_are ids.start 2 3 2
 expect_new 2 3 2
 check "2 programs, 3 maps and 2 links are loaded" no_problems
 check "userspace reads both iterators" iterators_work
@@ -290,7 +297,7 @@ load fail_at="$progload" with_log=0
 rc=$?
 check "without a log the loader program's load (call $progload) is not retried: insmod fails" \
     test "$rc $run_result" = "1 -12"
-check "and leaves nothing" new_objects ids.before
+check "and leaves nothing" settled new_objects ids.before
 check "reload after all the failures: insmod succeeds" load
 check "the iterators read" iterators_work
 problems=()
@@ -306,11 +313,15 @@ bpf_ids >ids.before
 check "insmod manylog_kmod: the load succeeds, the loader program is verified without the log" \
     kmsg insmod ./manylog_kmod.ko
 printf '%s\n' "${modlines[@]}"
-new_objects ids.before
+manylog_loaded() {
+    new_objects ids.before
+    [ "$(count_new prog) $(count_new map)" = "52 80" ]
+}
+settled manylog_loaded
 echo "loaded: $(count_new prog) programs, $(count_new map) maps"
 check "its 52 programs and 80 maps are loaded" test "$(count_new prog) $(count_new map)" = "52 80"
 check "rmmod manylog_kmod" kmsg rmmod manylog_kmod
-check "nothing of manylog_kmod remains (by id)" new_objects ids.before
+check "nothing of manylog_kmod remains (by id)" settled new_objects ids.before
 
 check "no kernel warning in any run" test ! -s warnings.log
 

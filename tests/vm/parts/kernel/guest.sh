@@ -35,6 +35,12 @@ newer_has() {
     done
 }
 
+# loader_freed FILE: the objects newer than $before, written to FILE, include no loader
+# program or map (the loader's map may still be waiting to be freed; see settled).
+loader_freed() {
+    $listing newer "$before" >"$1" && lacks '__loader' "$1"
+}
+
 count() {
     grep -Ec -- "$1" "$2"
 }
@@ -49,7 +55,8 @@ echo "== iterators_kmod"
 group "iterators, live .bss view, .rodata knob, nothing left after rmmod" "kernel module"
 before=$($listing maxids)
 check "insmod iterators_kmod" insmod_timed iterators_kmod
-$listing newer $before | tee iter.objects
+settled loader_freed iter.objects
+cat iter.objects
 check "exactly its 2 programs, 3 maps and 2 iterator links exist" \
     test "$(wc -l <iter.objects)" -eq 7
 check "its programs and maps, by name" newer_has iter.objects \
@@ -75,7 +82,7 @@ check "the .bss view is live: maps_listed counts the map listing" \
 check "the .bss view is live: progs_listed counts the program listing" \
     test "$progs_listed" -eq "$prog_lines" -a "$prog_lines" -ge 2
 check "rmmod iterators_kmod" rmmod iterators_kmod
-check "nothing of iterators_kmod remains (by id)" $listing gone $before
+check "nothing of iterators_kmod remains (by id)" settled $listing gone $before
 
 before=$($listing maxids)
 check "insmod iterators_kmod print_header=0" insmod_timed iterators_kmod print_header=0
@@ -83,7 +90,7 @@ $listing read dump_bpf_map dump_bpf_prog >iter.noheader
 check "print_header=0 (.rodata knob): no header line" lacks '^ +id name' iter.noheader
 check "print_header=0: the listings are there" newer_has iter.noheader 'dump_bpf_prog +bpf_iter'
 check "rmmod iterators_kmod again" rmmod iterators_kmod
-check "nothing of the second load remains (by id)" $listing gone $before
+check "nothing of the second load remains (by id)" settled $listing gone $before
 
 # --- rejected_kmod ----------------------------------------------------------
 
@@ -102,7 +109,7 @@ check "the module names the failing step" newer_has rejected_kmod.dmesg \
 check "and prints the verifier log" newer_has rejected_kmod.dmesg \
     "verifier: R1 invalid mem access 'ptr_or_null_'"
 check "the module is not loaded" lacks '^rejected_kmod ' /proc/modules
-check "nothing of the failed load remains (by id)" $listing gone $before
+check "nothing of the failed load remains (by id)" settled $listing gone $before
 
 # --- attach_kmod ------------------------------------------------------------
 
@@ -110,7 +117,8 @@ echo "== attach_kmod"
 group "fentry, fexit, fmod_ret, lsm, raw tracepoint, XDP attach; .kconfig; knobs" "kernel module"
 before=$($listing maxids)
 check "insmod attach_kmod" insmod_timed attach_kmod
-$listing newer $before | tee attach.objects
+settled loader_freed attach.objects
+cat attach.objects
 check "loaded programs outlive insmod's fds" newer_has attach.objects \
     '^prog [0-9]+ fentry_unlinkat$' '^prog [0-9]+ fexit_unlinkat$' \
     '^prog [0-9]+ fmod_ret_file_o$' '^prog [0-9]+ lsm_file_open$' \
@@ -157,6 +165,6 @@ check "XDP counted the TCP packets on lo" grep -Eq '"packets":[1-9]' attach.tcp
 check "rmmod attach_kmod (its fds were insmod's)" rmmod attach_kmod
 check "attach_kmod's exit ran" grep -q 'attach_kmod: unloaded' <(dmesg)
 check "lo has no XDP program any more" lacks 'xdp' <(ip -d link show lo)
-check "nothing of attach_kmod remains (by id)" $listing gone $before
+check "nothing of attach_kmod remains (by id)" settled $listing gone $before
 
 finish
