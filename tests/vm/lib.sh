@@ -135,6 +135,12 @@ kernel_at_least() {
     [ "$major" -gt "$want_major" ] || { [ "$major" -eq "$want_major" ] && [ "$minor" -ge "$want_minor" ]; }
 }
 
+# kernel_has_function NAME: the running kernel has a function NAME (/proc/kallsyms). The
+# probes example attaches to do_unlinkat, which 7.x renamed (filename_unlinkat).
+kernel_has_function() {
+    awk -v name="$1" '$3 == name { found = 1; exit } END { exit !found }' /proc/kallsyms
+}
+
 # Result lines, from which docs/kernels.md's matrix is generated (tests/vm/README.md):
 # "FEATURE<tab>LANGUAGE<tab>proven" or "FEATURE<tab>LANGUAGE<tab>refused<tab>MESSAGE" in
 # $STAGE/results; run.sh adds the kernel's id in front.

@@ -37,8 +37,14 @@ net_setup() {
         ip -n vmnet link set lo up
 }
 
-proven "kprobe, kretprobe, fentry, fexit, fmod_ret, lsm attach" C \
-    passes probes kernel probes_kernel.expected
+probes_feature="kprobe, kretprobe, fentry, fexit, fmod_ret, lsm attach"
+if kernel_has_function do_unlinkat; then
+    proven "$probes_feature" C passes probes kernel probes_kernel.expected
+else
+    # Its fentry and fexit programs attach to do_unlinkat, which 7.x renamed.
+    refused "$probes_feature" C "load_error PROG_LOAD fentry_unlinkat (after looking up do_unlinkat)" \
+        probes.out run probes kernel
+fi
 proven "tracepoint attach, maps, .bss/.rodata views (minimal)" C passes minimal minimal.expected
 proven "iterators (iter/bpf_map, iter/bpf_prog)" C passes iterators iterators.expected
 proven "lsm_cgroup" C passes cgroup_lsm cgroup_lsm.expected

@@ -38,7 +38,8 @@ newer_has() {
 # loader_freed FILE: the objects newer than $before, written to FILE, include no loader
 # program or map (the loader's map may still be waiting to be freed; see settled).
 loader_freed() {
-    $listing newer "$before" >"$1" && lacks '__loader' "$1"
+    # shellcheck disable=SC2086
+    $listing newer $before >"$1" && lacks '__loader' "$1"
 }
 
 count() {
@@ -114,8 +115,17 @@ check "nothing of the failed load remains (by id)" settled $listing gone $before
 # --- attach_kmod ------------------------------------------------------------
 
 echo "== attach_kmod"
-group "fentry, fexit, fmod_ret, lsm, raw tracepoint, XDP attach; .kconfig; knobs" "kernel module"
+attach_feature="fentry, fexit, fmod_ret, lsm, raw tracepoint, XDP attach; .kconfig; knobs"
 before=$($listing maxids)
+if ! kernel_has_function do_unlinkat; then
+    # The probes' fentry and fexit programs attach to do_unlinkat (7.x: filename_unlinkat).
+    group_end
+    refused "$attach_feature" "kernel module" "PROG_LOAD fentry_unlinkat (after looking up do_unlinkat)" \
+        attach_kmod.dmesg insmod_timed attach_kmod
+    check "nothing of the failed insmod remains (by id)" settled $listing gone $before
+    finish
+fi
+group "$attach_feature" "kernel module"
 check "insmod attach_kmod" insmod_timed attach_kmod
 settled loader_freed attach.objects
 cat attach.objects

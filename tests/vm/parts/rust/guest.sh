@@ -30,7 +30,14 @@ probes_linked() {
 }
 
 check "the BPF LSM is active" grep -qw bpf /sys/kernel/security/lsm
-proven "kprobe, kretprobe, fentry, fexit, fmod_ret, lsm attach" Rust probes_linked
+probes_feature="kprobe, kretprobe, fentry, fexit, fmod_ret, lsm attach"
+if kernel_has_function do_unlinkat; then
+    proven "$probes_feature" Rust probes_linked
+else
+    # Its fentry and fexit programs attach to do_unlinkat, which 7.x renamed.
+    refused "$probes_feature" Rust '"load_program fentry_unlinkat", plan_step: Some(9), errno: 2' \
+        probes.out probes_linked
+fi
 proven "tracepoint attach, maps, .bss/.rodata views (minimal)" Rust run minimal 4
 proven "iterators (iter/bpf_map, iter/bpf_prog)" Rust run iterators 1
 # The test calls the kfuncs from 6.4 on, and leaves them out before.
