@@ -16,7 +16,7 @@ set -euo pipefail
     exit 2
 }
 suite=$1 compiler=$2
-cache=${SKELGEN_KERNEL_CACHE:-/var/cache/skelgen-kernels}
+cache=${SKELGEN_KERNEL_CACHE:-/var/lib/skelgen-kernels}
 dir=$cache/chroot/$suite
 
 fail() {

@@ -21,12 +21,13 @@
 # A kernel that cannot be fetched or verified fails the script with a message naming it
 # and why; nothing is skipped.
 #
-# Environment: SKELGEN_KERNEL_CACHE (default /var/cache/skelgen-kernels, kept across runs
-# and worktrees), SKELGEN_DEBIAN_MIRROR and SKELGEN_SECURITY_MIRROR (default: the URIs
+# Environment: SKELGEN_KERNEL_CACHE (default /var/lib/skelgen-kernels, kept across runs
+# and worktrees; not under /var/cache, which virtme-ng's guest hides with a tmpfs, and the
+# guest must see the modules and the configuration), SKELGEN_DEBIAN_MIRROR and SKELGEN_SECURITY_MIRROR (default: the URIs
 # the machine's apt sources use for its release and its security suite).
 set -euo pipefail
 
-cache=${SKELGEN_KERNEL_CACHE:-/var/cache/skelgen-kernels}
+cache=${SKELGEN_KERNEL_CACHE:-/var/lib/skelgen-kernels}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 
 fail() {
