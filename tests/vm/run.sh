@@ -15,7 +15,7 @@
 # 3. The host prints every part's output, PASS/FAIL and duration, and the boot's duration.
 # The run fails when a part failed, was not staged, did not run, or a boot failed.
 # The result lines of every part (tests/vm/README.md) are gathered in target/vm/results;
-# with SKELGEN_VM_RECORD=1, a run of every part on every kernel that passed copies them to
+# with SKELGEN_VM_RECORD=1, each kernel on which every part passed replaces its lines in
 # tests/vm/results, from which docs/kernels.md's matrix is generated.
 #
 # The contract between this script and the parts is in tests/vm/README.md.
@@ -31,7 +31,7 @@ vm_root=$ROOT/target/vm
 timeout_s=${SKELGEN_VM_TIMEOUT:-1800}
 all_kernels="6.1 6.12 7.2 7.3"
 read -r -a kernels <<<"${SKELGEN_VM_KERNELS:-$all_kernels}"
-cache=${SKELGEN_KERNEL_CACHE:-/var/cache/skelgen-kernels}
+cache=${SKELGEN_KERNEL_CACHE:-/var/lib/skelgen-kernels}
 
 fail() {
     echo "tests/vm/run.sh: $*" >&2
@@ -213,6 +213,8 @@ report() {
 
 failed=0
 summary=()
+passed=()
+: >"$vm_root/results.passed"
 : >"$vm_root/results"
 for id in "${kernels[@]}"; do
     # shellcheck disable=SC1090
@@ -226,21 +228,29 @@ for id in "${kernels[@]}"; do
     stage_parts
     boot
     verdict=PASS
-    report || {
+    if report; then
+        passed+=("$id")
+        sed "s/^/$id\t/" "$kroot"/*/results 2>/dev/null >>"$vm_root/results.passed" || true
+    else
         verdict=FAIL
         failed=1
-    }
+    fi
     summary+=("$verdict $id ($KERNEL_RELEASE): $(ms_since "$kstart") ms staged and booted, boot ${boot_ms} ms")
 done
 
 echo
 printf '%s\n' "${summary[@]}"
 if [ "${SKELGEN_VM_RECORD:-}" = 1 ]; then
-    if [ "$failed" -eq 0 ] && [ "$#" -eq 0 ] && [ "${kernels[*]}" = "$all_kernels" ]; then
-        sort -u "$vm_root/results" >tests/vm/results
-        echo "recorded tests/vm/results; SKELGEN_BLESS=1 cargo test --test kernel_matrix regenerates docs/kernels.md"
+    if [ "$#" -eq 0 ] && [ "${#passed[@]}" -gt 0 ]; then
+        # Each kernel whose parts all passed replaces its own lines; the others' stay.
+        recorded=tests/vm/results
+        touch "$recorded"
+        awk -F '\t' -v ids=" ${passed[*]} " 'index(ids, " " $1 " ") == 0' "$recorded" |
+            cat - "$vm_root/results.passed" | LC_ALL=C sort -u >"$vm_root/results.recorded"
+        mv "$vm_root/results.recorded" "$recorded"
+        echo "recorded ${passed[*]} in $recorded; SKELGEN_BLESS=1 cargo test --test kernel_matrix regenerates docs/kernels.md"
     else
-        echo "not recorded: only a run of every part on every kernel that passed is recorded"
+        echo "nothing recorded: only the kernels on which every part passed are"
     fi
 fi
 exit "$failed"
