@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use support::cmd::{skelgen, stdout_ok};
 use support::loader::*;
-use support::{have, root, run_ok};
+use support::root;
 
 const SOURCE: &str = r#"
 #include <linux/bpf.h>
@@ -59,40 +59,18 @@ int emit(void *ctx)
 char LICENSE[] SEC("license") = "GPL";
 "#;
 
-/// The object compiled from [`SOURCE`], or `None` without clang-19; compiled once, as the
-/// tests run in parallel.
+/// The object compiled from [`SOURCE`], or `None` without clang-19.
 fn object() -> Option<PathBuf> {
     static OBJECT: OnceLock<Option<PathBuf>> = OnceLock::new();
-    OBJECT.get_or_init(compile).clone()
-}
-
-fn compile() -> Option<PathBuf> {
-    if !have("clang-19") {
-        return None;
-    }
-    let dir = support::env::scratch("cilium_maps", "obj");
-    let src = dir.join("cilium.bpf.c");
-    std::fs::write(&src, SOURCE).unwrap();
-    let obj = dir.join("cilium.bpf.o");
-    run_ok(
-        std::process::Command::new("clang-19")
-            .args([
-                "-g",
-                "-O2",
-                "-target",
-                "bpf",
-                "-I/usr/include/x86_64-linux-gnu",
-                "-c",
-            ])
-            .arg(&src)
-            .arg("-o")
-            .arg(&obj),
-    );
-    Some(obj)
+    OBJECT
+        .get_or_init(|| support::bpf::compile("cilium", SOURCE))
+        .clone()
 }
 
 #[test]
 fn declared_key_and_value_are_replaced_and_noted() {
+    // The other test counts this process's fds; skelgen's pipes must not be among them.
+    let _g = KERNEL.lock().unwrap_or_else(|e| e.into_inner());
     let Some(obj) = object() else { return };
     let out = String::from_utf8(stdout_ok(skelgen([obj.as_os_str()]))).unwrap();
     let expect = [

@@ -1,11 +1,13 @@
 //! What the integration tests share, in one place: the environment (root, installed tools,
-//! running commands, scratch directories), the example objects and their skeletons, the
-//! snapshot settings, and each language's and the loader's own helpers.
+//! running commands, scratch directories), the example objects and their skeletons, objects
+//! a test compiles from its own source, the snapshot settings, and each language's and the
+//! loader's own helpers.
 //!
 //! Every test crate declares `mod support;` and uses the parts it needs.
 // Each test crate uses a different part of these modules.
 #![allow(dead_code)]
 
+pub mod bpf;
 pub mod c;
 pub mod cmd;
 pub mod env;
