@@ -24,11 +24,14 @@ type SkelgenRtRingBuf struct {
 	data     []byte
 }
 
-// skelgenRtOpenRingBuf maps the ring buffer map m for reading. On failure nothing is left
+// RingBuf opens a reader of m, a ring buffer map, after Load. On failure nothing is left
 // mapped or open.
-func skelgenRtOpenRingBuf(m *SkelgenRtMap) (*SkelgenRtRingBuf, error) {
+func (m *SkelgenRtMap) RingBuf() (*SkelgenRtRingBuf, error) {
 	op := "read the ring buffer " + m.info.name
 	size := int(m.maxEntries)
+	if m.info.mapType != skelgenRtMapTypeRingbuf {
+		return nil, skelgenRtFail(op, "check the map type, BPF_MAP_TYPE_RINGBUF", syscall.EINVAL)
+	}
 	if m.fd <= 0 {
 		return nil, skelgenRtFail(op, "the map is not loaded", syscall.EBADF)
 	}
@@ -164,10 +167,14 @@ type SkelgenRtPerfBuf struct {
 	scratch []byte
 }
 
-// skelgenRtOpenPerfBuf opens the events of the perf event array m, with rings of pages pages
-// (a power of 2) per CPU. On failure nothing is left mapped, open, or in the map.
-func skelgenRtOpenPerfBuf(m *SkelgenRtMap, pages int) (*SkelgenRtPerfBuf, error) {
+// PerfBuf opens a reader of m, a perf event array, after Load: one event per possible CPU,
+// each with a ring of pages pages (a power of 2). On failure nothing is left mapped, open,
+// or in the map.
+func (m *SkelgenRtMap) PerfBuf(pages int) (*SkelgenRtPerfBuf, error) {
 	op := "read the perf buffer " + m.info.name
+	if m.info.mapType != skelgenRtMapTypePerfEventArray {
+		return nil, skelgenRtFail(op, "check the map type, BPF_MAP_TYPE_PERF_EVENT_ARRAY", syscall.EINVAL)
+	}
 	if m.fd <= 0 {
 		return nil, skelgenRtFail(op, "the map is not loaded", syscall.EBADF)
 	}

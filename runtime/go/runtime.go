@@ -66,6 +66,7 @@ const (
 	skelgenRtMapTypePerfEventArray      = 4
 	skelgenRtMapTypeLRUPercpuHash       = 10
 	skelgenRtMapTypePercpuCgroupStorage = 21
+	skelgenRtMapTypeRingbuf             = 27
 	skelgenRtProgTypeSyscall            = 31
 	skelgenRtFSleepable                 = 16
 	skelgenRtAttachPerfEvent            = 41

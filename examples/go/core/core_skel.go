@@ -573,6 +573,7 @@ const (
 	coreMapTypePerfEventArray      = 4
 	coreMapTypeLRUPercpuHash       = 10
 	coreMapTypePercpuCgroupStorage = 21
+	coreMapTypeRingbuf             = 27
 	coreProgTypeSyscall            = 31
 	coreFSleepable                 = 16
 	coreAttachPerfEvent            = 41

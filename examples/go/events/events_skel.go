@@ -261,17 +261,6 @@ func (s *Events) AttachReportGetppid() error {
 	})
 }
 
-// RbRingBuf opens a reader of the ring buffer map in Maps.Rb, after Load.
-func (s *Events) RbRingBuf() (*EventsRingBuf, error) {
-	return eventsOpenRingBuf(&s.Maps.Rb)
-}
-
-// SamplesPerfBuf opens a reader of the perf event array in Maps.Samples, after Load, with
-// rings of pages pages (a power of 2) per CPU.
-func (s *Events) SamplesPerfBuf(pages int) (*EventsPerfBuf, error) {
-	return eventsOpenPerfBuf(&s.Maps.Samples, pages)
-}
-
 // maps lists the map handles in the loader context's order.
 func (s *Events) maps() []*EventsMap {
 	return []*EventsMap{
@@ -559,6 +548,7 @@ const (
 	eventsMapTypePerfEventArray      = 4
 	eventsMapTypeLRUPercpuHash       = 10
 	eventsMapTypePercpuCgroupStorage = 21
+	eventsMapTypeRingbuf             = 27
 	eventsProgTypeSyscall            = 31
 	eventsFSleepable                 = 16
 	eventsAttachPerfEvent            = 41
@@ -1455,11 +1445,14 @@ type EventsRingBuf struct {
 	data     []byte
 }
 
-// eventsOpenRingBuf maps the ring buffer map m for reading. On failure nothing is left
+// RingBuf opens a reader of m, a ring buffer map, after Load. On failure nothing is left
 // mapped or open.
-func eventsOpenRingBuf(m *EventsMap) (*EventsRingBuf, error) {
+func (m *EventsMap) RingBuf() (*EventsRingBuf, error) {
 	op := "read the ring buffer " + m.info.name
 	size := int(m.maxEntries)
+	if m.info.mapType != eventsMapTypeRingbuf {
+		return nil, eventsFail(op, "check the map type, BPF_MAP_TYPE_RINGBUF", syscall.EINVAL)
+	}
 	if m.fd <= 0 {
 		return nil, eventsFail(op, "the map is not loaded", syscall.EBADF)
 	}
@@ -1595,10 +1588,14 @@ type EventsPerfBuf struct {
 	scratch []byte
 }
 
-// eventsOpenPerfBuf opens the events of the perf event array m, with rings of pages pages
-// (a power of 2) per CPU. On failure nothing is left mapped, open, or in the map.
-func eventsOpenPerfBuf(m *EventsMap, pages int) (*EventsPerfBuf, error) {
+// PerfBuf opens a reader of m, a perf event array, after Load: one event per possible CPU,
+// each with a ring of pages pages (a power of 2). On failure nothing is left mapped, open,
+// or in the map.
+func (m *EventsMap) PerfBuf(pages int) (*EventsPerfBuf, error) {
 	op := "read the perf buffer " + m.info.name
+	if m.info.mapType != eventsMapTypePerfEventArray {
+		return nil, eventsFail(op, "check the map type, BPF_MAP_TYPE_PERF_EVENT_ARRAY", syscall.EINVAL)
+	}
 	if m.fd <= 0 {
 		return nil, eventsFail(op, "the map is not loaded", syscall.EBADF)
 	}

@@ -69,7 +69,7 @@ func checkEvent(t *testing.T, e *events.EventsEvent, th thread, seq uint64, kind
 // Each getppid call reaches the ring buffer as a struct event, read as EventsEvent.
 func TestRingBufferEvents(t *testing.T) {
 	s := loaded(t)
-	rb, err := s.RbRingBuf()
+	rb, err := s.Maps.Rb.RingBuf()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestRingBufferEvents(t *testing.T) {
 // Each getppid call reaches the perf event array as a struct event, padded by the kernel.
 func TestPerfBufferEvents(t *testing.T) {
 	s := loaded(t)
-	pb, err := s.SamplesPerfBuf(8)
+	pb, err := s.Maps.Samples.PerfBuf(8)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestPerfBufferEvents(t *testing.T) {
 // A record shorter than the type asked for is an error, not a panic or garbage.
 func TestShortRecordIsAnError(t *testing.T) {
 	s := loaded(t)
-	rb, err := s.RbRingBuf()
+	rb, err := s.Maps.Rb.RingBuf()
 	if err != nil {
 		t.Fatal(err)
 	}

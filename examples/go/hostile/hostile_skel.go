@@ -742,6 +742,7 @@ const (
 	hostileMapTypePerfEventArray      = 4
 	hostileMapTypeLRUPercpuHash       = 10
 	hostileMapTypePercpuCgroupStorage = 21
+	hostileMapTypeRingbuf             = 27
 	hostileProgTypeSyscall            = 31
 	hostileFSleepable                 = 16
 	hostileAttachPerfEvent            = 41

@@ -723,6 +723,7 @@ const (
 	iteratorsMapTypePerfEventArray      = 4
 	iteratorsMapTypeLRUPercpuHash       = 10
 	iteratorsMapTypePercpuCgroupStorage = 21
+	iteratorsMapTypeRingbuf             = 27
 	iteratorsProgTypeSyscall            = 31
 	iteratorsFSleepable                 = 16
 	iteratorsAttachPerfEvent            = 41

@@ -603,6 +603,7 @@ const (
 	ksymsMapTypePerfEventArray      = 4
 	ksymsMapTypeLRUPercpuHash       = 10
 	ksymsMapTypePercpuCgroupStorage = 21
+	ksymsMapTypeRingbuf             = 27
 	ksymsProgTypeSyscall            = 31
 	ksymsFSleepable                 = 16
 	ksymsAttachPerfEvent            = 41

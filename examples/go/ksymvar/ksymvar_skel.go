@@ -395,6 +395,7 @@ const (
 	ksymvarMapTypePerfEventArray      = 4
 	ksymvarMapTypeLRUPercpuHash       = 10
 	ksymvarMapTypePercpuCgroupStorage = 21
+	ksymvarMapTypeRingbuf             = 27
 	ksymvarProgTypeSyscall            = 31
 	ksymvarFSleepable                 = 16
 	ksymvarAttachPerfEvent            = 41

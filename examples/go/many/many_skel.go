@@ -1094,17 +1094,6 @@ func (s *Many) AttachUserReturn(pid int, binaryPath string, fileOffset uint64) e
 	})
 }
 
-// RbRingBuf opens a reader of the ring buffer map in Maps.Rb, after Load.
-func (s *Many) RbRingBuf() (*ManyRingBuf, error) {
-	return manyOpenRingBuf(&s.Maps.Rb)
-}
-
-// EventsPerfBuf opens a reader of the perf event array in Maps.Events, after Load, with
-// rings of pages pages (a power of 2) per CPU.
-func (s *Many) EventsPerfBuf(pages int) (*ManyPerfBuf, error) {
-	return manyOpenPerfBuf(&s.Maps.Events, pages)
-}
-
 // maps lists the map handles in the loader context's order.
 func (s *Many) maps() []*ManyMap {
 	return []*ManyMap{
@@ -4188,6 +4177,7 @@ const (
 	manyMapTypePerfEventArray      = 4
 	manyMapTypeLRUPercpuHash       = 10
 	manyMapTypePercpuCgroupStorage = 21
+	manyMapTypeRingbuf             = 27
 	manyProgTypeSyscall            = 31
 	manyFSleepable                 = 16
 	manyAttachPerfEvent            = 41
@@ -5084,11 +5074,14 @@ type ManyRingBuf struct {
 	data     []byte
 }
 
-// manyOpenRingBuf maps the ring buffer map m for reading. On failure nothing is left
+// RingBuf opens a reader of m, a ring buffer map, after Load. On failure nothing is left
 // mapped or open.
-func manyOpenRingBuf(m *ManyMap) (*ManyRingBuf, error) {
+func (m *ManyMap) RingBuf() (*ManyRingBuf, error) {
 	op := "read the ring buffer " + m.info.name
 	size := int(m.maxEntries)
+	if m.info.mapType != manyMapTypeRingbuf {
+		return nil, manyFail(op, "check the map type, BPF_MAP_TYPE_RINGBUF", syscall.EINVAL)
+	}
 	if m.fd <= 0 {
 		return nil, manyFail(op, "the map is not loaded", syscall.EBADF)
 	}
@@ -5224,10 +5217,14 @@ type ManyPerfBuf struct {
 	scratch []byte
 }
 
-// manyOpenPerfBuf opens the events of the perf event array m, with rings of pages pages
-// (a power of 2) per CPU. On failure nothing is left mapped, open, or in the map.
-func manyOpenPerfBuf(m *ManyMap, pages int) (*ManyPerfBuf, error) {
+// PerfBuf opens a reader of m, a perf event array, after Load: one event per possible CPU,
+// each with a ring of pages pages (a power of 2). On failure nothing is left mapped, open,
+// or in the map.
+func (m *ManyMap) PerfBuf(pages int) (*ManyPerfBuf, error) {
 	op := "read the perf buffer " + m.info.name
+	if m.info.mapType != manyMapTypePerfEventArray {
+		return nil, manyFail(op, "check the map type, BPF_MAP_TYPE_PERF_EVENT_ARRAY", syscall.EINVAL)
+	}
 	if m.fd <= 0 {
 		return nil, manyFail(op, "the map is not loaded", syscall.EBADF)
 	}

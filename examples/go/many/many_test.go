@@ -173,7 +173,7 @@ func me() uint64 {
 }
 
 func ringBuffer(t *testing.T, s *many.Many) {
-	rb, err := s.RbRingBuf()
+	rb, err := s.Maps.Rb.RingBuf()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func ringBuffer(t *testing.T, s *many.Many) {
 
 // A perf sample carries the raw data padded to 8 bytes after its u32 size: 12 here.
 func perfBuffer(t *testing.T, s *many.Many) {
-	pb, err := s.EventsPerfBuf(8)
+	pb, err := s.Maps.Events.PerfBuf(8)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -563,6 +563,7 @@ const (
 	mapinmapMapTypePerfEventArray      = 4
 	mapinmapMapTypeLRUPercpuHash       = 10
 	mapinmapMapTypePercpuCgroupStorage = 21
+	mapinmapMapTypeRingbuf             = 27
 	mapinmapProgTypeSyscall            = 31
 	mapinmapFSleepable                 = 16
 	mapinmapAttachPerfEvent            = 41

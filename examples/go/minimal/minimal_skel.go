@@ -717,6 +717,7 @@ const (
 	minimalMapTypePerfEventArray      = 4
 	minimalMapTypeLRUPercpuHash       = 10
 	minimalMapTypePercpuCgroupStorage = 21
+	minimalMapTypeRingbuf             = 27
 	minimalProgTypeSyscall            = 31
 	minimalFSleepable                 = 16
 	minimalAttachPerfEvent            = 41

@@ -650,6 +650,7 @@ const (
 	netMapTypePerfEventArray      = 4
 	netMapTypeLRUPercpuHash       = 10
 	netMapTypePercpuCgroupStorage = 21
+	netMapTypeRingbuf             = 27
 	netProgTypeSyscall            = 31
 	netFSleepable                 = 16
 	netAttachPerfEvent            = 41

@@ -849,6 +849,7 @@ const (
 	probesMapTypePerfEventArray      = 4
 	probesMapTypeLRUPercpuHash       = 10
 	probesMapTypePercpuCgroupStorage = 21
+	probesMapTypeRingbuf             = 27
 	probesProgTypeSyscall            = 31
 	probesFSleepable                 = 16
 	probesAttachPerfEvent            = 41

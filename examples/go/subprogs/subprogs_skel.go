@@ -555,6 +555,7 @@ const (
 	subprogsMapTypePerfEventArray      = 4
 	subprogsMapTypeLRUPercpuHash       = 10
 	subprogsMapTypePercpuCgroupStorage = 21
+	subprogsMapTypeRingbuf             = 27
 	subprogsProgTypeSyscall            = 31
 	subprogsFSleepable                 = 16
 	subprogsAttachPerfEvent            = 41

@@ -617,6 +617,7 @@ const (
 	tcpcaMapTypePerfEventArray      = 4
 	tcpcaMapTypeLRUPercpuHash       = 10
 	tcpcaMapTypePercpuCgroupStorage = 21
+	tcpcaMapTypeRingbuf             = 27
 	tcpcaProgTypeSyscall            = 31
 	tcpcaFSleepable                 = 16
 	tcpcaAttachPerfEvent            = 41

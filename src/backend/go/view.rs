@@ -7,7 +7,7 @@ use super::struct_ops::StructOpsView;
 use super::types::{TypeDefView, TypePrinter};
 use crate::backend::kconfig::{kconfig_map, kconfig_rows, kind_name};
 use crate::backend::model::Scope;
-use crate::backend::model::{Buffer, Model};
+use crate::backend::model::Model;
 use crate::backend::BackendError;
 use crate::ir::{MapSpec, ObjectSpec, TypeId};
 use crate::loader::{step_title, Blob};
@@ -57,10 +57,6 @@ pub struct SkelView {
     pub data: Vec<String>,
     /// `.kconfig` externs, when the object has a `.kconfig` map.
     pub kconfig: Option<KconfigView>,
-    /// Ring buffer maps, with a reader.
-    pub ringbufs: Vec<String>,
-    /// Perf event array maps, with a reader.
-    pub perfbufs: Vec<String>,
     /// Whether any program or struct_ops map can be attached (the `Links` struct has
     /// fields).
     pub links: bool,
@@ -190,26 +186,6 @@ pub fn build(
         printer.define_named(id)?;
     }
     let kconfig = kconfig_view(spec, &maps, &rt);
-    let buffer_maps = |kind| -> Vec<String> {
-        model
-            .buffers(kind)
-            .map(|(i, _)| maps[i].ident.clone())
-            .collect()
-    };
-    let ringbufs = buffer_maps(Buffer::Ring);
-    let perfbufs = buffer_maps(Buffer::Perf);
-    for m in &ringbufs {
-        members.claim(
-            &format!("ring buffer reader of map {m}"),
-            &format!("{m}RingBuf"),
-        )?;
-    }
-    for m in &perfbufs {
-        members.claim(
-            &format!("perf buffer reader of map {m}"),
-            &format!("{m}PerfBuf"),
-        )?;
-    }
     let features = Features {
         bitfields: printer.defs.iter().any(|d| !d.methods.is_empty()),
         kconfig: kconfig.is_some(),
@@ -256,8 +232,6 @@ pub fn build(
         insns: names::string_lines(&blob.insns),
         data: names::string_lines(&blob.data),
         kconfig,
-        ringbufs,
-        perfbufs,
         struct_ops,
         runtime: features,
     })
