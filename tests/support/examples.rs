@@ -55,13 +55,22 @@ pub fn generate_with(object: &[u8], file_name: &str, options: &skelgen::Options)
     String::from_utf8(generate_bytes(object, file_name, options)).expect("skeletons are UTF-8")
 }
 
-/// The `lang` skeleton of example object `name`.
+/// The named types (`--type`) the consumers of example object `name` use: `events` sends
+/// its `struct event` through buffers (examples/go/events/gen.go, examples/rust/build.rs).
+pub fn example_types(name: &str) -> Vec<String> {
+    match name {
+        "events" => vec!["event".into(), "event_kind".into()],
+        _ => Vec::new(),
+    }
+}
+
+/// The `lang` skeleton of example object `name`, with its named types.
 pub fn skeleton(name: &str, lang: skelgen::Lang) -> String {
-    generate_with(
-        &object(name),
-        &format!("{name}.bpf.o"),
-        &skelgen::Options::for_lang(lang),
-    )
+    let options = skelgen::Options {
+        types: example_types(name),
+        ..skelgen::Options::for_lang(lang)
+    };
+    generate_with(&object(name), &format!("{name}.bpf.o"), &options)
 }
 
 /// Whether example object `name` has struct_ops maps, which the kernel-module skeleton
