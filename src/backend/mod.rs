@@ -2,8 +2,8 @@
 //! skeleton for one language.
 //!
 //! A backend builds a serialisable view model in Rust (every name, type string and escape
-//! is computed there) and renders it with logic-free tera templates embedded from
-//! `templates/<lang>/`.
+//! is computed there) and renders it with logic-free templates embedded from
+//! `templates/<lang>/`, read by [`template`].
 
 pub mod c;
 pub mod go;
@@ -15,6 +15,7 @@ pub mod rust;
 #[cfg(test)]
 mod steps_tests;
 mod struct_ops;
+pub mod template;
 #[cfg(test)]
 mod test_types;
 
@@ -93,17 +94,20 @@ pub fn render_with(
     }
 }
 
-/// The message of a tera error with every cause, since tera keeps the useful part in them.
-pub(crate) fn template_error(template: &str, err: &tera::Error) -> BackendError {
-    let mut message = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-    }
+/// A template error as the backends report it.
+pub(crate) fn template_error(err: template::TemplateError) -> BackendError {
     BackendError::Template {
-        template: template.to_string(),
-        message,
+        message: format!("line {}: {}", err.line, err.message),
+        template: err.template,
     }
+}
+
+/// The templates of one backend, parsed once per process.
+pub(crate) fn parsed_templates(
+    cell: &'static std::sync::OnceLock<Result<template::Templates, template::TemplateError>>,
+    sources: &[(&'static str, &'static str)],
+) -> Result<&'static template::Templates, BackendError> {
+    cell.get_or_init(|| template::Templates::parse(sources))
+        .as_ref()
+        .map_err(|e| template_error(e.clone()))
 }

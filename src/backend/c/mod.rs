@@ -8,10 +8,11 @@ pub mod struct_ops;
 pub mod types;
 pub mod view;
 
-use crate::backend::{template_error, BackendError};
+use crate::backend::template::Templates;
+use crate::backend::{parsed_templates, template_error, BackendError};
 use crate::ir::ObjectSpec;
 use crate::loader::Blob;
-use tera::{Context, Tera};
+use std::sync::OnceLock;
 
 /// The per-object templates, embedded so the binary needs no files at run time; the
 /// runtime is spliced in as `runtime` ([`runtime::splice`]).
@@ -34,13 +35,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The tera instance with every C template, autoescaping off.
-fn tera() -> Result<Tera, BackendError> {
-    let mut tera = Tera::default();
-    tera.autoescape_on(vec![]);
-    tera.add_raw_templates(TEMPLATES.iter().copied())
-        .map_err(|e| template_error("c/*", &e))?;
-    Ok(tera)
+/// Every C template, parsed once.
+fn templates() -> Result<&'static Templates, BackendError> {
+    static PARSED: OnceLock<Result<Templates, crate::backend::template::TemplateError>> =
+        OnceLock::new();
+    parsed_templates(&PARSED, TEMPLATES)
 }
 
 /// Renders the C light skeleton of `spec`; `blob` is its compiled loader.
@@ -49,8 +48,6 @@ fn tera() -> Result<Tera, BackendError> {
 /// When a name cannot be used in C, or a type cannot be expressed.
 pub fn render(spec: &ObjectSpec, blob: &Blob) -> Result<String, BackendError> {
     let view = view::build(spec, blob)?;
-    let mut context =
-        Context::from_serialize(&view).map_err(|e| template_error("c/skel.h.tera", &e))?;
     let mut parts = vec![runtime::USER_BASE];
     if view.kconfig.is_some() {
         parts.push(runtime::USER_KCONFIG);
@@ -58,10 +55,10 @@ pub fn render(spec: &ObjectSpec, blob: &Blob) -> Result<String, BackendError> {
     if view.struct_ops.is_some() {
         parts.push(runtime::USER_STRUCT_OPS);
     }
-    context.insert("runtime", &runtime::splice(&parts));
-    tera()?
-        .render("c/skel.h.tera", &context)
-        .map_err(|e| template_error("c/skel.h.tera", &e))
+    let runtime = runtime::splice(&parts);
+    templates()?
+        .render("c/skel.h.tera", &view, &[("runtime", &runtime)])
+        .map_err(template_error)
 }
 
 #[cfg(test)]
@@ -72,5 +69,5 @@ mod tests;
 #[cfg(test)]
 #[test]
 fn templates_parse() {
-    tera().unwrap();
+    templates().unwrap();
 }

@@ -14,10 +14,11 @@ pub mod struct_ops;
 pub mod types;
 pub mod view;
 
-use crate::backend::{template_error, BackendError};
+use crate::backend::template::Templates;
+use crate::backend::{parsed_templates, template_error, BackendError};
 use crate::ir::ObjectSpec;
 use crate::loader::Blob;
-use tera::{Context, Tera};
+use std::sync::OnceLock;
 
 /// The per-object templates, embedded so the binary needs no files at run time; the
 /// runtime is not a template ([`runtime`]).
@@ -32,13 +33,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The tera instance with every Go template, autoescaping off.
-fn tera() -> Result<Tera, BackendError> {
-    let mut tera = Tera::default();
-    tera.autoescape_on(vec![]);
-    tera.add_raw_templates(TEMPLATES.iter().copied())
-        .map_err(|e| template_error("go/*", &e))?;
-    Ok(tera)
+/// Every Go template, parsed once.
+fn templates() -> Result<&'static Templates, BackendError> {
+    static PARSED: OnceLock<Result<Templates, crate::backend::template::TemplateError>> =
+        OnceLock::new();
+    parsed_templates(&PARSED, TEMPLATES)
 }
 
 /// Renders the Go light skeleton of `spec`; `blob` is its compiled loader and `package`
@@ -53,11 +52,9 @@ pub fn render(
     package: Option<&str>,
 ) -> Result<String, BackendError> {
     let view = view::build(spec, blob, package)?;
-    let context =
-        Context::from_serialize(&view).map_err(|e| template_error("go/skel.go.tera", &e))?;
-    let mut out = tera()?
-        .render("go/skel.go.tera", &context)
-        .map_err(|e| template_error("go/skel.go.tera", &e))?;
+    let mut out = templates()?
+        .render("go/skel.go.tera", &view, &[])
+        .map_err(template_error)?;
     runtime::append(&view.runtime, &view.name, &view.rt, &mut out)?;
     Ok(out)
 }
@@ -70,5 +67,5 @@ mod tests;
 #[cfg(test)]
 #[test]
 fn templates_parse() {
-    tera().unwrap();
+    templates().unwrap();
 }

@@ -10,10 +10,11 @@ pub mod names;
 pub mod view;
 
 use crate::backend::c::runtime;
-use crate::backend::{template_error, BackendError};
+use crate::backend::template::Templates;
+use crate::backend::{parsed_templates, template_error, BackendError};
 use crate::ir::ObjectSpec;
 use crate::loader::Blob;
-use tera::{Context, Tera};
+use std::sync::OnceLock;
 
 /// The per-object templates, embedded so the binary needs no files at run time; the
 /// runtime (`runtime/c/`, shared with the userspace skeleton) is spliced in as `runtime`.
@@ -32,13 +33,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The tera instance with every kernel template, autoescaping off.
-fn tera() -> Result<Tera, BackendError> {
-    let mut tera = Tera::default();
-    tera.autoescape_on(vec![]);
-    tera.add_raw_templates(TEMPLATES.iter().copied())
-        .map_err(|e| template_error("kernel/*", &e))?;
-    Ok(tera)
+/// Every kernel template, parsed once.
+fn templates() -> Result<&'static Templates, BackendError> {
+    static PARSED: OnceLock<Result<Templates, crate::backend::template::TemplateError>> =
+        OnceLock::new();
+    parsed_templates(&PARSED, TEMPLATES)
 }
 
 /// Renders the kernel-module light skeleton of `spec`; `blob` is its compiled loader.
@@ -47,16 +46,14 @@ fn tera() -> Result<Tera, BackendError> {
 /// When a name cannot be used in the kernel header, or a type cannot be expressed.
 pub fn render(spec: &ObjectSpec, blob: &Blob) -> Result<String, BackendError> {
     let view = view::build(spec, blob)?;
-    let mut context =
-        Context::from_serialize(&view).map_err(|e| template_error("kernel/skel.h.tera", &e))?;
     let mut parts = vec![runtime::KERNEL_BASE];
     if view.kconfig.is_some() {
         parts.push(runtime::KERNEL_KCONFIG_PARTS);
     }
-    context.insert("runtime", &runtime::splice(&parts));
-    tera()?
-        .render("kernel/skel.h.tera", &context)
-        .map_err(|e| template_error("kernel/skel.h.tera", &e))
+    let runtime = runtime::splice(&parts);
+    templates()?
+        .render("kernel/skel.h.tera", &view, &[("runtime", &runtime)])
+        .map_err(template_error)
 }
 
 #[cfg(test)]

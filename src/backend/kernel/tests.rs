@@ -15,7 +15,7 @@ fn header(name: &str) -> String {
 
 #[test]
 fn templates_parse() {
-    super::tera().unwrap();
+    super::templates().unwrap();
 }
 
 #[test]

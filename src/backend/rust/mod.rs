@@ -15,10 +15,11 @@ pub mod struct_ops;
 pub mod types;
 pub mod view;
 
-use crate::backend::{template_error, BackendError};
+use crate::backend::template::Templates;
+use crate::backend::{parsed_templates, template_error, BackendError};
 use crate::ir::ObjectSpec;
 use crate::loader::Blob;
-use tera::{Context, Tera};
+use std::sync::OnceLock;
 
 /// The per-object templates, embedded so the binary needs no files at run time.
 const TEMPLATES: &[(&str, &str)] = &[
@@ -36,13 +37,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The tera instance with every Rust template, autoescaping off.
-fn tera() -> Result<Tera, BackendError> {
-    let mut tera = Tera::default();
-    tera.autoescape_on(vec![]);
-    tera.add_raw_templates(TEMPLATES.iter().copied())
-        .map_err(|e| template_error("rust/*", &e))?;
-    Ok(tera)
+/// Every Rust template, parsed once.
+fn templates() -> Result<&'static Templates, BackendError> {
+    static PARSED: OnceLock<Result<Templates, crate::backend::template::TemplateError>> =
+        OnceLock::new();
+    parsed_templates(&PARSED, TEMPLATES)
 }
 
 /// The line prettyplease prints for the runtime's placeholder, replaced by the runtime.
@@ -60,12 +59,9 @@ const RUNTIME_PLACEHOLDER: &str = "    mod runtime {}\n";
 /// the rendered code is not valid Rust.
 pub fn render(spec: &ObjectSpec, blob: &Blob) -> Result<String, BackendError> {
     let view = view::build(spec, blob)?;
-    let tera = tera()?;
-    let context =
-        Context::from_serialize(&view).map_err(|e| template_error("rust/skel.rs.tera", &e))?;
-    let rendered = tera
-        .render("rust/skel.rs.tera", &context)
-        .map_err(|e| template_error("rust/skel.rs.tera", &e))?;
+    let rendered = templates()?
+        .render("rust/skel.rs.tera", &view, &[])
+        .map_err(template_error)?;
     let skel = format_rust("rust/skel.rs.tera", &rendered)?;
     if skel.matches(RUNTIME_PLACEHOLDER).count() != 1 {
         return Err(BackendError::Template {
@@ -104,13 +100,20 @@ fn render_types(
     types: &[types::TypeView],
     aliases: &[types::AliasView],
 ) -> Result<String, BackendError> {
-    let mut context = Context::new();
-    context.insert("types", types);
-    context.insert("aliases", aliases);
-    context.insert("enums", &Vec::<types::EnumView>::new());
-    tera()?
-        .render("rust/types.rs.tera", &context)
-        .map_err(|e| template_error("rust/types.rs.tera", &e))
+    #[derive(serde::Serialize)]
+    struct TypesView<'a> {
+        types: &'a [types::TypeView],
+        aliases: &'a [types::AliasView],
+        enums: Vec<types::EnumView>,
+    }
+    let view = TypesView {
+        types,
+        aliases,
+        enums: Vec::new(),
+    };
+    templates()?
+        .render("rust/types.rs.tera", &view, &[])
+        .map_err(template_error)
 }
 
 #[cfg(test)]
@@ -119,5 +122,5 @@ mod tests;
 #[cfg(test)]
 #[test]
 fn templates_parse() {
-    tera().unwrap();
+    templates().unwrap();
 }
