@@ -19,7 +19,6 @@ use skelgen::loader::signed::EKEYREJECTED;
 use skelgen::loader::{compile, compile_signed, Blob};
 use skelgen::sign::{LoaderSignatures, Scheme, Signer};
 use std::path::PathBuf;
-use std::process::Command;
 use support::loader::*;
 use support::root;
 use support::signed::{add_cert, load_signed, loader_map, test_run, Setup};
@@ -28,42 +27,12 @@ const EOPNOTSUPP: i32 = 95;
 const KEY_SPEC_SESSION_KEYRING: i32 = -3;
 const BUILTIN_KEYRING: i32 = 0;
 
-/// A fresh RSA key and self-signed certificate (PEM, and DER for the keyring), made by
-/// openssl in a temporary directory (the repository is read-only in the VM).
+/// A fresh RSA key and self-signed certificate, and the certificate as DER for the
+/// keyring, made in a temporary directory (the repository is read-only in the VM).
 fn test_signer() -> (Signer, Vec<u8>) {
     let dir: PathBuf = std::env::temp_dir().join(format!("skelgen-signed-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(&dir)
-            .output();
-        let out = out.expect("openssl (makes the test key) is installed");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run(&[
-        "req",
-        "-x509",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=skelgen signed-load test",
-        "-newkey",
-        "rsa:2048",
-        "-keyout",
-        "key.pem",
-        "-out",
-        "cert.pem",
-    ]);
-    run(&[
-        "x509", "-in", "cert.pem", "-outform", "DER", "-out", "cert.der",
-    ]);
-    let signer = Signer::from_files(&dir.join("key.pem"), &dir.join("cert.pem")).unwrap();
+    let signer = support::signed::test_signer(&dir, &["rsa:2048"]);
     let der = std::fs::read(dir.join("cert.der")).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
     (signer, der)

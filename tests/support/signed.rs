@@ -157,3 +157,33 @@ pub fn add_cert(der: &[u8], keyring: i32) -> Result<i32, i32> {
         Ok(r as i32)
     }
 }
+
+/// Makes `key.pem`, a self-signed `cert.pem` and its `cert.der` in `dir` with openssl, the
+/// key by `newkey` (`rsa:2048`, `ec -pkeyopt ec_paramgen_curve:P-256`); returns the signer.
+pub fn test_signer(dir: &std::path::Path, newkey: &[&str]) -> skelgen::sign::Signer {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl (makes the test key) is installed");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "openssl {args:?}: {err}");
+    };
+    let mut req = vec![
+        "req",
+        "-x509",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=skelgen test",
+    ];
+    req.extend(["-keyout", "key.pem", "-out", "cert.pem", "-newkey"]);
+    req.extend(newkey);
+    run(&req);
+    run(&[
+        "x509", "-in", "cert.pem", "-outform", "DER", "-out", "cert.der",
+    ]);
+    skelgen::sign::Signer::from_files(&dir.join("key.pem"), &dir.join("cert.pem")).unwrap()
+}

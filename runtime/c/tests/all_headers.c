@@ -1,5 +1,5 @@
-/* Every userspace header of the runtime in one translation unit, as a skeleton with
- * .kconfig and struct_ops has them: built as C11 and as C++17 by run.sh. */
+/* Every userspace header of the runtime in one translation unit, as a signed skeleton with
+ * .kconfig and struct_ops would have them: built as C11 and as C++17 by run.sh. */
 #include "../skelgen_runtime.h"
 #include "../skelgen_user.h"
 #include "../skelgen_helpers.h"
@@ -9,6 +9,7 @@
 #include "../skelgen_kconfig.h"
 #include "../skelgen_btf.h"
 #include "../skelgen_struct_ops.h"
+#include "../skelgen_signed.h"
 /* Twice, as two skeletons in one translation unit include it: the guards hold. */
 #include "../skelgen_runtime.h"
 #include "../skelgen_user.h"

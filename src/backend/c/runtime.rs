@@ -31,6 +31,7 @@ const INFLATE: Part = part!("skelgen_inflate.h");
 const KCONFIG: Part = part!("skelgen_kconfig.h");
 const BTF: Part = part!("skelgen_btf.h");
 const STRUCT_OPS: Part = part!("skelgen_struct_ops.h");
+const SIGNED: Part = part!("skelgen_signed.h");
 const KERNEL: Part = part!("skelgen_kernel.h");
 const KERNEL_KCONFIG: Part = part!("skelgen_kconfig_kernel.h");
 
@@ -40,6 +41,8 @@ pub const USER_BASE: &[Part] = &[RUNTIME, USER, HELPERS, BUFFERS];
 pub const USER_KCONFIG: &[Part] = &[READ_ALL, INFLATE, KCONFIG];
 /// Added for objects with struct_ops maps: the kernel-BTF reader and the layout.
 pub const USER_STRUCT_OPS: &[Part] = &[READ_ALL, BTF, STRUCT_OPS];
+/// Signed loading (docs/signing.md), after [`USER_BASE`]; no skeleton includes it yet.
+pub const USER_SIGNED: &[Part] = &[SIGNED];
 /// The runtime of every kernel-module skeleton.
 pub const KERNEL_BASE: &[Part] = &[RUNTIME, KERNEL];
 /// Added to a kernel-module skeleton for objects with `.kconfig` externs.
@@ -50,6 +53,7 @@ pub const ALL: &[&[Part]] = &[
     USER_BASE,
     USER_KCONFIG,
     USER_STRUCT_OPS,
+    USER_SIGNED,
     KERNEL_BASE,
     KERNEL_KCONFIG_PARTS,
 ];

@@ -26,4 +26,26 @@ run_tests() {
 }
 
 check "signed loaders on $release (tests/signed_kernel.rs)" run_tests
+
+# driver NAME TAMPER KEYRING STATUS PHRASE: the C runtime's signed load of NAME exits with
+# STATUS (0 loaded, 1 refused; 2 would be a leaked fd) and prints PHRASE.
+driver() {
+    local out
+    out=$(cd "c/$1" && ./driver ../cert.der "$2" "$3")
+    local rc=$?
+    echo "     $1 $2 $3: $out"
+    [ "$rc" -eq "$4" ] && grep -qF -- "$5" <<<"$out"
+}
+
+for name in minimal subprogs core mapinmap iterators net; do
+    check "C runtime: $name loads signed" driver "$name" none session 0 loaded
+done
+check "C runtime: a flipped blob byte is refused" \
+    driver minimal blob session 1 "not the signed one"
+check "C runtime: a flipped instruction byte is refused" \
+    driver minimal insns session 1 "refused: load the signed loader"
+check "C runtime: a flipped signature byte is refused" \
+    driver minimal sig session 1 "signature rejected under both schemes"
+check "C runtime: a keyring without the certificate is refused" \
+    driver minimal none builtin 1 "not in keyring_id's keyring"
 finish

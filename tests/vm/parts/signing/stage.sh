@@ -8,3 +8,6 @@ bin=$(cargo test --test signed_kernel --no-run --message-format=json 2>/dev/null
     sed -n 's/.*"executable":"\([^"]*signed_kernel[^"]*\)".*/\1/p' | tail -n 1)
 [ -x "$bin" ] || { echo "no signed_kernel test binary"; exit 1; }
 cp "$bin" "$STAGE/signed_kernel"
+
+# The C runtime's signed loading: one driver per example (tests/signed_c.rs).
+SKELGEN_SIGNED_C_STAGE=$STAGE/c cargo test --quiet --test signed_c drivers_build
