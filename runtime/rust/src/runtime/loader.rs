@@ -39,8 +39,9 @@ impl Error {
         }
     }
 
-    /// The step that failed: a loader plan step (`create_map .rodata`, `load_program
-    /// handle_getpid`) or one of the skeleton's own calls (`mmap of .bss`, `attach x`).
+    /// The step that failed: a loader plan step, titled as `skelgen --emit plan` and every
+    /// other language title it (`MAP_CREATE .rodata`, `PROG_LOAD handle_getpid`), or one of
+    /// the skeleton's own calls (`mmap of .bss`, `attach x`).
     pub fn what(&self) -> &str {
         &self.what
     }
