@@ -9,6 +9,8 @@
 
 mod support;
 
+use std::collections::BTreeSet;
+
 use support::ROOT;
 
 use std::path::{Path, PathBuf};
@@ -264,12 +266,6 @@ fn every_header_builds_with_kbuild_w1() {
 #[test]
 fn reserved_names_match_the_kernel_headers() {
     let Some(kdir) = kdir() else { return };
-    let common = PathBuf::from(kdir.to_string_lossy().replace("-amd64", "-common"));
-    let mut defined = std::collections::BTreeSet::new();
-    collect_struct_definitions(&common.join("include"), &mut defined);
-    for t in skelgen::backend::kernel::names::KERNEL_STRUCTS {
-        assert!(defined.contains(*t), "no kernel header defines struct {t}");
-    }
     let dir = scratch("names");
     let mut text = String::from(
         "// SPDX-License-Identifier: GPL-2.0-only OR MIT\n#include <linux/module.h>\n\
@@ -289,25 +285,104 @@ fn reserved_names_match_the_kernel_headers() {
     );
 }
 
-/// The tags of every `struct NAME {` at the start of a line in the headers under `dir`.
-fn collect_struct_definitions(dir: &Path, out: &mut std::collections::BTreeSet<String>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
+/// The list of tags an object name must not take (`KERNEL_TAGS`) is what Debian's 6.1
+/// headers say: every tag a module including the skeleton sees (kbuild's preprocessor output,
+/// less the tags the skeleton defines itself) and every tag defined at the start of a line in
+/// `include/linux/*.h`. `SKELGEN_BLESS=1` writes the list.
+#[test]
+fn kernel_tags_match_the_kernel_headers() {
+    let Some(kdir) = kdir() else { return };
+    let dir = scratch("tags");
+    let skel = header("minimal", "minimal");
+    std::fs::write(dir.join("minimal.kern.lskel.h"), &skel).unwrap();
+    let module = "// SPDX-License-Identifier: GPL-2.0-only OR MIT\n#include <linux/module.h>\n\
+                  #include \"minimal.kern.lskel.h\"\nMODULE_LICENSE(\"Dual MIT/GPL\");\n";
+    std::fs::write(dir.join("tags.c"), module).unwrap();
+    std::fs::write(dir.join("Kbuild"), "obj-m := tags.o\n").unwrap();
+    support::run_ok(
+        Command::new("make")
+            .arg("-C")
+            .arg(&kdir)
+            .arg(format!("M={}", dir.display()))
+            .arg("tags.i"),
+    );
+    let seen = std::fs::read_to_string(dir.join("tags.i")).unwrap();
+    let own: BTreeSet<String> = tags(&skel).filter(|t| t.1).map(|t| t.0).collect();
+    let mut want: BTreeSet<String> = tags(&seen).map(|t| t.0).collect();
+    want.retain(|t| !own.contains(t));
+    let common = PathBuf::from(kdir.to_string_lossy().replace("-amd64", "-common"));
+    for entry in std::fs::read_dir(common.join("include/linux")).unwrap() {
         let path = entry.unwrap().path();
-        if path.is_dir() {
-            collect_struct_definitions(&path, out);
-        } else if path.extension().is_some_and(|e| e == "h") {
+        if path.extension().is_some_and(|e| e == "h") {
             let text = std::fs::read_to_string(&path).unwrap_or_default();
-            for line in text.lines() {
-                if let Some(tag) = line
-                    .strip_prefix("struct ")
-                    .and_then(|l| l.strip_suffix(" {"))
-                    .filter(|t| !t.contains(' '))
-                {
-                    out.insert(tag.to_string());
-                }
+            let starts = |l: &&str| {
+                ["struct ", "union ", "enum "]
+                    .iter()
+                    .any(|k| l.starts_with(k))
+            };
+            for line in text.lines().filter(starts) {
+                want.extend(tags(line).take(1).filter(|t| t.1).map(|t| t.0));
             }
         }
     }
+    assert!(
+        want.contains("kprobe") && want.contains("net"),
+        "{} tags",
+        want.len()
+    );
+    let list: String = want.iter().map(|t| format!("{t}\n")).collect();
+    let path = Path::new(ROOT).join("src/backend/kernel/tags.txt");
+    if std::env::var_os("SKELGEN_BLESS").is_some() {
+        // The list is compiled in: the next build checks what this run wrote.
+        std::fs::write(&path, &list).unwrap();
+        return;
+    }
+    let have = skelgen::backend::kernel::names::KERNEL_TAGS;
+    let missing: Vec<&String> = want
+        .iter()
+        .filter(|t| !have.lines().any(|l| l == *t))
+        .take(20)
+        .collect();
+    let extra: Vec<&str> = have
+        .lines()
+        .filter(|l| !want.contains(*l))
+        .take(20)
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "src/backend/kernel/tags.txt is stale (SKELGEN_BLESS=1 cargo test --test \
+         kernel_skeleton kernel_tags): missing {missing:?}, not in the headers {extra:?}"
+    );
+}
+
+/// Each `struct|union|enum NAME` in C `text`, with whether `{` follows (a definition).
+fn tags(text: &str) -> impl Iterator<Item = (String, bool)> + '_ {
+    let words: Vec<(usize, &str)> = text
+        .match_indices(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .scan(0, |start, (at, sep)| {
+            let word = (*start, &text[*start..at]);
+            *start = at + sep.len();
+            Some(word)
+        })
+        .filter(|(_, w)| !w.is_empty())
+        .collect();
+    let pairs: Vec<(String, bool)> = words
+        .windows(2)
+        .filter(|w| matches!(w[0].1, "struct" | "union" | "enum"))
+        .filter(|w| !w[1].1.starts_with(|c: char| c.is_ascii_digit()))
+        .filter(|w| !w[1].1.starts_with("__attribute"))
+        .filter(|w| {
+            text[w[0].0..w[1].0]
+                .trim_start_matches(w[0].1)
+                .trim()
+                .is_empty()
+        })
+        .map(|w| {
+            let after = text[w[1].0 + w[1].1.len()..].trim_start();
+            (w[1].1.to_string(), after.starts_with('{'))
+        })
+        .collect();
+    pairs.into_iter()
 }
 
 #[test]
@@ -350,4 +425,16 @@ fn kernel_struct_names_are_refused() {
         "{err}"
     );
     assert!(!target.exists());
+    // <linux/kprobes.h>, which a module may include next to the skeleton, defines
+    // struct kprobe.
+    let out = Command::new(exe)
+        .args(["--lang", "kernel", "--name", "kprobe"])
+        .arg(support::minimal())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("struct kprobe;"),
+        "{err}"
+    );
 }

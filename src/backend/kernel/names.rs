@@ -5,44 +5,18 @@
 use crate::backend::c::names::{is_identifier, Dialect};
 use crate::backend::BackendError;
 
-/// Struct tags of the kernel headers the skeleton includes that are plausible object
-/// names: the skeleton's `struct NAME` would redefine them. `tests/kernel_skeleton.rs`
-/// checks with kbuild that each one is a complete type there.
-pub const KERNEL_STRUCTS: &[&str] = &[
-    "net",
-    "sock",
-    "socket",
-    "file",
-    "inode",
-    "dentry",
-    "path",
-    "task_struct",
-    "cred",
-    "module",
-    "device",
-    "page",
-    "cgroup",
-    "bpf_map",
-    "bpf_prog",
-    "bpf_link",
-    "bpf_array",
-    "bpf_insn",
-    "sk_buff",
-    "seq_file",
-    "mm_struct",
-    "vm_area_struct",
-    "kobject",
-    "work_struct",
-    "timer_list",
-    "list_head",
-    "mutex",
-    "completion",
-    "xdp_buff",
-    "xdp_md",
-    "fdtable",
-    "files_struct",
-    "super_block",
-];
+/// The struct, union and enum tags a kernel module sees, one per line, sorted: every tag
+/// that the kernel headers the skeleton includes declare or use, and every tag defined in
+/// `include/linux/*.h`, which modules include next to the skeleton (`kprobe`, from
+/// `<linux/kprobes.h>`). The skeleton's `struct NAME` would clash with any of them (tags of
+/// structs, unions and enums share one namespace). `tests/kernel_skeleton.rs` writes and
+/// checks the list from Debian's 6.1 headers with a preprocessor pass.
+pub const KERNEL_TAGS: &str = include_str!("tags.txt");
+
+/// Whether `name` is in [`KERNEL_TAGS`].
+pub fn is_kernel_tag(name: &str) -> bool {
+    KERNEL_TAGS.lines().any(|l| l == name)
+}
 
 /// The object's identifier in the kernel header: the C rules, and not the tag of a kernel
 /// struct (the skeleton is `struct NAME`).
@@ -51,13 +25,13 @@ pub const KERNEL_STRUCTS: &[&str] = &[
 /// When the name cannot be used.
 pub fn object_ident(name: &str) -> Result<String, BackendError> {
     let ident = Dialect::Kernel.object_ident(name)?;
-    if KERNEL_STRUCTS.contains(&name) {
+    if is_kernel_tag(name) {
         return Err(BackendError::InvalidName {
             what: "object".into(),
             name: name.to_string(),
             reason: format!(
-                "struct {name} is a type of the kernel headers the skeleton includes, and the \
-                 skeleton is struct {name}; choose another name with --name"
+                "the kernel headers a module sees declare a struct, union or enum {name}, \
+                 and the kernel skeleton is struct {name}; choose another name with --name"
             ),
         });
     }
@@ -144,10 +118,17 @@ mod tests {
 
     #[test]
     fn kernel_struct_tags_are_refused_as_object_names() {
-        for &tag in KERNEL_STRUCTS {
+        for tag in [
+            "net",
+            "kprobe",
+            "task_struct",
+            "bpf_map",
+            "sk_buff",
+            "module",
+        ] {
             let err = object_ident(tag).unwrap_err().to_string();
             assert!(
-                err.contains("--name") && err.contains(&format!("struct {tag}")),
+                err.contains("--name") && err.contains(&format!("struct {tag};")),
                 "{err}"
             );
             assert!(
@@ -156,6 +137,17 @@ mod tests {
             );
         }
         assert_eq!(object_ident("iterators").unwrap(), "iterators");
+    }
+
+    #[test]
+    fn the_tag_list_is_sorted_and_holds_identifiers() {
+        let tags: Vec<&str> = KERNEL_TAGS.lines().collect();
+        assert!(tags.len() > 1000, "{} tags", tags.len());
+        assert!(
+            tags.windows(2).all(|w| w[0] < w[1]),
+            "not sorted or repeated"
+        );
+        assert!(tags.iter().all(|t| is_identifier(t)));
     }
 
     #[test]
