@@ -153,7 +153,7 @@ fn attach_targets(skel: &Many, cgroup: &File, netns: &File) -> Vec<Link> {
 fn verifier_log() {
     let mut open = OpenMany::open().unwrap();
     open.maps.fifo.value_size = 64;
-    let err = open.load_with_log(1 << 22).unwrap_err();
+    let err = open.load_with_log().unwrap_err();
     assert_eq!(err.errno(), libc::EINVAL, "{err}");
     assert_eq!(err.what(), "PROG_LOAD tp_write");
     let log = err.log().expect("the load kept its log");

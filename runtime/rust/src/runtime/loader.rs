@@ -392,11 +392,46 @@ fn loader_prog(loader: &Loader, map: &OwnedFd, log: &mut [u8]) -> Result<OwnedFd
     Err(Error::new("load the loader program", err))
 }
 
-/// Runs the loader (calls 4 and 5) and takes the fds it made. With `log_size`, every
-/// BTF and program load writes its log into a buffer that a failure carries.
+/// The log a load with a log starts with. Only a failing load writes it (the loader
+/// program and each BTF and program load run without one first), so it is sized for one
+/// verifier or BTF log, and grows when that does not fit.
+const LOG_START: usize = 64 << 10;
+/// The largest log the kernel takes (`UINT_MAX >> 2`).
+const LOG_MAX: usize = (u32::MAX >> 2) as usize;
+
+/// The log size to run a failed load again with, when it failed for want of room in its
+/// log: ENOSPC at a loader step with the log full (a failure at a step that writes no log
+/// leaves it empty, so a genuine ENOSPC there is not retried). Four times the room, up to
+/// the kernel's limit; `None` when the failure stands. `log_len` is the length of the log
+/// the failure kept, `size` the buffer's.
+fn grown_log(err: &Error, log_len: usize, size: usize) -> Option<usize> {
+    let full = size > 0 && log_len + 1 >= size;
+    (full && size < LOG_MAX && err.errno == libc::ENOSPC && err.plan_step.is_some())
+        .then(|| size.saturating_mul(4).min(LOG_MAX))
+}
+
+/// Runs the loader (calls 4 and 5) and takes the fds it made. With `with_log`, a failing
+/// BTF or program load's log goes into the error, in a buffer that grows until it fits
+/// (each attempt is a whole load: a failed one leaves nothing behind).
 pub(super) fn load<const M: usize, const P: usize>(
     mut ctx: Context,
-    log_size: Option<usize>,
+    with_log: bool,
+) -> Result<([MapFd; M], [Option<OwnedFd>; P]), Error> {
+    let mut size = if with_log { LOG_START } else { 0 };
+    loop {
+        let err = match load_once(&mut ctx, size) {
+            Err(err) => err,
+            done => return done,
+        };
+        let log_len = err.log.as_ref().map_or(0, String::len);
+        size = grown_log(&err, log_len, size).ok_or(err)?;
+    }
+}
+
+/// One run of the loader with a log of `log_size` bytes (none when 0).
+fn load_once<const M: usize, const P: usize>(
+    ctx: &mut Context,
+    log_size: usize,
 ) -> Result<([MapFd; M], [Option<OwnedFd>; P]), Error> {
     let loader = ctx.loader;
     if loader.abi_version != ABI_VERSION {
@@ -406,7 +441,7 @@ pub(super) fn load<const M: usize, const P: usize>(
         ));
     }
     reserve_fd0();
-    let mut log = vec![0u8; log_size.unwrap_or(0).min(u32::MAX as usize)];
+    let mut log = vec![0u8; log_size.min(LOG_MAX)];
     if !log.is_empty() {
         ctx.put_u32(20, 1);
         ctx.put_u32(24, log.len() as u32);
@@ -445,7 +480,7 @@ pub(super) fn load<const M: usize, const P: usize>(
         err.plan_step = Some(step);
         return Err(err);
     }
-    take_fds(&ctx)
+    take_fds(ctx)
 }
 
 /// A map's fd after the load: a struct_ops map left out (its autocreate off) has none, so

@@ -16,12 +16,12 @@
 //! kernel unavailable <why>            instead, when the kernel's lists cannot be read
 //! ```
 //!
-//! `rust-faults-driver minimal|iterators|many [--refuse] [--memlock0] [--forget] [--log=N]`:
+//! `rust-faults-driver minimal|iterators|many [--refuse] [--memlock0] [--forget] [--log]`:
 //! `--refuse` sets a `value_size` knob that the loader refuses (`.rodata` of another size),
 //! `--memlock0` sets `RLIMIT_MEMLOCK` to 0 before the open, `--forget` leaks the skeleton
 //! of a run that succeeded instead of dropping it (its buffers are dropped), to show that
-//! the counts see it, and `--log=N` loads minimal with a log of N bytes (`log_len <n>`: the
-//! log an error kept).
+//! the counts see it, and `--log` loads minimal with `load_with_log` (`log_len <n>`: the log
+//! an error kept).
 #![deny(warnings)]
 
 mod kernel;
@@ -90,7 +90,7 @@ struct Flags {
     refuse: bool,
     memlock0: bool,
     forget: bool,
-    log: Option<usize>,
+    log: bool,
 }
 
 /// A loaded skeleton, which `main` drops (or, with `--forget`, leaks).
@@ -103,9 +103,10 @@ fn minimal(flags: Flags) -> Result<Skeleton, Failure> {
         // Global data loads only with its compiled size: the loader refuses this map.
         open.maps.rodata.value_size += 1;
     }
-    let loaded = match flags.log {
-        Some(size) => open.load_with_log(size),
-        None => open.load(),
+    let loaded = if flags.log {
+        open.load_with_log()
+    } else {
+        open.load()
     };
     let mut skel = loaded.map_err(|e| {
         if let Some(log) = e.log() {
@@ -224,9 +225,7 @@ fn main() -> ExitCode {
         refuse: flag("--refuse"),
         memlock0: flag("--memlock0"),
         forget: flag("--forget"),
-        log: args
-            .iter()
-            .find_map(|a| a.strip_prefix("--log=")?.parse().ok()),
+        log: flag("--log"),
     };
     let (object, names) = match args.first().map(String::as_str) {
         Some("minimal") => ("minimal", &kernel::MINIMAL),

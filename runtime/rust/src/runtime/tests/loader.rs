@@ -88,3 +88,30 @@ fn errors_say_the_step_and_errno() {
         .starts_with("loader step 3 (create_map counts) failed: "));
     assert_eq!(io::Error::from(err).kind(), io::ErrorKind::PermissionDenied);
 }
+
+#[test]
+fn only_a_full_log_at_a_loader_step_grows() {
+    let failed = |errno: i32, step: Option<u32>| {
+        let mut err = Error::new("PROG_LOAD handle", errno);
+        err.plan_step = step;
+        err
+    };
+    let nospc = failed(libc::ENOSPC, Some(3));
+    let full = |size: usize| size - 1;
+    assert_eq!(
+        grown_log(&nospc, full(LOG_START), LOG_START),
+        Some(4 * LOG_START)
+    );
+    assert_eq!(
+        grown_log(&nospc, full(LOG_MAX / 2), LOG_MAX / 2),
+        Some(LOG_MAX)
+    );
+    assert_eq!(grown_log(&nospc, full(LOG_MAX), LOG_MAX), None, "the limit");
+    assert_eq!(grown_log(&nospc, 0, 0), None, "no log asked for");
+    // A map create's ENOSPC writes no log: it is the answer, not a log too small.
+    assert_eq!(grown_log(&nospc, 0, LOG_START), None);
+    let eacces = failed(libc::EACCES, Some(3));
+    assert_eq!(grown_log(&eacces, full(LOG_START), LOG_START), None);
+    let outside = failed(libc::ENOSPC, None);
+    assert_eq!(grown_log(&outside, full(LOG_START), LOG_START), None);
+}
