@@ -181,7 +181,9 @@ func (m *SkelgenRtMap) openData(image string) error {
 }
 
 // mapData maps the map's own memory over the view's, at the same address, so the typed
-// view now shows (and, unless frozen, changes) what the programs see.
+// view now shows and changes what the programs see. A frozen map never changes: its view
+// stays this process's memory, read back from the map, so that a write to it after Load
+// changes only that copy instead of faulting on a read-only mapping.
 func (m *SkelgenRtMap) mapData() error {
 	m.maxEntries, m.valueSize = m.info.maxEntries, m.info.valueSize
 	if m.MaxEntries != 0 {
@@ -193,12 +195,12 @@ func (m *SkelgenRtMap) mapData() error {
 	if m.data == nil {
 		return nil
 	}
-	prot := syscall.PROT_READ | syscall.PROT_WRITE
 	if m.info.frozen {
-		prot = syscall.PROT_READ
+		var key uint32
+		return m.Lookup(&key, m.data[:m.valueSize])
 	}
 	addr := uintptr(unsafe.Pointer(&m.data[0]))
-	r, _, errno := syscall.Syscall6(skelgenRtSysMmap(), addr, uintptr(len(m.data)), uintptr(prot),
+	r, _, errno := syscall.Syscall6(skelgenRtSysMmap(), addr, uintptr(len(m.data)), syscall.PROT_READ|syscall.PROT_WRITE,
 		syscall.MAP_SHARED|syscall.MAP_FIXED, uintptr(m.fd), 0)
 	if errno == 0 && r != addr {
 		errno = syscall.EFAULT

@@ -54,7 +54,8 @@ type Iterators struct {
 	Links IteratorsLinks
 
 	// Rodata is the typed view of .rodata: its initial image after Open,
-	// the map's memory after Load (read-only).
+	// and after Load a copy of the frozen map, which never changes: writing it then
+	// changes nothing the programs see.
 	Rodata *IteratorsRodata
 	// Bss is the typed view of .bss: its initial image after Open,
 	// the map's memory after Load.
@@ -1279,7 +1280,9 @@ func (m *IteratorsMap) openData(image string) error {
 }
 
 // mapData maps the map's own memory over the view's, at the same address, so the typed
-// view now shows (and, unless frozen, changes) what the programs see.
+// view now shows and changes what the programs see. A frozen map never changes: its view
+// stays this process's memory, read back from the map, so that a write to it after Load
+// changes only that copy instead of faulting on a read-only mapping.
 func (m *IteratorsMap) mapData() error {
 	m.maxEntries, m.valueSize = m.info.maxEntries, m.info.valueSize
 	if m.MaxEntries != 0 {
@@ -1291,12 +1294,12 @@ func (m *IteratorsMap) mapData() error {
 	if m.data == nil {
 		return nil
 	}
-	prot := syscall.PROT_READ | syscall.PROT_WRITE
 	if m.info.frozen {
-		prot = syscall.PROT_READ
+		var key uint32
+		return m.Lookup(&key, m.data[:m.valueSize])
 	}
 	addr := uintptr(unsafe.Pointer(&m.data[0]))
-	r, _, errno := syscall.Syscall6(iteratorsSysMmap(), addr, uintptr(len(m.data)), uintptr(prot),
+	r, _, errno := syscall.Syscall6(iteratorsSysMmap(), addr, uintptr(len(m.data)), syscall.PROT_READ|syscall.PROT_WRITE,
 		syscall.MAP_SHARED|syscall.MAP_FIXED, uintptr(m.fd), 0)
 	if errno == 0 && r != addr {
 		errno = syscall.EFAULT

@@ -54,7 +54,8 @@ type Minimal struct {
 	Links MinimalLinks
 
 	// Rodata is the typed view of .rodata: its initial image after Open,
-	// the map's memory after Load (read-only).
+	// and after Load a copy of the frozen map, which never changes: writing it then
+	// changes nothing the programs see.
 	Rodata *MinimalRodata
 	// Data is the typed view of .data: its initial image after Open,
 	// the map's memory after Load.
@@ -63,7 +64,8 @@ type Minimal struct {
 	// the map's memory after Load.
 	DataCustom *MinimalDataCustom
 	// RodataCustom is the typed view of .rodata.custom: its initial image after Open,
-	// the map's memory after Load (read-only).
+	// and after Load a copy of the frozen map, which never changes: writing it then
+	// changes nothing the programs see.
 	RodataCustom *MinimalRodataCustom
 	// Bss is the typed view of .bss: its initial image after Open,
 	// the map's memory after Load.
@@ -1310,7 +1312,9 @@ func (m *MinimalMap) openData(image string) error {
 }
 
 // mapData maps the map's own memory over the view's, at the same address, so the typed
-// view now shows (and, unless frozen, changes) what the programs see.
+// view now shows and changes what the programs see. A frozen map never changes: its view
+// stays this process's memory, read back from the map, so that a write to it after Load
+// changes only that copy instead of faulting on a read-only mapping.
 func (m *MinimalMap) mapData() error {
 	m.maxEntries, m.valueSize = m.info.maxEntries, m.info.valueSize
 	if m.MaxEntries != 0 {
@@ -1322,12 +1326,12 @@ func (m *MinimalMap) mapData() error {
 	if m.data == nil {
 		return nil
 	}
-	prot := syscall.PROT_READ | syscall.PROT_WRITE
 	if m.info.frozen {
-		prot = syscall.PROT_READ
+		var key uint32
+		return m.Lookup(&key, m.data[:m.valueSize])
 	}
 	addr := uintptr(unsafe.Pointer(&m.data[0]))
-	r, _, errno := syscall.Syscall6(minimalSysMmap(), addr, uintptr(len(m.data)), uintptr(prot),
+	r, _, errno := syscall.Syscall6(minimalSysMmap(), addr, uintptr(len(m.data)), syscall.PROT_READ|syscall.PROT_WRITE,
 		syscall.MAP_SHARED|syscall.MAP_FIXED, uintptr(m.fd), 0)
 	if errno == 0 && r != addr {
 		errno = syscall.EFAULT

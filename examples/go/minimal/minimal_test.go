@@ -153,6 +153,29 @@ func TestRealRun(t *testing.T) {
 	check.NoLeak(t, before, "after Close")
 }
 
+// After Load, .rodata is a frozen map: writing its view must not fault (it once was a
+// read-only mapping), and changes nothing in the map, which keeps what Load wrote.
+func TestRodataAfterLoad(t *testing.T) {
+	check.Root(t)
+	s, err := minimal.OpenMinimal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.Rodata.CountStep = 3
+	if err := s.Load(); err != nil {
+		t.Fatal(err)
+	}
+	want(t, "view after Load", s.Rodata.CountStep, uint64(3))
+	s.Rodata.CountStep = 7
+	var key uint32
+	var in minimal.MinimalRodata
+	if err := s.Maps.Rodata.Lookup(&key, &in); err != nil {
+		t.Fatal(err)
+	}
+	want(t, "map after a write to the view", in.CountStep, uint64(3))
+}
+
 // Loading twice is refused; Close after Close is harmless.
 func TestLoadTwice(t *testing.T) {
 	check.Root(t)
