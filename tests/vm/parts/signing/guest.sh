@@ -7,8 +7,7 @@
 source "$ROOT/tests/vm/lib.sh"
 
 release=$(uname -r)
-IFS=. read -r major minor _ <<<"$release"
-if [ "$major" -lt 6 ] || { [ "$major" -eq 6 ] && [ "${minor%%[!0-9]*}" -lt 18 ]; }; then
+if ! kernel_at_least 6.18; then
     echo "skip: Linux $release has no signed BPF_PROG_LOAD (6.18 or later)"
     exit 0
 fi
