@@ -17,6 +17,7 @@ mod map_data;
 mod placement;
 pub mod plan;
 mod prog_data;
+pub mod replay;
 pub mod signed;
 mod slots;
 

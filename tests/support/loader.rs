@@ -232,6 +232,30 @@ pub fn attr_with(fields: &[(usize, u32)], len: usize) -> Vec<u8> {
 
 /// The runtime's five syscalls. Returns the loader's return value.
 pub fn run_loader(blob: &Blob, ctx_buf: &mut [u8]) -> i32 {
+    run_loader_then(blob, ctx_buf, |_, _| ()).0
+}
+
+/// The runtime's five syscalls; then the blob as the run left it (read back from the
+/// loader map, which the loader program writes into), with the loader's return value.
+pub fn run_loader_blob(blob: &Blob, ctx_buf: &mut [u8]) -> (i32, Vec<u8>) {
+    run_loader_then(blob, ctx_buf, |map_fd, _| {
+        let mut after = vec![0u8; blob.data.len()];
+        let key = 0u32.to_le_bytes();
+        let mut a = attr_with(&[(0, map_fd as u32)], 32);
+        put64(&mut a, 8, key.as_ptr() as u64);
+        put64(&mut a, 16, after.as_mut_ptr() as u64);
+        bpf(BPF_MAP_LOOKUP_ELEM, &mut a).expect("read the blob back");
+        after
+    })
+}
+
+/// The five syscalls, then `after` with the loader map's and program's fds before they are
+/// closed: the loader's return value and what `after` returned.
+pub fn run_loader_then<T>(
+    blob: &Blob,
+    ctx_buf: &mut [u8],
+    after: impl FnOnce(i32, i32) -> T,
+) -> (i32, T) {
     let mut a = attr_with(&[(0, 2), (4, 4), (8, blob.data.len() as u32), (12, 1)], 48);
     a[28..40].copy_from_slice(b"__loader.map");
     let map_fd = bpf(BPF_MAP_CREATE, &mut a).expect("create loader map") as i32;
@@ -263,9 +287,10 @@ pub fn run_loader(blob: &Blob, ctx_buf: &mut [u8]) -> i32 {
     let mut a = attr_with(&[(0, prog_fd as u32), (40, ctx_buf.len() as u32)], 80);
     put64(&mut a, 48, ctx_buf.as_mut_ptr() as u64);
     bpf(BPF_PROG_TEST_RUN, &mut a).expect("run the loader");
+    let t = after(map_fd, prog_fd);
     close(prog_fd);
     close(map_fd);
-    get32(&a, 4) as i32
+    (get32(&a, 4) as i32, t)
 }
 
 /// `BPF_PROG_LOAD` of the loader program, with the verifier's log in `log` if given.
