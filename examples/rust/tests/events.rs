@@ -33,13 +33,16 @@ fn trigger(n: usize) -> (u32, String) {
 
 fn check(e: &event, (tid, comm): &(u32, String), seq: u64, kind: u32) {
     let end = e.comm.iter().position(|&c| c == 0).unwrap_or(e.comm.len());
-    let name: Vec<u8> = e.comm[..end].iter().map(|&c| c as u8).collect();
     assert_eq!(
         (e.pid, e.tgid, e.seq, e.kind, e.flags, e.delta),
         (*tid, std::process::id(), seq, kind, 0x5a, -(seq as i32)),
         "event {seq}"
     );
-    assert_eq!(String::from_utf8_lossy(&name), comm.as_str(), "event {seq}");
+    assert_eq!(
+        String::from_utf8_lossy(&e.comm[..end]),
+        comm.as_str(),
+        "event {seq}"
+    );
 }
 
 #[test]

@@ -58,7 +58,10 @@ impl PerfBuf<'_> {
     /// Calls `f` with every sample's CPU and raw data read as a `T` ([`record_as`]);
     /// returns how many `f` got. A sample shorter than `T` is consumed without a call, and
     /// the first such sample is the error returned once the others were read.
-    pub fn consume_as<T: Plain>(&mut self, mut f: impl FnMut(u32, &T)) -> Result<usize, Error> {
+    pub fn consume_as<T: Plain>(
+        &mut self,
+        mut f: impl FnMut(u32, &T),
+    ) -> Result<usize, Error> {
         let map = self.map;
         let mut short = None;
         let mut n = 0;
