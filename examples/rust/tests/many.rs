@@ -120,29 +120,26 @@ fn cgroup2_root() -> Option<String> {
 fn attach_targets(skel: &Many, cgroup: &File, netns: &File) -> Vec<Link> {
     let perf = cpu_clock_event();
     let links = vec![
-        skel.attach_tail_raw_raw_tp("sys_enter").unwrap(),
-        skel.attach_xdp_to_dev_xdp(1, 0).unwrap(),
-        skel.attach_tcx_in_tcx(1).unwrap(),
-        skel.attach_tcx_out_tcx(1).unwrap(),
-        skel.attach_cg_skb_in_cgroup(cgroup).unwrap(),
-        skel.attach_cg_sock_create_cgroup(cgroup).unwrap(),
-        skel.attach_cg_connect4_cgroup(cgroup).unwrap(),
-        skel.attach_cg_getsockopt_cgroup(cgroup).unwrap(),
-        skel.attach_cg_sysctl_cgroup(cgroup).unwrap(),
-        skel.attach_cg_dev_cgroup(cgroup).unwrap(),
-        skel.attach_sock_ops_cgroup(cgroup).unwrap(),
-        skel.attach_skb_parser_sockmap(skel.maps.socks.fd())
-            .unwrap(),
-        skel.attach_skb_verdict_sockmap(skel.maps.socks.fd())
-            .unwrap(),
-        skel.attach_msg_verdict_sockmap(skel.maps.socks_hash.fd())
-            .unwrap(),
-        skel.attach_lookup_netns(netns).unwrap(),
-        skel.attach_dissect_netns(netns).unwrap(),
+        skel.attach_tail_raw("sys_enter").unwrap(),
+        skel.attach_xdp_to_dev(1, 0).unwrap(),
+        skel.attach_tcx_in(1).unwrap(),
+        skel.attach_tcx_out(1).unwrap(),
+        skel.attach_cg_skb_in(cgroup).unwrap(),
+        skel.attach_cg_sock_create(cgroup).unwrap(),
+        skel.attach_cg_connect4(cgroup).unwrap(),
+        skel.attach_cg_getsockopt(cgroup).unwrap(),
+        skel.attach_cg_sysctl(cgroup).unwrap(),
+        skel.attach_cg_dev(cgroup).unwrap(),
+        skel.attach_sock_ops(cgroup).unwrap(),
+        skel.attach_skb_parser(skel.maps.socks.fd()).unwrap(),
+        skel.attach_skb_verdict(skel.maps.socks.fd()).unwrap(),
+        skel.attach_msg_verdict(skel.maps.socks_hash.fd()).unwrap(),
+        skel.attach_lookup(netns).unwrap(),
+        skel.attach_dissect(netns).unwrap(),
         // The link keeps the perf event alive after `perf` is closed.
-        skel.attach_on_perf_event_perf_event(&perf).unwrap(),
+        skel.attach_on_perf_event(&perf).unwrap(),
     ];
-    let twice = skel.attach_xdp_to_dev_xdp(1, 0).unwrap_err();
+    let twice = skel.attach_xdp_to_dev(1, 0).unwrap_err();
     assert_eq!(twice.errno(), libc::EBUSY, "{twice}");
     assert_eq!(twice.what(), "attach xdp_to_dev");
     links

@@ -101,11 +101,9 @@ fn probes_attach_and_count() {
 
     let (offset, binary) =
         file_offset(skelgen_probe_target as *const () as usize).expect("the test binary is mapped");
-    let uprobe = skel
-        .attach_uprobe_entry_uprobe(None, &binary, offset)
-        .unwrap();
+    let uprobe = skel.attach_uprobe_entry(None, &binary, offset).unwrap();
     let uretprobe = skel
-        .attach_uretprobe_exit_uprobe(Some(std::process::id() as i32), &binary, offset)
+        .attach_uretprobe_exit(Some(std::process::id() as i32), &binary, offset)
         .unwrap();
     let target: extern "C" fn(u64) -> u64 = std::hint::black_box(skelgen_probe_target);
     assert_eq!(target(41), 83);

@@ -65,7 +65,7 @@ pub fn attach_method(p: &ProgramSpec) -> Option<AttachMethod> {
         } => link(target, attach_type),
     };
     Some(AttachMethod {
-        method: escape(&format!("attach_{}{suffix}", p.name)),
+        method: escape(&format!("attach_{}", p.name)),
         suffix,
         params,
         doc: doc_lines(
