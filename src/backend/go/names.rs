@@ -303,6 +303,19 @@ mod tests {
     use crate::backend::model::Scope;
 
     #[test]
+    fn docs_list_every_initialism() {
+        let docs = include_str!("../../../docs/naming.md");
+        let listed = docs.split("`my_pid` is `MyPID`").next().unwrap_or_default();
+        for (word, go) in INITIALISMS {
+            assert!(
+                listed.contains(&format!("`{go}`")),
+                "{go} missing from docs/naming.md"
+            );
+            assert_eq!(exported(word), *go);
+        }
+    }
+
+    #[test]
     fn camel_case_with_go_initialisms() {
         for (name, want) in [
             ("handle_getpid", "HandleGetpid"),

@@ -302,7 +302,10 @@ fn collisions_are_reported_with_both_owners() {
     xdp.programs.push(other);
     let text = crate::backend::render(crate::Lang::Rust, &xdp, &blob).unwrap();
     assert!(text.contains("pub fn attach_handle_getpid(\n"), "{text}");
-    assert!(text.contains("pub fn attach_handle_getpid_xdp(&self)"), "{text}");
+    assert!(
+        text.contains("pub fn attach_handle_getpid_xdp(&self)"),
+        "{text}"
+    );
 }
 
 #[test]
