@@ -15,8 +15,8 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use skelgen::loader::replay::{replay, Made, Replay};
 use skelgen::ir::ObjectSpec;
+use skelgen::loader::replay::{replay, Made, Replay};
 use skelgen::loader::{compile, ctx, Blob};
 use std::time::Instant;
 use support::loader::{
@@ -64,11 +64,19 @@ fn measure(name: &str, runs: usize) -> Result<String, String> {
         return Err(format!("refused by this kernel (step {step}, errno {ret})"));
     }
     close_all(&blob, &c);
-    if r.module_slots.iter().any(|&s| get32(&after, s as usize) != 0) {
+    if r.module_slots
+        .iter()
+        .any(|&s| get32(&after, s as usize) != 0)
+    {
         return Err("uses module BTF, which a replay cannot reproduce".into());
     }
     let autoload: Vec<bool> = (0..blob.plan.nr_progs)
-        .map(|j| get32(&c, ctx::prog_field(blob.plan.nr_maps, j, ctx::PROG_AUTOLOAD) as usize) != 0)
+        .map(|j| {
+            get32(
+                &c,
+                ctx::prog_field(blob.plan.nr_maps, j, ctx::PROG_AUTOLOAD) as usize,
+            ) != 0
+        })
         .collect();
     let mut floor = Vec::with_capacity(runs);
     let mut prog_insns = 0;
@@ -112,7 +120,8 @@ fn perform(r: &Replay, buf: &mut [u8], autoload: &[bool]) -> Result<Vec<(Made, i
             continue;
         }
         let attr = &mut buf[call.attr as usize..call.attr as usize + call.len];
-        let fd = bpf(call.cmd as u32, attr).map_err(|e| format!("step {}: errno {e}", call.step))?;
+        let fd =
+            bpf(call.cmd as u32, attr).map_err(|e| format!("step {}: errno {e}", call.step))?;
         let Some(made) = call.makes else { continue };
         for &at in &r.fd_users[&made] {
             buf[at as usize..at as usize + 4].copy_from_slice(&(fd as u32).to_le_bytes());
@@ -195,10 +204,18 @@ fn loader_run_ns(spec: &ObjectSpec, blob: &Blob, runs: usize) -> u64 {
         let (ok, ns) = run_loader_then(blob, &mut c, |_, fd| {
             let i = info(fd);
             let (t, n) = (
-                u64::from_le_bytes(i[INFO_RUN_TIME_NS..INFO_RUN_TIME_NS + 8].try_into().unwrap()),
+                u64::from_le_bytes(
+                    i[INFO_RUN_TIME_NS..INFO_RUN_TIME_NS + 8]
+                        .try_into()
+                        .unwrap(),
+                ),
                 u64::from_le_bytes(i[INFO_RUN_CNT..INFO_RUN_CNT + 8].try_into().unwrap()),
             );
-            if n > 0 { t / n } else { 0 }
+            if n > 0 {
+                t / n
+            } else {
+                0
+            }
         });
         if ok == 0 {
             close_all(blob, &c);

@@ -127,7 +127,11 @@ pub fn replay(spec: &ObjectSpec) -> Result<Replay, CompileError> {
                         module_slots.extend(l.slots.module_btf(*ext).map(|(_, off)| off));
                     }
                 }
-                (super::attr::BPF_PROG_LOAD, Some(Made::Prog(*prog)), Some(*prog))
+                (
+                    super::attr::BPF_PROG_LOAD,
+                    Some(Made::Prog(*prog)),
+                    Some(*prog),
+                )
             }
             Step::CheckContext | Step::Finish => continue,
         };

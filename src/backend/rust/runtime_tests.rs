@@ -172,7 +172,8 @@ fn kernel_numbers() -> BTreeMap<String, u128> {
     known
 }
 
-/// The runtime's own constants, which are no kernel number: limits and RFC 1951 tables
+/// The runtime's own constants, which are no kernel number: limits (the verifier log's
+/// largest size among them) and RFC 1951 tables
 /// (the crate's inflate tests decode streams that use every one of them), and the
 /// architecture's ioctl encoding, from which the `PERF_EVENT_IOC_*` numbers are made.
 const OWN: &[&str] = &[
@@ -187,6 +188,8 @@ const OWN: &[&str] = &[
     "BTF_PTR_SIZE",
     "BTF_VMLINUX",
     "STRUCT_OPS_VALUE_MAX",
+    "LOG_MAX",
+    "LOG_START",
     "IOC",
 ];
 
