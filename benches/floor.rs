@@ -211,11 +211,7 @@ fn loader_run_ns(spec: &ObjectSpec, blob: &Blob, runs: usize) -> u64 {
                 ),
                 u64::from_le_bytes(i[INFO_RUN_CNT..INFO_RUN_CNT + 8].try_into().unwrap()),
             );
-            if n > 0 {
-                t / n
-            } else {
-                0
-            }
+            t.checked_div(n).unwrap_or(0)
         });
         if ok == 0 {
             close_all(blob, &c);
