@@ -107,8 +107,10 @@ check "value_size knob reaches the loader: .bss refuses 4 bytes" newer_has rejec
     'rejected_kmod: value_size 4 for .bss: load failed: -22 at step [0-9]+ \(MAP_CREATE .bss\)'
 check "the module names the failing step" newer_has rejected_kmod.dmesg \
     'rejected_kmod: load failed: -13 at step [0-9]+ \(PROG_LOAD unchecked_prog'
+# The verdict's wording changes between kernels (7.3 explains it differently from 6.1);
+# the log's closing count is in every one.
 check "and prints the verifier log" newer_has rejected_kmod.dmesg \
-    "verifier: R1 invalid mem access 'ptr_or_null_'"
+    'rejected_kmod: verifier: processed [0-9]+ insns'
 check "the module is not loaded" lacks '^rejected_kmod ' /proc/modules
 check "nothing of the failed load remains (by id)" settled $listing gone $before
 
