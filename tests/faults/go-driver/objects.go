@@ -88,12 +88,12 @@ func runBuffers(sk skeleton) error {
 	s := sk.(*Many)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	rb, err := s.RbRingBuf()
+	rb, err := s.Maps.Rb.RingBuf()
 	if err != nil {
 		return err
 	}
 	defer rb.Close()
-	pb, err := s.EventsPerfBuf(8)
+	pb, err := s.Maps.Events.PerfBuf(8)
 	if err != nil {
 		return err
 	}
