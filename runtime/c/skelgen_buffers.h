@@ -234,16 +234,19 @@ static inline int skelgen_perfbuf_ring(struct skelgen_perfbuf *pb, uint32_t cpu,
 	uint64_t *tail_p = (uint64_t *)(void *)(base + SKELGEN_PERF_DATA_TAIL), size = pb->pages * pb->page;
 	uint64_t head = __atomic_load_n((uint64_t *)(void *)(base + SKELGEN_PERF_DATA_HEAD), __ATOMIC_ACQUIRE);
 	uint64_t tail = *tail_p, off, i, len, lost;
+	uint64_t left = tail < head ? head - tail : 0;
 	uint32_t raw;
 	int ret = 0;
 
-	if (tail < head && head - tail > size)
-		head = tail + size;
-	while (tail < head && !ret) {
+	/* Positions are only counted down from what the ring can hold, never compared, so
+	 * a corrupt head or tail near 2^64 cannot make tail wrap and the walk go on. */
+	if (left > size)
+		left = size;
+	while (left >= 8 && !ret) {
 		for (i = 0; i < 8; i++)		/* struct perf_event_header, maybe wrapped */
 			rec[i] = data[(tail + i) & (size - 1)];
 		len = (uint64_t)(rec[6] | rec[7] << 8);
-		if (len < 8)
+		if (len < 8 || len > left)
 			break;
 		off = tail & (size - 1);
 		for (i = 0; i < len; i++)
@@ -257,6 +260,7 @@ static inline int skelgen_perfbuf_ring(struct skelgen_perfbuf *pb, uint32_t cpu,
 			pb->lost += lost;
 		}
 		tail += len;
+		left -= len;
 		__atomic_store_n(tail_p, tail, __ATOMIC_RELEASE);
 	}
 	return ret;

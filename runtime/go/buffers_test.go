@@ -262,12 +262,13 @@ func FuzzPerf(f *testing.F) {
 	seed := newFakePerf(128)
 	seed.record(skelgenRtPerfRecordSample, sample("hi"))
 	seed.record(skelgenRtPerfRecordLost, make([]byte, 16))
-	f.Add(seed.ring[seed.b.page:], uint16(0), uint16(seed.head))
-	f.Fuzz(func(t *testing.T, data []byte, tail, head uint16) {
+	f.Add(seed.ring[seed.b.page:], uint64(0), seed.head)
+	f.Add(seed.ring[seed.b.page:], ^uint64(15), ^uint64(0))
+	f.Fuzz(func(t *testing.T, data []byte, tail, head uint64) {
 		p := newFakePerf(128)
 		copy(p.ring[p.b.page:], data)
-		binary.LittleEndian.PutUint64(p.ring[1024:], uint64(head))
-		binary.LittleEndian.PutUint64(p.ring[1032:], uint64(tail))
+		binary.LittleEndian.PutUint64(p.ring[1024:], head)
+		binary.LittleEndian.PutUint64(p.ring[1032:], tail)
 		p.b.consumeRing(p.ring, 0, func(cpu int, s []byte) error {
 			if len(s) > 128 {
 				t.Fatalf("a sample of %d bytes from a ring of 128", len(s))
@@ -275,4 +276,23 @@ func FuzzPerf(f *testing.F) {
 			return nil
 		})
 	})
+}
+
+// TestPerfPositionsNearTheTop: a corrupt tail a few bytes below 2^64, with records that
+// reach past it, is read at most to head; tail never wraps and the walk ends.
+func TestPerfPositionsNearTheTop(t *testing.T) {
+	p := newFakePerf(128)
+	data := p.ring[p.b.page:]
+	for i := 0; i+8 <= len(data); i += 8 {
+		data[i+6] = 32 // every slot claims a 32-byte record of an unknown type
+	}
+	binary.LittleEndian.PutUint64(p.ring[1024:], ^uint64(0))
+	binary.LittleEndian.PutUint64(p.ring[1032:], ^uint64(15))
+	n, err := p.b.consumeRing(p.ring, 0, func(int, []byte) error { return nil })
+	if n != 0 || err != nil {
+		t.Fatalf("read %d samples, error %v", n, err)
+	}
+	if tail := binary.LittleEndian.Uint64(p.ring[1032:]); tail != ^uint64(15) {
+		t.Fatalf("tail moved to %#x past head", tail)
+	}
 }

@@ -1676,9 +1676,16 @@ func (b *EventsPerfBuf) consumeRing(ring []byte, cpu int, fn func(cpu int, data 
 	data := ring[b.page:]
 	mask := uint64(len(data) - 1)
 	n := 0
-	for tail := *tailp; tail < head; {
+	tail := *tailp
+	// Counted down from at most one ring's worth, never compared as positions: a corrupt
+	// head or tail near 2^64 cannot make tail wrap and the walk go on.
+	left := uint64(0)
+	if tail < head {
+		left = min(head-tail, uint64(len(data)))
+	}
+	for left >= 8 {
 		rec := eventsPerfCopy(b.scratch, data, tail, mask)
-		if rec == nil {
+		if rec == nil || uint64(len(rec)) > left {
 			break
 		}
 		var err error
@@ -1689,6 +1696,7 @@ func (b *EventsPerfBuf) consumeRing(ring []byte, cpu int, fn func(cpu int, data 
 		}
 		b.Lost += lost
 		tail += uint64(len(rec))
+		left -= uint64(len(rec))
 		atomic.StoreUint64(tailp, tail)
 		if err != nil {
 			return n, err

@@ -7,7 +7,8 @@
 # Each target is built with clang-19 -fsanitize=fuzzer,address,undefined; the inputs in
 # regressions/<target>/ are replayed first (each must pass), then the target runs for
 # $FUZZ_SECONDS (default 15) from seeds/<target>/, in a working corpus under
-# target/runtime-c-fuzz/ so the committed seeds stay as they are. A crash fails the run; its
+# target/runtime-c-fuzz/ so the committed seeds stay as they are; an input that runs for
+# 10 s counts as a hang. A crash fails the run; its
 # input is left in target/runtime-c-fuzz/artifacts/<target>/: minimise it (-minimize_crash=1),
 # fix the runtime, and commit the input to regressions/<target>/.
 set -uo pipefail
@@ -49,7 +50,7 @@ for t in "${targets[@]}"; do
     fi
     mkdir -p "$out/corpus/$t" "$out/artifacts/$t"
     if ! "$bin" "$out/corpus/$t" "$here/seeds/$t" -max_total_time="$seconds" -max_len=65536 \
-        -rss_limit_mb=2048 -artifact_prefix="$out/artifacts/$t/" -print_final_stats=1 \
+        -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$out/artifacts/$t/" -print_final_stats=1 \
         >"$log" 2>&1; then
         tail -n 40 "$log"
         echo "fuzz_$t: found a failure; the input is in ${out#"$root"/}/artifacts/$t/"

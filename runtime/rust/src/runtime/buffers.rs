@@ -385,9 +385,14 @@ impl PerfBuf<'_> {
         };
         let head = head_pos.load(Ordering::Acquire);
         let mut tail = tail_pos.load(Ordering::Relaxed);
+        // Counted down from at most one ring's worth, never compared as positions: a
+        // corrupt head or tail near 2^64 cannot make tail wrap and the walk go on.
+        let mut left = head.saturating_sub(tail).min(size as u64);
         let mut n = 0;
-        while tail < head {
-            let Some(len) = perf_next(data, tail, &mut self.scratch) else {
+        while left >= 8 {
+            let Some(len) =
+                perf_next(data, tail, &mut self.scratch).filter(|&len| len <= left)
+            else {
                 break;
             };
             match perf_record(&self.scratch) {
@@ -398,7 +403,8 @@ impl PerfBuf<'_> {
                 PerfRecord::Lost(count) => self.lost = self.lost.saturating_add(count),
                 PerfRecord::Other => {}
             }
-            tail += len;
+            tail = tail.wrapping_add(len);
+            left -= len;
             tail_pos.store(tail, Ordering::Release);
         }
         n
