@@ -19,6 +19,7 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -33,6 +34,15 @@
 
 /* Exported by kernel/bpf/syscall.c since Linux 5.18; no kernel header declares it. */
 int kern_sys_bpf(int cmd, union bpf_attr *attr, unsigned int size);
+
+/*
+ * Since 6.12 (and in Debian's 6.12 and 7.x) kern_sys_bpf, bpf_map_get and
+ * bpf_link_get_from_fd are exported in the BPF_INTERNAL namespace, and modpost refuses a
+ * module that uses them without importing it. MODULE_IMPORT_NS changed from a bare name to
+ * a string in 6.13; MODULE_INFO spells the same .modinfo entry on every release, and
+ * kernels that export the symbols in no namespace ignore it.
+ */
+MODULE_INFO(import_ns, "BPF_INTERNAL");
 
 /*
  * The attrs below are the leading fields of union bpf_attr with its layout (checked in

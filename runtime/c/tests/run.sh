@@ -6,8 +6,9 @@
 #     (g++, clang++-19), strict;
 #   - the kernel variant (skelgen_runtime.h with __KERNEL__, skelgen_kernel.h,
 #     skelgen_kconfig_kernel.h) as a module built by kbuild W=1 against Debian's 6.1 headers
-#     (/usr/src/linux-headers-6.1*-amd64); any warning fails. Without those headers this part
-#     is skipped with a message (scripts/install-deps.sh installs them).
+#     (/usr/src/linux-headers-6.1*-amd64) and, when the VM kernel cache has them, 6.12's;
+#     any warning fails. Without the 6.1 headers this part is skipped with a message
+#     (scripts/install-deps.sh installs them).
 # The gzip and configuration fixtures are made here with gzip(1); /proc/config.gz is used
 # when readable.
 # Output goes to target/runtime-c/. Exit status: non-zero when anything failed.
@@ -81,10 +82,16 @@ for bin in "$out"/all-*; do
 done
 echo "C11 (gcc, clang-19) and C++17 (g++, clang++-19) builds of every header: done"
 
-kdir=$(ls -d /usr/src/linux-headers-6.1*-amd64 2>/dev/null | head -n 1)
-if [ -z "$kdir" ]; then
+# Debian's 6.1 headers on the host; 6.12's from the VM kernel cache when it has them
+# (scripts/vm-kernels.sh), whose modpost also checks the BPF_INTERNAL namespace import.
+kcache=${SKELGEN_KERNEL_CACHE:-/var/lib/skelgen-kernels}
+kdirs=$(ls -d /usr/src/linux-headers-6.1*-amd64 "$kcache"/6.12/root/usr/src/linux-headers-*-amd64 \
+    2>/dev/null)
+if [ -z "$kdirs" ]; then
     echo "kernel variant: skipped, no /usr/src/linux-headers-6.1*-amd64"
-else
+fi
+for kdir in $kdirs; do
+    rm -rf "$out/kbuild" && mkdir -p "$out/kbuild"
     cp "$here/kmod.c" "$out/kbuild/skelgen_runtime_check.c"
     cp "$here"/../skelgen_runtime.h "$here"/../skelgen_kernel.h \
         "$here"/../skelgen_kconfig_kernel.h "$out/kbuild/"
@@ -92,14 +99,14 @@ else
     if make -C "$kdir" M="$out/kbuild" W=1 modules >"$out/kbuild.log" 2>&1; then
         if grep -q "warning:" "$out/kbuild.log"; then
             cat "$out/kbuild.log"
-            fail "kbuild W=1 warned"
+            fail "kbuild W=1 warned against $(basename "$kdir")"
         else
             echo "kernel variant: kbuild W=1 against $(basename "$kdir"): no warning"
         fi
     else
         cat "$out/kbuild.log"
-        fail "kbuild W=1"
+        fail "kbuild W=1 against $(basename "$kdir")"
     fi
-fi
+done
 
 exit $failed
