@@ -94,6 +94,21 @@ fn interrupted_bpf_calls_are_retried() {
     assert!(retried > 0, "no interrupted call was retried");
 }
 
+/// A loader run that ends with EAGAIN (a program load a signal cut short) is made again.
+#[test]
+fn a_loader_run_cut_short_by_a_signal_is_made_again() {
+    if !ready() {
+        return;
+    }
+    let (driver, inject) = build("eagain");
+    let clean = run(&driver, &inject, None, 0);
+    faults::loader_eagain_is_retried(clean.calls, |call| {
+        let mut cmd = Command::new(&driver);
+        cmd.env(faults::LOADER_EAGAIN, "1");
+        faults::run(cmd, &inject, Some(call), libc::ENOMEM)
+    });
+}
+
 /// Without privilege, the error says so.
 #[test]
 fn unprivileged_load_says_why() {

@@ -189,6 +189,26 @@ fn buffer_readers_every_call_failing_leak_nothing() {
     sweep("buffers", ("done", 0, "-"), &reached);
 }
 
+/// A loader run that ends with EAGAIN (a program load a signal cut short; the Go runtime
+/// signals its own threads) is made again.
+#[test]
+fn a_loader_run_cut_short_by_a_signal_is_made_again() {
+    let Some(go) = ready() else { return };
+    let tools = tools(&go);
+    let clean = run(tools, "minimal", None, 0, false);
+    let r = faults::loader_eagain_is_retried(clean.calls, |call| {
+        let mut cmd = Command::new(&tools.injector);
+        cmd.arg(&tools.driver)
+            .arg("minimal")
+            .env("GODEBUG", "asyncpreemptoff=1")
+            .env("SKELGEN_FAULT_ERRNO", libc::ENOMEM.to_string())
+            .env("SKELGEN_FAULT_CALL", call.to_string())
+            .env(faults::LOADER_EAGAIN, "1");
+        Report::parse(&output_ok(&mut cmd))
+    });
+    assert_tidy(&r, "loader run ended with EAGAIN");
+}
+
 /// Without privilege, the error says so.
 #[test]
 fn unprivileged_load_says_why() {

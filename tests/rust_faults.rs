@@ -183,6 +183,20 @@ fn every_call_of_a_large_object_failing_leaks_nothing() {
 }
 
 /// Attach-all links both iterators; when the second link fails, the first is gone too.
+/// A loader run that ends with EAGAIN (a program load a signal cut short) is made again.
+#[test]
+fn a_loader_run_cut_short_by_a_signal_is_made_again() {
+    if !ready() {
+        return;
+    }
+    let clean = run(&["minimal"], None, 0);
+    faults::loader_eagain_is_retried(clean.calls, |call| {
+        let mut cmd = driver(&["minimal"]);
+        cmd.env(faults::LOADER_EAGAIN, "1");
+        faults::run(cmd, &built().1, Some(call), libc::ENOMEM)
+    });
+}
+
 #[test]
 fn a_failed_attach_all_leaves_no_link_of_the_others() {
     if !ready() {

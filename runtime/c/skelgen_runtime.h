@@ -347,6 +347,38 @@ static inline int skelgen_loader_prog(const struct skelgen_blob *b, const struct
  * failure *what says what failed and *step is the plan step (-1 for the runtime's own
  * calls). 0 or -errno.
  */
+/*
+ * Runs the loader program on ctx. In userspace, a load step whose verification a signal
+ * cut short fails with EAGAIN (libbpf repeats such program loads); the loader has then
+ * closed what it made and left the context's inputs as they were, so the run is made
+ * again, up to five times in all, with the log cleared. In the kernel the signal stays
+ * pending until insmod returns, so one run is all there is.
+ */
+static inline int skelgen_test_run_loader(int prog_fd, struct skelgen_loader_ctx *ctx,
+					  struct skelgen_attr_test_run *tr)
+{
+#ifdef __KERNEL__
+	int tries = 1;
+#else
+	int tries = 5;
+#endif
+	int err;
+
+	for (;;) {
+		memset(tr, 0, sizeof(*tr));
+		tr->prog_fd = (uint32_t)prog_fd;
+		tr->ctx_in = skelgen_ptr(ctx);
+		tr->ctx_size_in = ctx->sz;
+		err = skelgen_sys_bpf(SKELGEN_BPF_PROG_TEST_RUN, tr, sizeof(*tr));
+		if (err < 0 || (int32_t)tr->retval != -EAGAIN || --tries == 0)
+			return err;
+#ifndef __KERNEL__
+		if (ctx->log_size && ctx->log_buf)
+			*(char *)(uintptr_t)ctx->log_buf = 0;
+#endif
+	}
+}
+
 static inline int skelgen_run_loader(struct skelgen_loader_ctx *ctx, const struct skelgen_blob *b,
 				     const char **what, int *step)
 {
@@ -365,11 +397,7 @@ static inline int skelgen_run_loader(struct skelgen_loader_ctx *ctx, const struc
 		skelgen_close_fd(map_fd);
 		return prog_fd;
 	}
-	memset(&tr, 0, sizeof(tr));
-	tr.prog_fd = (uint32_t)prog_fd;
-	tr.ctx_in = skelgen_ptr(ctx);
-	tr.ctx_size_in = ctx->sz;
-	err = skelgen_sys_bpf(SKELGEN_BPF_PROG_TEST_RUN, &tr, sizeof(tr));
+	err = skelgen_test_run_loader(prog_fd, ctx, &tr);
 	if (err < 0) {
 		*what = "run the loader program";
 	} else if (tr.retval != 0) {

@@ -10,6 +10,10 @@
  *   cc -shared -fPIC -O2 inject.c -o inject.so -ldl
  *   SKELGEN_FAULT_CALL=3 SKELGEN_FAULT_ERRNO=4 LD_PRELOAD=./inject.so ./consumer
  *
+ * With $SKELGEN_FAULT_LOADER_EAGAIN=1, a failed call that is BPF_PROG_TEST_RUN (the loader's
+ * run) returns 0 with the attr's retval set to -EAGAIN instead: what a loader whose program
+ * load a signal cut short returns, without running it.
+ *
  * glibc's own mappings (malloc, the dynamic loader) use its internal entry points and are
  * not seen here; only calls made through the PLT, as the inlined skeleton code makes them,
  * are counted.
@@ -18,8 +22,10 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -28,6 +34,7 @@ static long calls;
 static long injected;
 static long fault_at = -1;
 static int fault_errno = ENOMEM;
+static int loader_eagain;
 static char fault_what[32] = "-";
 
 __attribute__((constructor)) static void fault_init(void)
@@ -39,6 +46,8 @@ __attribute__((constructor)) static void fault_init(void)
 		fault_at = atol(at);
 	if (e)
 		fault_errno = atoi(e);
+	e = getenv("SKELGEN_FAULT_LOADER_EAGAIN");
+	loader_eagain = e && atoi(e) != 0;
 }
 
 __attribute__((destructor)) static void fault_report(void)
@@ -75,6 +84,13 @@ long syscall(long nr, ...)
 			snprintf(fault_what, sizeof(fault_what), "%ld", a[0]);
 		else
 			snprintf(fault_what, sizeof(fault_what), "perf_event_open");
+		if (loader_eagain && nr == SYS_bpf && a[0] == 10) {
+			/* retval is the u32 at offset 4 of the attr. */
+			uint32_t retval = (uint32_t)-EAGAIN;
+
+			memcpy((char *)a[1] + 4, &retval, sizeof(retval));
+			return 0;
+		}
 		errno = fault_errno;
 		return -1;
 	}

@@ -17,6 +17,10 @@
  * By default a seccomp filter returning SECCOMP_RET_TRACE for those calls alone makes them
  * the only ones that stop; with --every-syscall every system call stops (ptrace's plain
  * PTRACE_SYSCALL), which is slower and gives the same counts. x86-64 only.
+ *
+ * With $SKELGEN_FAULT_LOADER_EAGAIN=1, a failed call that is BPF_PROG_TEST_RUN (the loader's
+ * run) returns 0 with the attr's retval set to -EAGAIN instead: what a loader whose program
+ * load a signal cut short returns, without running it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,6 +29,7 @@
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +51,7 @@ static long fault_at = -1;
 static long fault_errno = ENOMEM;
 static char fault_what[32] = "-";
 static int every_syscall;
+static int loader_eagain;
 
 /*
  * What the injector remembers of one traced thread: whether it has stopped before (its first
@@ -57,6 +63,7 @@ struct thread {
 	pid_t tid;
 	int started;
 	int inject;
+	unsigned long long test_run_attr;	/* a BPF_PROG_TEST_RUN's attr, when injected */
 };
 
 static struct thread *threads;
@@ -86,6 +93,7 @@ static struct thread *thread_find(pid_t tid)
 	threads[i].tid = tid;
 	threads[i].started = 0;
 	threads[i].inject = 0;
+	threads[i].test_run_attr = 0;
 	return &threads[i];
 }
 
@@ -164,6 +172,7 @@ static void on_entry(pid_t tid, struct thread *t)
 	else
 		snprintf(fault_what, sizeof(fault_what), "%s",
 			 regs.orig_rax == SYS_mmap ? "mmap" : "perf_event_open");
+	t->test_run_attr = loader_eagain && regs.orig_rax == SYS_bpf && regs.rdi == 10 ? regs.rsi : 0;
 	regs.orig_rax = -1ULL;
 	if (ptrace(PTRACE_SETREGS, tid, NULL, &regs) == 0)
 		t->inject = 1;
@@ -180,6 +189,18 @@ static void on_exit_stop(pid_t tid, struct thread *t)
 	if (ptrace(PTRACE_GETREGS, tid, NULL, &regs))
 		return;
 	regs.rax = (unsigned long long)-fault_errno;
+	if (t->test_run_attr) {
+		/* retval is the u32 at offset 4 of the attr: the high half of its first word. */
+		unsigned long word;
+
+		errno = 0;
+		word = (unsigned long)ptrace(PTRACE_PEEKDATA, tid, (void *)t->test_run_attr, NULL);
+		if (errno == 0) {
+			word = (word & 0xffffffffUL) | (unsigned long)(uint32_t)-EAGAIN << 32;
+			if (ptrace(PTRACE_POKEDATA, tid, (void *)t->test_run_attr, (void *)word) == 0)
+				regs.rax = 0;
+		}
+	}
 	ptrace(PTRACE_SETREGS, tid, NULL, &regs);
 }
 
@@ -259,6 +280,7 @@ int main(int argc, char **argv)
 	}
 	fault_at = env_number("SKELGEN_FAULT_CALL", -1);
 	fault_errno = env_number("SKELGEN_FAULT_ERRNO", ENOMEM);
+	loader_eagain = env_number("SKELGEN_FAULT_LOADER_EAGAIN", 0) != 0;
 	if (!every_syscall)
 		options |= PTRACE_O_TRACESECCOMP;
 	child = fork();

@@ -22,6 +22,9 @@ use std::process::{Command, Output};
 /// the runtimes fall back to `PERF_EVENT_IOC_SET_BPF`, as kernels before 5.15 need.
 pub const BPF_LINK_CREATE: &str = "28";
 
+/// The bpf(2) command that runs the loader program, as the injectors report it.
+pub const BPF_PROG_TEST_RUN: &str = "10";
+
 /// The errnos every call is failed with.
 pub const ERRNOS: [i32; 3] = [libc::ENOMEM, libc::EPERM, libc::EINTR];
 
@@ -231,4 +234,24 @@ pub fn unprivileged(program: &Path) -> Option<Command> {
     ])
     .arg(program);
     Some(cmd)
+}
+
+/// The environment variable that makes the injectors turn a failed BPF_PROG_TEST_RUN into
+/// a run whose retval is -EAGAIN (tests/faults/inject.c, tests/faults/ptrace.c).
+pub const LOADER_EAGAIN: &str = "SKELGEN_FAULT_LOADER_EAGAIN";
+
+/// Checks that a loader run ending in -EAGAIN (a program load whose verification a signal
+/// cut short) is made again: `run_one(call)` runs with [`LOADER_EAGAIN`] set and call
+/// `call` failed; the call that is the loader's BPF_PROG_TEST_RUN must end `done` with
+/// nothing left behind. Returns that run's report.
+pub fn loader_eagain_is_retried(calls: u32, mut run_one: impl FnMut(u32) -> Report) -> Report {
+    for call in 1..=calls {
+        let r = run_one(call);
+        if r.what == BPF_PROG_TEST_RUN {
+            assert_eq!(r.stage, "done", "not run again:\n{}", r.text);
+            r.assert_no_leak("loader run ended with EAGAIN");
+            return r;
+        }
+    }
+    panic!("none of the {calls} calls was the loader's BPF_PROG_TEST_RUN");
 }

@@ -455,17 +455,9 @@ fn load_once<const M: usize, const P: usize>(
     };
     let map = loader_map(loader)?;
     let prog = loader_prog(loader, &map, &mut log).map_err(|e| with_log(e, &log))?;
-    let mut run = TestRunAttr {
-        prog_fd: prog.as_raw_fd() as u32,
-        ctx_in: ptr(ctx.bytes.as_ptr()),
-        ctx_size_in: loader.ctx_size,
-        ..Default::default()
-    };
-    sys_bpf(BPF_PROG_TEST_RUN, &mut run)
-        .map_err(|e| Error::new("run the loader program", e))?;
+    let retval = run_loader(&prog, ctx, &mut log)?;
     drop(prog);
     drop(map);
-    let retval = run.retval as i32;
     if retval != 0 {
         let step = ctx.get_u32(40);
         let what = loader
@@ -481,6 +473,32 @@ fn load_once<const M: usize, const P: usize>(
         return Err(err);
     }
     take_fds(ctx)
+}
+
+/// Runs the loader program on the context; its return value. A load step whose
+/// verification a signal cut short fails with EAGAIN (libbpf repeats such program loads);
+/// the loader has then closed what it made and left the context's inputs as they were, so
+/// the run is made again, up to five times in all, with the log cleared.
+fn run_loader(prog: &OwnedFd, ctx: &Context, log: &mut [u8]) -> Result<i32, Error> {
+    let mut tries = 5;
+    loop {
+        let mut run = TestRunAttr {
+            prog_fd: prog.as_raw_fd() as u32,
+            ctx_in: ptr(ctx.bytes.as_ptr()),
+            ctx_size_in: ctx.loader.ctx_size,
+            ..Default::default()
+        };
+        sys_bpf(BPF_PROG_TEST_RUN, &mut run)
+            .map_err(|e| Error::new("run the loader program", e))?;
+        tries -= 1;
+        let retval = run.retval as i32;
+        if retval != -libc::EAGAIN || tries == 0 {
+            return Ok(retval);
+        }
+        if let Some(first) = log.first_mut() {
+            *first = 0;
+        }
+    }
 }
 
 /// A map's fd after the load: a struct_ops map left out (its autocreate off) has none, so
