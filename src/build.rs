@@ -108,6 +108,15 @@ impl Builder {
         self
     }
 
+    /// Signs the loader of every skeleton (`--sign-key`, `--sign-cert`): the PEM private key
+    /// at `key` and its certificate, PEM or DER, at `cert` (docs/signing.md). Needs the
+    /// `sign` feature; without it, generation fails saying so.
+    pub fn sign(&mut self, key: impl AsRef<Path>, cert: impl AsRef<Path>) -> &mut Self {
+        self.options.sign_key = Some(key.as_ref().to_path_buf());
+        self.options.sign_cert = Some(cert.as_ref().to_path_buf());
+        self
+    }
+
     /// Every option at once, as the command line takes them; `emit` is ignored (a build
     /// writes skeletons).
     pub fn options(&mut self, options: Options) -> &mut Self {

@@ -66,4 +66,9 @@ pub enum Error {
         #[source]
         source: LowerError,
     },
+    /// The loader cannot be signed with the key and certificate given (the error names the
+    /// file).
+    #[cfg(feature = "sign")]
+    #[error(transparent)]
+    Sign(#[from] crate::sign::SignError),
 }

@@ -16,11 +16,13 @@ pub mod uapi;
 mod error;
 pub mod lower;
 mod options;
+mod signature;
 mod summary;
 
 pub use error::Error;
 pub use ir::ObjectSpec;
 pub use options::{default_object_name, Emit, FileName, Lang, LangChoice, Options};
+pub use signature::{generate_signatures, SignatureFile};
 
 use std::path::Path;
 
@@ -71,16 +73,19 @@ pub fn parse_object_with(
 /// As [`parse_object_with`], and when the loader program cannot be compiled.
 pub fn generate(data: &[u8], source: &str, options: &Options) -> Result<Vec<u8>, Error> {
     let spec = parse_object_with(data, source, options)?;
-    let compile = || {
-        loader::compile(&spec).map_err(|e| Error::Compile {
-            object: source.to_string(),
-            source: e,
-        })
-    };
+    let compile = || signature::compile_loader(&spec, source, options);
     Ok(match options.effective_emit() {
         Emit::Summary => {
             let stamp = version_stamp("#", loader::plan::LOADER_ABI_VERSION);
-            format!("{stamp}\n{}", summary::render(&spec)).into_bytes()
+            let mut text = format!("{stamp}\n{}", summary::render(&spec));
+            if options.signs() {
+                text.push('\n');
+                for line in signature_lines(&compile()?, "") {
+                    text.push_str(&line);
+                    text.push('\n');
+                }
+            }
+            text.into_bytes()
         }
         Emit::Ir => {
             let mut json = serde_json::to_string_pretty(&spec).expect("the IR always serialises");
@@ -90,6 +95,10 @@ pub fn generate(data: &[u8], source: &str, options: &Options) -> Result<Vec<u8>,
         Emit::Plan => {
             let blob = compile()?;
             let mut text = version_stamp("#", blob.plan.abi_version);
+            for line in signature_lines(&blob, "# ") {
+                text.push('\n');
+                text.push_str(&line);
+            }
             for line in blob.plan.describe(&spec) {
                 text.push('\n');
                 text.push_str(&line);
@@ -103,6 +112,14 @@ pub fn generate(data: &[u8], source: &str, options: &Options) -> Result<Vec<u8>,
             format!("{stamp}\n{}", blob.listing()).into_bytes()
         }
         Emit::Blob => compile()?.data,
+        Emit::Signature => {
+            return Err(Error::BadOption {
+                option: "--emit",
+                reason: "signature writes one signature and its signed bytes per kernel scheme: \
+                         use generate_signatures (on the command line, -o DIR)"
+                    .into(),
+            })
+        }
         Emit::Skeleton => {
             let lang = match options.langs()[..] {
                 [lang] => lang,
@@ -124,6 +141,14 @@ pub fn generate(data: &[u8], source: &str, options: &Options) -> Result<Vec<u8>,
             render_skeleton(lang, &spec, &compile()?, source, options)?.into_bytes()
         }
     })
+}
+
+/// What `--emit summary` and `--emit plan` say about a signed loader (nothing when unsigned).
+fn signature_lines(blob: &loader::Blob, prefix: &str) -> Vec<String> {
+    blob.signatures
+        .as_ref()
+        .map(|s| s.describe(prefix))
+        .unwrap_or_default()
 }
 
 /// The comment line that opens `--emit summary|plan|asm` output: which skelgen and which
@@ -168,10 +193,7 @@ pub fn generate_outputs(
     }
     let spec = parse_object_with(data, source, options)?;
     let names = file_names(&langs, &spec.name, options)?;
-    let blob = loader::compile(&spec).map_err(|e| Error::Compile {
-        object: source.to_string(),
-        source: e,
-    })?;
+    let blob = signature::compile_loader(&spec, source, options)?;
     langs
         .into_iter()
         .zip(names)

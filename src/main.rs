@@ -2,7 +2,7 @@
 
 use anyhow::{anyhow, Context, Result};
 use clap::{CommandFactory, Parser};
-use skelgen::{Emit, Options, Output};
+use skelgen::{Emit, Options};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -54,6 +54,9 @@ fn run() -> Result<()> {
         return write_stdout(&text);
     }
     let object = cli.object.as_deref().context("no object given")?;
+    if cli.options.effective_emit() == Emit::Signature {
+        return write_signatures(object, cli.output.as_deref(), &cli.options);
+    }
     if cli.options.langs().len() > 1 && cli.options.effective_emit() == Emit::Skeleton {
         return write_all_langs(object, cli.output.as_deref(), &cli.options);
     }
@@ -98,26 +101,49 @@ fn write_all_langs(object: &Path, dir: Option<&Path>, options: &Options) -> Resu
     let data = fs::read(object).map_err(|e| anyhow!("{}: {e}", object.display()))?;
     let outputs = skelgen::generate_outputs(&data, &object.display().to_string(), options)?;
     fs::create_dir_all(dir).map_err(|e| anyhow!("creating directory {}: {e}", dir.display()))?;
-    write_outputs(dir, &outputs)
+    let files: Vec<(&str, &[u8])> = outputs
+        .iter()
+        .map(|o| (o.file_name.as_str(), o.contents.as_slice()))
+        .collect();
+    write_outputs(dir, &files)
+}
+
+/// `--emit signature`: each scheme's signature and the bytes it signs, into the -o directory,
+/// all or nothing.
+fn write_signatures(object: &Path, dir: Option<&Path>, options: &Options) -> Result<()> {
+    let Some(dir) = dir else {
+        anyhow::bail!(
+            "--emit signature writes a signature and its signed bytes per kernel scheme: name a \
+             directory with -o DIR"
+        );
+    };
+    let data = fs::read(object).map_err(|e| anyhow!("{}: {e}", object.display()))?;
+    let files = skelgen::generate_signatures(&data, &object.display().to_string(), options)?;
+    fs::create_dir_all(dir).map_err(|e| anyhow!("creating directory {}: {e}", dir.display()))?;
+    let files: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|f| (f.file_name.as_str(), f.contents.as_slice()))
+        .collect();
+    write_outputs(dir, &files)
 }
 
 /// Writes each output that changed into `dir`. Every changed file is first staged next to
 /// its destination and only then are they all renamed into place, so a failure to write
 /// one (a full disk, a read-only file) leaves every file as it was.
-fn write_outputs(dir: &Path, outputs: &[Output]) -> Result<()> {
+fn write_outputs(dir: &Path, outputs: &[(&str, &[u8])]) -> Result<()> {
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
     let unstage = |staged: &[(PathBuf, PathBuf)]| {
         for (tmp, _) in staged {
             let _ = fs::remove_file(tmp);
         }
     };
-    for out in outputs {
-        let path = dir.join(&out.file_name);
-        if fs::read(&path).is_ok_and(|old| old == out.contents) {
+    for &(file_name, contents) in outputs {
+        let path = dir.join(file_name);
+        if fs::read(&path).is_ok_and(|old| old == contents) {
             continue;
         }
-        let tmp = dir.join(format!(".{}.skelgen-tmp", out.file_name));
-        if let Err(err) = fs::write(&tmp, &out.contents) {
+        let tmp = dir.join(format!(".{file_name}.skelgen-tmp"));
+        if let Err(err) = fs::write(&tmp, contents) {
             let _ = fs::remove_file(&tmp);
             unstage(&staged);
             return Err(anyhow!("{}: {err}", path.display()));

@@ -4,6 +4,7 @@
 //! side only.
 
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 use std::str::FromStr;
 
 /// What skelgen writes.
@@ -24,6 +25,9 @@ pub enum Emit {
     Blob,
     /// A light skeleton in the language `--lang` names (implied by `--lang`).
     Skeleton,
+    /// The loader's detached CMS signatures (DER), one per kernel scheme, each next to the
+    /// bytes it signs, into the `-o` directory (needs --sign-key and --sign-cert)
+    Signature,
 }
 
 impl Emit {
@@ -36,6 +40,7 @@ impl Emit {
             Emit::Asm => "asm",
             Emit::Blob => "blob",
             Emit::Skeleton => "skeleton",
+            Emit::Signature => "signature",
         }
     }
 }
@@ -210,6 +215,22 @@ pub struct Options {
     /// several. `--emit summary` lists the names
     #[cfg_attr(feature = "cli", arg(long = "type", value_name = "NAME"))]
     pub types: Vec<String>,
+
+    /// Sign the loader with this private key (PEM: RSA, or ECDSA P-256; unencrypted), for
+    /// kernels that verify signed BPF programs (Linux 6.18 and later); needs --sign-cert
+    #[cfg_attr(
+        feature = "cli",
+        arg(long = "sign-key", value_name = "PATH", requires = "sign_cert")
+    )]
+    pub sign_key: Option<PathBuf>,
+
+    /// The X.509 certificate (PEM or DER) of --sign-key, which names the signer to the
+    /// kernel by its subject key identifier; needs --sign-key
+    #[cfg_attr(
+        feature = "cli",
+        arg(long = "sign-cert", value_name = "PATH", requires = "sign_key")
+    )]
+    pub sign_cert: Option<PathBuf>,
 }
 
 impl Options {
@@ -228,6 +249,11 @@ impl Options {
             lang: vec![lang.into()],
             ..Options::default()
         }
+    }
+
+    /// Whether the loader is to be signed (`--sign-key`, `--sign-cert`).
+    pub fn signs(&self) -> bool {
+        self.sign_key.is_some() || self.sign_cert.is_some()
     }
 
     /// The languages asked for, each once, in [`Lang::ALL`] order.
@@ -259,6 +285,12 @@ impl Options {
         }
         for ty in &self.types {
             args.extend(["--type".to_string(), ty.clone()]);
+        }
+        if let Some(key) = &self.sign_key {
+            args.extend(["--sign-key".to_string(), key.display().to_string()]);
+        }
+        if let Some(cert) = &self.sign_cert {
+            args.extend(["--sign-cert".to_string(), cert.display().to_string()]);
         }
         args
     }

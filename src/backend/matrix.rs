@@ -76,6 +76,8 @@ pub enum Use {
     Buffers,
     /// A program of this attach kind ([`Attach::KINDS`]).
     Attach(&'static str),
+    /// A signed loader (`--sign-key`, `--sign-cert`).
+    Signed,
 }
 
 /// One row of the matrix.
@@ -115,6 +117,12 @@ const KERNEL_NO_PERF: Support = No(
 const KERNEL_NO_FD: Support = No(
     "the target is an fd of an open file, which a module does not hold; the program is loaded \
      and its fd handed out",
+);
+
+const UNSIGNED_RUNTIME: Support = Refused("this runtime has no signed load path");
+const KERNEL_UNSIGNED: Support = Refused(
+    "a module loads through kern_sys_bpf, which has no signed variant: the kernel verifies \
+     signatures only on BPF_PROG_LOAD from user space",
 );
 
 /// Every feature, attach kinds last (one row per [`Attach::KINDS`] entry).
@@ -167,6 +175,16 @@ pub const FEATURES: &[Feature] = &[
             rust: Yes,
             go: Yes,
             kernel: KERNEL_KCONFIG,
+        },
+    },
+    Feature {
+        name: "signed loader (--sign-key, --sign-cert), both kernel schemes",
+        used: Use::Signed,
+        support: PerLang {
+            c: UNSIGNED_RUNTIME,
+            rust: UNSIGNED_RUNTIME,
+            go: UNSIGNED_RUNTIME,
+            kernel: KERNEL_UNSIGNED,
         },
     },
     Feature {
@@ -300,18 +318,22 @@ pub const NOT_ATTACHED: &[(&str, &str)] = &[
     ("struct_ops programs", "attached as members of their struct_ops map, by the map's attach"),
 ];
 
-/// Refuses `spec` for `lang` when it uses a feature `lang` refuses: the error names the
-/// map or program and the languages that support the feature.
+/// Refuses `spec` (with a `signed` loader or not) for `lang` when it uses a feature `lang`
+/// refuses: the error names the map or program and the languages that support the feature.
 ///
 /// # Errors
 /// [`BackendError::Unsupported`] for the first such use.
-pub fn check(lang: Lang, spec: &ObjectSpec) -> Result<(), BackendError> {
+pub fn check(lang: Lang, spec: &ObjectSpec, signed: bool) -> Result<(), BackendError> {
     let model = Model::new(spec);
     for f in FEATURES {
         let Refused(note) = f.support.get(lang) else {
             continue;
         };
-        let Some(what) = first_use(f.used, spec, &model) else {
+        let what = match f.used {
+            Use::Signed => signed.then(|| format!("object {} (signed)", spec.name)),
+            used => first_use(used, spec, &model),
+        };
+        let Some(what) = what else {
             continue;
         };
         let others: Vec<Lang> = Lang::ALL
@@ -373,6 +395,7 @@ fn first_use(used: Use, spec: &ObjectSpec, model: &Model<'_>) -> Option<String> 
             .iter()
             .find(|p| p.attach.as_ref().map(Attach::kind) == Some(kind))
             .map(|p| format!("program {} (section {})", p.name, p.section)),
+        Use::Signed => None,
     }
 }
 

@@ -85,7 +85,7 @@ pub fn render_with(
     blob: &Blob,
     options: &Options,
 ) -> Result<String, BackendError> {
-    matrix::check(lang, spec)?;
+    matrix::check(lang, spec, blob.signatures.is_some())?;
     match lang {
         Lang::C => c::render(spec, blob),
         Lang::Kernel => kernel::render(spec, blob),

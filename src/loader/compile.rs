@@ -40,6 +40,9 @@ pub struct Blob {
     /// For each instruction index where a plan step (or a part of one) begins, its
     /// description (used by [`Blob::listing`]).
     pub annotations: Vec<(usize, String)>,
+    /// A signed loader's signatures (set by whoever signs it: `skelgen::sign`); `None` for
+    /// an unsigned loader and for a signed one not yet signed.
+    pub signatures: Option<super::signed::LoaderSignatures>,
 }
 
 impl Blob {
@@ -116,6 +119,7 @@ pub(super) fn compile_with(spec: &ObjectSpec, signed: bool) -> Result<Blob, Comp
         plan: plan.clone(),
         ctx_size: ctx_size as u32,
         annotations,
+        signatures: None,
     })
 }
 

@@ -20,6 +20,7 @@ use super::error::CompileError;
 use super::insn::{self, AluOp, JmpOp, Reg, Size};
 use crate::ir::{GlobalKind, ObjectSpec};
 use crate::uapi::MapType;
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// `EKEYREJECTED`: the blob is not the one the instructions were compiled with.
@@ -32,6 +33,123 @@ pub const EKEYREJECTED: i32 = 129;
 /// As [`super::compile`].
 pub fn compile_signed(spec: &ObjectSpec) -> Result<Blob, CompileError> {
     compile_with(spec, true)
+}
+
+/// What a kernel scheme signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scheme {
+    /// The loader instructions alone (Linux 6.18 to 7.2).
+    InsnsOnly,
+    /// The loader instructions, then the metadata map's frozen value (Linux 7.3 and later).
+    WithMetadata,
+}
+
+impl Scheme {
+    /// Both schemes, in the order a runtime tries them.
+    pub const ALL: [Scheme; 2] = [Scheme::WithMetadata, Scheme::InsnsOnly];
+
+    /// The bytes this scheme signs for a loader of `insns` whose metadata map holds `data`.
+    pub fn content(self, insns: &[u8], data: &[u8]) -> Vec<u8> {
+        match self {
+            Scheme::InsnsOnly => insns.to_vec(),
+            Scheme::WithMetadata => [insns, data].concat(),
+        }
+    }
+
+    /// The scheme's name in file names, summaries and plans: `insns_only`, `with_metadata`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::InsnsOnly => "insns_only",
+            Scheme::WithMetadata => "with_metadata",
+        }
+    }
+
+    /// The kernels that verify this scheme, for people.
+    pub fn kernels(self) -> &'static str {
+        match self {
+            Scheme::InsnsOnly => "Linux 6.18 to 7.2",
+            Scheme::WithMetadata => "Linux 7.3 and later",
+        }
+    }
+}
+
+/// The certificate that signed a loader, as summaries, plans and skeletons name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignerId {
+    /// The certificate's subject, RFC 4514 style (`CN=...`).
+    pub subject: String,
+    /// The subject key identifier, which names the signer inside each signature.
+    pub key_id: Vec<u8>,
+    /// The certificate's serial number, big-endian.
+    pub serial: Vec<u8>,
+    /// The key's algorithm: `RSA` or `ECDSA P-256`.
+    pub algorithm: String,
+}
+
+/// What a signed skeleton carries besides its loader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoaderSignatures {
+    /// Who signed.
+    pub signer: SignerId,
+    /// SHA-256 of the loader instructions: the metadata map's `excl_prog_hash`, which makes
+    /// it usable by this loader only.
+    pub excl_prog_hash: [u8; 32],
+    /// SHA-256 of the metadata map's value as the kernel hashes it (`bpf_map_info.hash`).
+    pub metadata_hash: [u8; 32],
+    /// The signature for [`Scheme::InsnsOnly`] (detached CMS, DER).
+    pub insns_only: Vec<u8>,
+    /// The signature for [`Scheme::WithMetadata`] (detached CMS, DER).
+    pub with_metadata: Vec<u8>,
+}
+
+impl LoaderSignatures {
+    /// The signature for `scheme`.
+    pub fn for_scheme(&self, scheme: Scheme) -> &[u8] {
+        match scheme {
+            Scheme::InsnsOnly => &self.insns_only,
+            Scheme::WithMetadata => &self.with_metadata,
+        }
+    }
+
+    /// The lines `--emit summary` and `--emit plan` print about the signature, each to go
+    /// after `prefix` (`# ` in a plan).
+    pub fn describe(&self, prefix: &str) -> Vec<String> {
+        let s = &self.signer;
+        let mut lines = vec![
+            format!(
+                "{prefix}signed by {} ({}), key id {}, serial {}",
+                s.subject,
+                s.algorithm,
+                hex(&s.key_id),
+                hex(&s.serial)
+            ),
+            format!(
+                "{prefix}  excl_prog_hash (SHA-256 of the loader instructions) {}",
+                hex(&self.excl_prog_hash)
+            ),
+            format!(
+                "{prefix}  metadata hash (SHA-256 of the frozen loader map) {}",
+                hex(&self.metadata_hash)
+            ),
+        ];
+        for scheme in Scheme::ALL {
+            let sig = self.for_scheme(scheme);
+            lines.push(format!(
+                "{prefix}  signature {} ({}): {} bytes, SHA-256 {}",
+                scheme.as_str(),
+                scheme.kernels(),
+                sig.len(),
+                hex(&sha256(sig))
+            ));
+        }
+        lines
+    }
+}
+
+/// `bytes` as lower-case hex, for summaries and messages.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// SHA-256 of `bytes`.

@@ -42,6 +42,8 @@ pub(super) struct CertInfo {
     pub subject: String,
     /// The subject key identifier: how the signature names its signer.
     pub key_id: Vec<u8>,
+    /// The serial number, big-endian.
+    pub serial: Vec<u8>,
     /// The certificate's public key, DER SubjectPublicKeyInfo.
     pub spki: Vec<u8>,
     /// The public key's algorithm.
@@ -194,6 +196,7 @@ pub(super) fn read_cert(path: &Path) -> Result<CertInfo, SignError> {
     Ok(CertInfo {
         subject: tbs.subject.to_string(),
         key_id: key_id.0.as_bytes().to_vec(),
+        serial: tbs.serial_number.as_bytes().to_vec(),
         spki,
         algorithm: tbs.subject_public_key_info.algorithm.oid,
     })

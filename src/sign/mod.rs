@@ -21,30 +21,8 @@ mod tests;
 
 pub use error::SignError;
 
-pub use crate::loader::signed::{metadata_hash, sha256};
+pub use crate::loader::signed::{hex, metadata_hash, sha256, LoaderSignatures, Scheme, SignerId};
 use std::path::{Path, PathBuf};
-
-/// What a kernel scheme signs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scheme {
-    /// The loader instructions alone (Linux 6.18 to 7.2).
-    InsnsOnly,
-    /// The loader instructions, then the metadata map's frozen value (Linux 7.3 and later).
-    WithMetadata,
-}
-
-impl Scheme {
-    /// Both schemes, in the order a runtime tries them.
-    pub const ALL: [Scheme; 2] = [Scheme::WithMetadata, Scheme::InsnsOnly];
-
-    /// The bytes this scheme signs for a loader of `insns` whose metadata map holds `data`.
-    pub fn content(self, insns: &[u8], data: &[u8]) -> Vec<u8> {
-        match self {
-            Scheme::InsnsOnly => insns.to_vec(),
-            Scheme::WithMetadata => [insns, data].concat(),
-        }
-    }
-}
 
 /// A private key and its certificate, read and checked to belong together.
 #[derive(Clone)]
@@ -94,6 +72,16 @@ impl Signer {
         &self.cert.key_id
     }
 
+    /// The certificate as summaries, plans and skeletons name it.
+    pub fn id(&self) -> SignerId {
+        SignerId {
+            subject: self.cert.subject.clone(),
+            key_id: self.cert.key_id.clone(),
+            serial: self.cert.serial.clone(),
+            algorithm: self.key.algorithm().to_string(),
+        }
+    }
+
     /// The key's algorithm: `RSA` or `ECDSA P-256`.
     pub fn algorithm(&self) -> &'static str {
         self.key.algorithm()
@@ -119,39 +107,11 @@ impl Signer {
     /// As [`Signer::sign`].
     pub fn sign_loader(&self, insns: &[u8], data: &[u8]) -> Result<LoaderSignatures, SignError> {
         Ok(LoaderSignatures {
+            signer: self.id(),
             excl_prog_hash: sha256(insns),
             metadata_hash: metadata_hash(data),
             insns_only: self.sign(&Scheme::InsnsOnly.content(insns, data))?,
             with_metadata: self.sign(&Scheme::WithMetadata.content(insns, data))?,
         })
     }
-}
-
-/// What a signed skeleton carries.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoaderSignatures {
-    /// SHA-256 of the loader instructions: the metadata map's `excl_prog_hash`, which makes
-    /// it usable by this loader only.
-    pub excl_prog_hash: [u8; 32],
-    /// SHA-256 of the metadata map's value as the kernel hashes it (`bpf_map_info.hash`).
-    pub metadata_hash: [u8; 32],
-    /// The signature for [`Scheme::InsnsOnly`].
-    pub insns_only: Vec<u8>,
-    /// The signature for [`Scheme::WithMetadata`].
-    pub with_metadata: Vec<u8>,
-}
-
-impl LoaderSignatures {
-    /// The signature for `scheme`.
-    pub fn for_scheme(&self, scheme: Scheme) -> &[u8] {
-        match scheme {
-            Scheme::InsnsOnly => &self.insns_only,
-            Scheme::WithMetadata => &self.with_metadata,
-        }
-    }
-}
-
-/// `bytes` as lower-case hex, for summaries and messages.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
