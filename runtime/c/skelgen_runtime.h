@@ -379,25 +379,25 @@ static inline int skelgen_test_run_loader(int prog_fd, struct skelgen_loader_ctx
 	}
 }
 
-static inline int skelgen_run_loader(struct skelgen_loader_ctx *ctx, const struct skelgen_blob *b,
-				     const char **what, int *step)
+/* Resets what a run reports, before its first call. */
+static inline void skelgen_loader_begin(struct skelgen_loader_ctx *ctx, const char **what, int *step)
 {
-	struct skelgen_attr_test_run tr;
-	int map_fd, prog_fd, err;
-
 	*what = NULL;
 	*step = -1;
 	ctx->failed_step = 0xffffffffu;
 	ctx->error = 0;
-	map_fd = skelgen_loader_map(b, what);
-	if (map_fd < 0)
-		return map_fd;
-	prog_fd = skelgen_loader_prog(b, ctx, &map_fd, what);
-	if (prog_fd < 0) {
-		skelgen_close_fd(map_fd);
-		return prog_fd;
-	}
-	err = skelgen_test_run_loader(prog_fd, ctx, &tr);
+}
+
+/*
+ * Runs the loader prog_fd, whose blob is in map_fd, and reads its verdict; closes both. The
+ * unsigned and the signed runs end here alike.
+ */
+static inline int skelgen_loader_finish(struct skelgen_loader_ctx *ctx, const struct skelgen_blob *b,
+					int map_fd, int prog_fd, const char **what, int *step)
+{
+	struct skelgen_attr_test_run tr;
+	int err = skelgen_test_run_loader(prog_fd, ctx, &tr);
+
 	if (err < 0) {
 		*what = "run the loader program";
 	} else if (tr.retval != 0) {
@@ -408,6 +408,23 @@ static inline int skelgen_run_loader(struct skelgen_loader_ctx *ctx, const struc
 	skelgen_close_fd(prog_fd);
 	skelgen_close_fd(map_fd);
 	return err < 0 ? err : 0;
+}
+
+static inline int skelgen_run_loader(struct skelgen_loader_ctx *ctx, const struct skelgen_blob *b,
+				     const char **what, int *step)
+{
+	int map_fd, prog_fd;
+
+	skelgen_loader_begin(ctx, what, step);
+	map_fd = skelgen_loader_map(b, what);
+	if (map_fd < 0)
+		return map_fd;
+	prog_fd = skelgen_loader_prog(b, ctx, &map_fd, what);
+	if (prog_fd < 0) {
+		skelgen_close_fd(map_fd);
+		return prog_fd;
+	}
+	return skelgen_loader_finish(ctx, b, map_fd, prog_fd, what, step);
 }
 
 /* BPF_LINK_CREATE of the program behind prog_fd; returns the link fd or -errno. */

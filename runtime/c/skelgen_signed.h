@@ -10,9 +10,16 @@
 
 #define SKELGEN_BPF_OBJ_GET_INFO_BY_FD 15
 
-/* keyring_id values (include/uapi/linux/keyctl.h, bpf(2)): bpftool's signed skeletons load
- * against the session keyring, where `bpftool prog load -S` adds its certificate. */
+/*
+ * keyring_id values (bpf(2), include/uapi/linux/keyctl.h). A skeleton's keyring_id starts at
+ * 0, the kernel's builtin trusted keys, as bpftool's signed skeletons leave it; a test key
+ * added to the session keyring (skelgen_add_certificate) needs
+ * SKELGEN_KEY_SPEC_SESSION_KEYRING, the value of KEY_SPEC_SESSION_KEYRING.
+ */
 enum {
+	SKELGEN_KEYRING_BUILTIN = 0,
+	SKELGEN_KEYRING_SECONDARY = 1,
+	SKELGEN_KEYRING_PLATFORM = 2,
 	SKELGEN_KEY_SPEC_SESSION_KEYRING = -3,
 	SKELGEN_SHA256_SIZE = 32
 };
@@ -163,6 +170,16 @@ static inline int skelgen_signed_loader_map(const struct skelgen_blob *b, const 
 	return fd;
 }
 
+/*
+ * Whether a refused load with the signature over instructions and metadata is tried again
+ * with the one over the instructions alone: a 6.18 to 7.2 kernel checks the first against
+ * the instructions only, which does not match (EKEYREJECTED, or EBADMSG).
+ */
+static inline int skelgen_signed_retry(int with_metadata)
+{
+	return with_metadata == -EKEYREJECTED || with_metadata == -EBADMSG;
+}
+
 /* What a refused signed BPF_PROG_LOAD means, for both attempts' errnos (0: not tried). */
 static inline const char *skelgen_signed_load_error(int with_metadata, int insns_only)
 {
@@ -174,12 +191,15 @@ static inline const char *skelgen_signed_load_error(int with_metadata, int insns
 		       "(add it with skelgen_add_certificate)";
 	if (with_metadata == -EKEYREJECTED && insns_only == -EACCES)
 		return "load the signed loader: signature rejected: the blob is not the signed one";
-	if (with_metadata == -EKEYREJECTED || with_metadata == -EBADMSG)
-		return "load the signed loader: signature rejected under both schemes: the loader "
-		       "or its signature changed, or another key signed it";
+	if (skelgen_signed_retry(with_metadata))
+		return "load the signed loader: signature rejected under both schemes (Linux 7.3's and "
+		       "6.18 to 7.2's): the loader or its signature changed, or another key signed it";
 	if (with_metadata == -EACCES)
 		return "load the signed loader: the kernel refused the exclusive loader map: the "
 		       "instructions are not the signed ones";
+	if (with_metadata == -EINVAL)
+		return "load the signed loader: refused: keyring_id names no keyring, or the kernel has "
+		       "no CONFIG_KEYS";
 	return "load the signed loader";
 }
 
@@ -209,7 +229,7 @@ static inline int skelgen_signed_loader_prog(const struct skelgen_blob *b, const
 	first = skelgen_sys_bpf(SKELGEN_BPF_PROG_LOAD, &pl, sizeof(pl));
 	if (first >= 0)
 		return first;
-	if (first == -EKEYREJECTED || first == -EBADMSG) {
+	if (skelgen_signed_retry(first)) {
 		pl.fd_array_cnt = 0;
 		pl.signature = skelgen_ptr(sig->insns_only);
 		pl.signature_size = sig->insns_only_size;
@@ -229,13 +249,9 @@ static inline int skelgen_signed_loader_prog(const struct skelgen_blob *b, const
 static inline int skelgen_run_signed_loader(struct skelgen_loader_ctx *ctx, const struct skelgen_blob *b,
 					    const struct skelgen_signature *sig, const char **what, int *step)
 {
-	struct skelgen_attr_test_run tr;
 	int map_fd, prog_fd, err;
 
-	*what = NULL;
-	*step = -1;
-	ctx->failed_step = 0xffffffffu;
-	ctx->error = 0;
+	skelgen_loader_begin(ctx, what, step);
 	map_fd = skelgen_signed_loader_map(b, sig, what);
 	if (map_fd < 0)
 		return map_fd;
@@ -244,24 +260,21 @@ static inline int skelgen_run_signed_loader(struct skelgen_loader_ctx *ctx, cons
 		skelgen_close_fd(map_fd);
 		return prog_fd;
 	}
-	memset(&tr, 0, sizeof(tr));
-	tr.prog_fd = (uint32_t)prog_fd;
-	tr.ctx_in = skelgen_ptr(ctx);
-	tr.ctx_size_in = ctx->sz;
-	err = skelgen_sys_bpf(SKELGEN_BPF_PROG_TEST_RUN, &tr, sizeof(tr));
-	if (err < 0) {
-		*what = "run the loader program";
-	} else if (tr.retval != 0) {
-		err = (int32_t)tr.retval < 0 ? (int32_t)tr.retval : -EINVAL;
-		*step = (int)ctx->failed_step;
-		if (ctx->failed_step == 0 && err == -EKEYREJECTED)
-			*what = "check the loader's blob: it is not the signed one";
-		else
-			*what = ctx->failed_step < b->nr_steps ? b->steps[ctx->failed_step] : "unknown loader step";
-	}
-	skelgen_close_fd(prog_fd);
-	skelgen_close_fd(map_fd);
-	return err < 0 ? err : 0;
+	err = skelgen_loader_finish(ctx, b, map_fd, prog_fd, what, step);
+	if (err == -EKEYREJECTED && *step == 0)
+		*what = "check the loader's blob: it is not the signed one";
+	return err;
+}
+
+/* skelgen_load for a signed loader: 0, or -errno with errno set. */
+static inline int skelgen_load_signed(struct skelgen_loader_ctx *ctx, const struct skelgen_blob *b,
+				      const struct skelgen_signature *sig, const char **what, int *step)
+{
+	int err;
+
+	skelgen_load_prepare(ctx);
+	err = skelgen_run_signed_loader(ctx, b, sig, what, step);
+	return err < 0 ? skelgen_fail(err) : 0;
 }
 
 #endif /* SKELGEN_C_SIGNED_ABI2 */

@@ -46,23 +46,31 @@ static inline void skelgen_close(int *fd)
 }
 
 /*
- * Runs the loader (skelgen_run_loader). 0 means "no fd" in the context and in the
- * skeleton: with stdin closed, the kernel would hand out fd 0, so it is filled with
- * /dev/null first (and stays so).
+ * Before a run of the loader: 0 means "no fd" in the context and in the skeleton, and with
+ * stdin closed the kernel would hand out fd 0, so it is filled with /dev/null first (and
+ * stays so).
  */
-static inline int skelgen_load(struct skelgen_loader_ctx *ctx, const struct skelgen_blob *b,
-			       const char **what, int *step)
+static inline void skelgen_load_prepare(struct skelgen_loader_ctx *ctx)
 {
-	int err;
+	int fd;
 
 	/* Only a failing BTF or program load writes the log: any other failure leaves it empty. */
 	if (ctx->log_level && ctx->log_buf && ctx->log_size)
 		*(char *)(uintptr_t)ctx->log_buf = 0;
 	if (fcntl(0, F_GETFD) < 0 && errno == EBADF) {
-		err = open("/dev/null", O_RDONLY);
-		if (err > 0)
-			close(err);
+		fd = open("/dev/null", O_RDONLY);
+		if (fd > 0)
+			close(fd);
 	}
+}
+
+/* Runs the loader (skelgen_run_loader); 0, or -errno with errno set. */
+static inline int skelgen_load(struct skelgen_loader_ctx *ctx, const struct skelgen_blob *b,
+			       const char **what, int *step)
+{
+	int err;
+
+	skelgen_load_prepare(ctx);
 	err = skelgen_run_loader(ctx, b, what, step);
 	return err < 0 ? skelgen_fail(err) : 0;
 }

@@ -181,7 +181,7 @@ pub const FEATURES: &[Feature] = &[
         name: "signed loader (--sign-key, --sign-cert), both kernel schemes",
         used: Use::Signed,
         support: PerLang {
-            c: UNSIGNED_RUNTIME,
+            c: Yes,
             rust: UNSIGNED_RUNTIME,
             go: UNSIGNED_RUNTIME,
             kernel: KERNEL_UNSIGNED,

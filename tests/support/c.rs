@@ -11,6 +11,27 @@ pub fn header(name: &str) -> String {
     skeleton(name, skelgen::Lang::C)
 }
 
+/// The strict builds every header must pass: C11 and C++17, with gcc and (when installed)
+/// clang, and C11 with gcc's conversion and prototype warnings.
+pub const STRICT_BUILDS: &[(&str, &[&str])] = &[
+    (
+        "gcc",
+        &["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic"],
+    ),
+    (
+        "g++",
+        &["-std=c++17", "-Wall", "-Wextra", "-Werror", "-x", "c++"],
+    ),
+    (
+        "clang-19",
+        &["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic"],
+    ),
+    (
+        "clang-19",
+        &["-std=c++17", "-Wall", "-Wextra", "-Werror", "-x", "c++"],
+    ),
+];
+
 /// Directory `target/c-skeleton-tests/<what>`.
 pub fn scratch(what: &str) -> PathBuf {
     env::scratch("c-skeleton-tests", what)

@@ -187,3 +187,11 @@ pub fn test_signer(dir: &std::path::Path, newkey: &[&str]) -> skelgen::sign::Sig
     ]);
     skelgen::sign::Signer::from_files(&dir.join("key.pem"), &dir.join("cert.pem")).unwrap()
 }
+
+/// Whether the running kernel verifies BPF signatures: its configuration has
+/// CONFIG_SYSTEM_DATA_VERIFICATION (without it, signed loads fail with EOPNOTSUPP).
+pub fn kernel_verifies_signatures() -> bool {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    std::fs::read_to_string(format!("/boot/config-{}", release.trim()))
+        .is_ok_and(|c| c.contains("CONFIG_SYSTEM_DATA_VERIFICATION=y"))
+}

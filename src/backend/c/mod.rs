@@ -55,6 +55,9 @@ pub fn render(spec: &ObjectSpec, blob: &Blob) -> Result<String, BackendError> {
     if view.struct_ops.is_some() {
         parts.push(runtime::USER_STRUCT_OPS);
     }
+    if view.signed.is_some() {
+        parts.push(runtime::USER_SIGNED);
+    }
     let runtime = runtime::splice(&parts);
     templates()?
         .render("c/skel.h.tera", &view, &[("runtime", &runtime)])

@@ -41,7 +41,8 @@ pub const USER_BASE: &[Part] = &[RUNTIME, USER, HELPERS, BUFFERS];
 pub const USER_KCONFIG: &[Part] = &[READ_ALL, INFLATE, KCONFIG];
 /// Added for objects with struct_ops maps: the kernel-BTF reader and the layout.
 pub const USER_STRUCT_OPS: &[Part] = &[READ_ALL, BTF, STRUCT_OPS];
-/// Signed loading (docs/signing.md), after [`USER_BASE`]; no skeleton includes it yet.
+/// Added for signed loaders (docs/signing.md): the exclusive, hashed loader map, the signed
+/// load with its scheme fallback, add_key(2).
 pub const USER_SIGNED: &[Part] = &[SIGNED];
 /// The runtime of every kernel-module skeleton.
 pub const KERNEL_BASE: &[Part] = &[RUNTIME, KERNEL];

@@ -62,12 +62,29 @@ pub struct SkelView {
     pub struct_ops: Option<StructOpsView>,
     /// The object has struct_ops maps (`NAME__attach` registers them).
     pub struct_ops_maps: bool,
+    /// The signatures, when the loader is signed.
+    pub signed: Option<SignedView>,
     /// `NAME__attach` has something to do: programs to attach or struct_ops maps to
     /// register.
     pub attach_all: bool,
     /// The members of `struct NAME__links`: `<ident>_fd` of every program, then of every
     /// `.struct_ops.link` map.
     pub links: Vec<String>,
+}
+
+/// What a signed skeleton embeds besides its loader (`runtime/c/skelgen_signed.h`).
+#[derive(Debug, Serialize)]
+pub struct SignedView {
+    /// The certificate's subject, safe inside a comment.
+    pub subject: String,
+    /// Its subject key identifier, hex.
+    pub key_id: String,
+    /// SHA-256 of the loader instructions.
+    pub excl_prog_hash: ByteArray,
+    /// The signature over instructions and blob (Linux 7.3 and later).
+    pub with_metadata: ByteArray,
+    /// The signature over the instructions (Linux 6.18 to 7.2).
+    pub insns_only: ByteArray,
 }
 
 /// One map.
@@ -233,6 +250,7 @@ pub fn build_in(
     let sections = sections(&model, &maps, &name, &mut printer, &mut idents)?;
     let records = named_types(spec, &mut printer, &mut idents)?;
     let kconfig = kconfig_view(spec, dialect);
+    let signed = signed_view(blob, &mut idents)?;
     Ok(SkelView {
         guard: names::guard(&name),
         name,
@@ -264,7 +282,23 @@ pub fn build_in(
         kconfig,
         struct_ops,
         links,
+        signed,
     })
+}
+
+/// The signed skeleton's arrays and its `keyring_id` member, named as bpftool names it.
+fn signed_view(blob: &Blob, idents: &mut Scope) -> Result<Option<SignedView>, BackendError> {
+    let Some(sigs) = &blob.signatures else {
+        return Ok(None);
+    };
+    idents.claim_kind("view", "the signed skeleton's keyring_id", "keyring_id")?;
+    Ok(Some(SignedView {
+        subject: attach::comment(&sigs.signer.subject),
+        key_id: crate::loader::signed::hex(&sigs.signer.key_id),
+        excl_prog_hash: bytes(&sigs.excl_prog_hash, false),
+        with_metadata: bytes(&sigs.with_metadata, false),
+        insns_only: bytes(&sigs.insns_only, false),
+    }))
 }
 
 fn program_views(

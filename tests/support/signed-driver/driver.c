@@ -11,6 +11,7 @@
  * when fds leaked or the arguments are wrong.
  */
 #include "skelgen_runtime.h"
+#include "skelgen_user.h"
 #include "skelgen_signed.h"
 #include "signed_blob.h"
 
