@@ -184,6 +184,20 @@ fn uprobes_end_to_end() {
     expect_lines(&out, "probes", &[]);
 }
 
+/// ksyscall programs: attached by `__attach` where the kernel has kprobes (the VM's
+/// `hooks_kernel.expected`); on the host, which has none, `__attach` fails naming the first
+/// one instead of returning 0 with nothing attached, and leaves no link behind.
+#[test]
+fn ksyscall_attach_all_attaches_or_names_the_program() {
+    if !root() || !have("gcc") {
+        return;
+    }
+    let out = build_and_run("hooks");
+    let kprobes = Path::new("/sys/bus/event_source/devices/kprobe/type").exists();
+    let expected = if kprobes { "hooks_kernel" } else { "hooks" };
+    expect_lines(&out, expected, &[]);
+}
+
 /// `CONFIG_HZ` of the running kernel, as `zcat /proc/config.gz` shows it.
 fn config_hz() -> Option<String> {
     let out = Command::new("sh")

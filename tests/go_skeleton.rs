@@ -285,6 +285,7 @@ fn go_test_runs_the_examples_on_the_host_kernel() {
     let out = run_ok(go_cmd(&go, &go_module()).args(["test", "-count=1", "-v", "./..."]));
     for pkg in [
         "core",
+        "hooks",
         "iterators",
         "ksyms",
         "ksymvar",

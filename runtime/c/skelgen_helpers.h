@@ -180,15 +180,16 @@ static inline int skelgen_attach_tracepoint(int prog_fd, const char *category, c
 	return skelgen_attach_perf(prog_fd, pfd);
 }
 
-/* A kprobe or uprobe through its PMU (Linux 4.17): `target` is the function name or
- * the file path, `offset` the offset in the function or the file. */
-static inline int skelgen_attach_probe(const char *pmu, int prog_fd, int retprobe, int pid,
-				       const char *target, uint64_t offset)
+/* A kprobe or uprobe event through its PMU (Linux 4.17), not attached: `target` is the
+ * function name or the file path, `offset` the offset in the function or the file. Returns
+ * the perf event fd or -errno. */
+static inline int skelgen_probe_open(const char *pmu, int retprobe, int pid, const char *target,
+				     uint64_t offset)
 {
 	unsigned long long type, bit = 0;
 	struct skelgen_perf_attr attr;
 	char file[128];
-	int err, pfd;
+	int err;
 
 	snprintf(file, sizeof(file), "/sys/bus/event_source/devices/%s/type", pmu);
 	err = skelgen_read_number(file, "", &type);
@@ -197,14 +198,24 @@ static inline int skelgen_attach_probe(const char *pmu, int prog_fd, int retprob
 		err = skelgen_read_number(file, "config:", &bit);
 	}
 	if (err)
-		return skelgen_fail(err);
+		return err;
+	if (bit > 63)
+		return -EINVAL;
 	memset(&attr, 0, sizeof(attr));
 	attr.type = (uint32_t)type;
 	attr.size = sizeof(attr);
 	attr.config = retprobe ? 1ULL << bit : 0;
 	attr.config1 = skelgen_ptr(target);
 	attr.config2 = offset;
-	pfd = skelgen_perf_event_open(&attr, pid < 0 ? -1 : pid, pid < 0 ? 0 : -1);
+	return skelgen_perf_event_open(&attr, pid < 0 ? -1 : pid, pid < 0 ? 0 : -1);
+}
+
+/* A kprobe or uprobe attached through its PMU (see skelgen_probe_open). */
+static inline int skelgen_attach_probe(const char *pmu, int prog_fd, int retprobe, int pid,
+				       const char *target, uint64_t offset)
+{
+	int pfd = skelgen_probe_open(pmu, retprobe, pid, target, offset);
+
 	if (pfd < 0)
 		return skelgen_fail(pfd);
 	return skelgen_attach_perf(prog_fd, pfd);
@@ -218,6 +229,73 @@ static inline int skelgen_attach_uprobe(int prog_fd, int retprobe, int pid, cons
 static inline int skelgen_attach_kprobe(int prog_fd, int retprobe, const char *func, uint64_t offset)
 {
 	return skelgen_attach_probe("kprobe", prog_fd, retprobe, -1, func, offset);
+}
+
+/* The prefix of the architecture's syscall wrappers (__<prefix>_sys_<name>), as the kernel
+ * names them; NULL where skelgen knows none. */
+static inline const char *skelgen_syscall_prefix(void)
+{
+#if defined(__x86_64__)
+	return "x64";
+#elif defined(__i386__)
+	return "ia32";
+#elif defined(__s390x__)
+	return "s390x";
+#elif defined(__s390__)
+	return "s390";
+#elif defined(__aarch64__)
+	return "arm64";
+#elif defined(__arm__)
+	return "arm";
+#elif defined(__mips__)
+	return "mips";
+#elif defined(__riscv)
+	return "riscv";
+#elif defined(__powerpc64__)
+	return "powerpc64";
+#elif defined(__powerpc__)
+	return "powerpc";
+#elif defined(__loongarch__)
+	return "loongarch";
+#else
+	return NULL;
+#endif
+}
+
+/*
+ * The kernel function of syscall `name` into buf: __<arch>_sys_<name> when the running
+ * kernel has syscall wrappers (a kprobe on __<arch>_sys_bpf can be made, as libbpf checks),
+ * else sys_<name>. 0 or -errno.
+ */
+static inline int skelgen_syscall_function(const char *name, char *buf, size_t size)
+{
+	const char *prefix = skelgen_syscall_prefix();
+	int n, pfd = -ENOENT;
+
+	if (prefix) {
+		n = snprintf(buf, size, "__%s_sys_bpf", prefix);
+		if (n < 0 || (size_t)n >= size)
+			return -ENAMETOOLONG;
+		pfd = skelgen_probe_open("kprobe", 0, -1, buf, 0);
+		if (pfd >= 0)
+			close(pfd);
+	}
+	if (pfd >= 0)
+		n = snprintf(buf, size, "__%s_sys_%s", prefix, name);
+	else
+		n = snprintf(buf, size, "sys_%s", name);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* A kprobe (kretprobe) on syscall `name` (openat), named as the running kernel names it. */
+static inline int skelgen_attach_ksyscall(int prog_fd, int retprobe, const char *name)
+{
+	char func[128];
+	int err = skelgen_syscall_function(name, func, sizeof(func));
+
+	if (err)
+		return skelgen_fail(err);
+	return skelgen_attach_probe("kprobe", prog_fd, retprobe, -1, func, 0);
 }
 
 #endif /* SKELGEN_C_HELPERS_ABI2 */

@@ -191,9 +191,10 @@ func skelgenRtAttachTracepoint(prog int, category, name string) (int, error) {
 	return skelgenRtAttachPerf(prog, pfd)
 }
 
-// skelgenRtAttachProbe attaches prog through the kprobe or uprobe PMU (Linux 4.17): target is
-// the function name or the file path, offset the offset in the function or the file.
-func skelgenRtAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+// skelgenRtProbeOpen opens a kprobe or uprobe event through its PMU (Linux 4.17), not
+// attached: target is the function name or the file path, offset the offset in the function
+// or the file.
+func skelgenRtProbeOpen(pmu string, retprobe bool, pid int, target string, offset uint64) (int, error) {
 	dir := "/sys/bus/event_source/devices/" + pmu
 	typ, err := skelgenRtReadNumber(dir+"/type", "")
 	if err != nil {
@@ -202,6 +203,9 @@ func skelgenRtAttachProbe(pmu string, prog int, retprobe bool, pid int, target s
 	attr := skelgenRtPerfAttr{typ: uint32(typ), config2: offset}
 	if retprobe {
 		bit, err := skelgenRtReadNumber(dir+"/format/retprobe", "config:")
+		if err == nil && bit > 63 {
+			err = syscall.EINVAL
+		}
 		if err != nil {
 			return -1, skelgenRtFail("", "read the retprobe bit of the "+pmu+" PMU", err)
 		}
@@ -220,7 +224,61 @@ func skelgenRtAttachProbe(pmu string, prog int, retprobe bool, pid int, target s
 	if err != nil {
 		return -1, skelgenRtFail("", "perf_event_open of the "+pmu+" "+target, err)
 	}
+	return pfd, nil
+}
+
+// skelgenRtAttachProbe attaches prog to a kprobe or uprobe event (see skelgenRtProbeOpen).
+func skelgenRtAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+	pfd, err := skelgenRtProbeOpen(pmu, retprobe, pid, target, offset)
+	if err != nil {
+		return -1, err
+	}
 	return skelgenRtAttachPerf(prog, pfd)
+}
+
+// skelgenRtSyscallPrefix is the prefix of the architecture's syscall wrappers
+// (__<prefix>_sys_<name>), as the kernel names them; "" where skelgen knows none.
+func skelgenRtSyscallPrefix() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x64"
+	case "386":
+		return "ia32"
+	case "s390x":
+		return "s390x"
+	case "arm64":
+		return "arm64"
+	case "arm":
+		return "arm"
+	case "mips", "mipsle", "mips64", "mips64le":
+		return "mips"
+	case "riscv64":
+		return "riscv"
+	case "ppc64", "ppc64le":
+		return "powerpc64"
+	case "loong64":
+		return "loongarch"
+	}
+	return ""
+}
+
+// skelgenRtSyscallFunction is the kernel function of syscall name: __<arch>_sys_<name> when
+// the running kernel has syscall wrappers (a kprobe on __<arch>_sys_bpf can be made, as
+// libbpf checks), else sys_<name>.
+func skelgenRtSyscallFunction(name string) string {
+	if prefix := skelgenRtSyscallPrefix(); prefix != "" {
+		if pfd, err := skelgenRtProbeOpen("kprobe", false, -1, "__"+prefix+"_sys_bpf", 0); err == nil {
+			syscall.Close(pfd)
+			return "__" + prefix + "_sys_" + name
+		}
+	}
+	return "sys_" + name
+}
+
+// skelgenRtAttachKsyscall attaches prog to the entry (or return) of the syscall name
+// (openat), named as the running kernel names it.
+func skelgenRtAttachKsyscall(prog int, retprobe bool, name string) (int, error) {
+	return skelgenRtAttachProbe("kprobe", prog, retprobe, -1, skelgenRtSyscallFunction(name), 0)
 }
 
 // skelgenRtAttachKprobe attaches prog to the kernel function fn, offset bytes in (or to its

@@ -4,7 +4,7 @@
 
 use crate::backend::model::Model;
 use crate::backend::BackendError;
-use crate::ir::{Attach, ObjectSpec, Pinning};
+use crate::ir::{Attach, ObjectSpec, Pinning, ProgramSpec};
 use crate::Lang;
 use std::fmt::Write as _;
 
@@ -123,6 +123,12 @@ const UNSIGNED_RUNTIME: Support = Refused("this runtime has no signed load path"
 const KERNEL_UNSIGNED: Support = Refused(
     "a module loads through kern_sys_bpf, which has no signed variant: the kernel verifies \
      signatures only on BPF_PROG_LOAD from user space",
+);
+
+const KSYSCALL: Support = Partly(
+    "a kprobe on the kernel's name of the syscall (__x64_sys_openat where the kernel has \
+     syscall wrappers, else sys_openat); the host kernel refuses kprobes, and attach-all fails \
+     naming the program",
 );
 
 /// Every feature, attach kinds last (one row per [`Attach::KINDS`] entry).
@@ -298,6 +304,16 @@ pub const FEATURES: &[Feature] = &[
         },
     },
     Feature {
+        name: "attach: ksyscall",
+        used: Use::Attach("ksyscall"),
+        support: PerLang {
+            c: KSYSCALL,
+            rust: KSYSCALL,
+            go: KSYSCALL,
+            kernel: KERNEL_NO_PERF,
+        },
+    },
+    Feature {
         name: "attach: perf_event",
         used: Use::Attach("perf_event"),
         support: PerLang {
@@ -309,14 +325,74 @@ pub const FEATURES: &[Feature] = &[
     },
 ];
 
+/// A kind of program skelgen loads but does not attach, and why.
+#[derive(Debug, Clone, Copy)]
+pub struct NotAttached {
+    /// The programs, by their sections.
+    pub what: &'static str,
+    /// Why they are not attached, and what the skeleton offers instead.
+    pub why: &'static str,
+}
+
+const fn not_attached(what: &'static str, why: &'static str) -> NotAttached {
+    NotAttached { what, why }
+}
+
+const MULTI: NotAttached = not_attached(
+    "kprobe.multi, uprobe.multi, kprobe/uprobe sessions",
+    "need link options skelgen does not write yet; the program fd is handed out",
+);
+const FSESSION: NotAttached = not_attached(
+    "fsession (Linux 7.0)",
+    "attached differently; the program fd is handed out",
+);
+const UNTARGETED_BTF: NotAttached = not_attached(
+    "fentry, fexit, fmod_ret, lsm and tp_btf without a target in the section",
+    "the target is fixed when the program loads, and the section names none to load it \
+     against",
+);
+const IN_MAPS: NotAttached = not_attached(
+    "xdp/devmap, xdp/cpumap",
+    "placed in map entries by the caller, not attached",
+);
+const NO_FUNCTION: NotAttached = not_attached(
+    "socket filters, sk_reuseport, legacy tc, lwt, netfilter, netkit, freplace, usdt",
+    "no attach function; the program fd is handed out for the caller's own \
+     setsockopt/netlink/link",
+);
+const STRUCT_OPS_PROGS: NotAttached = not_attached(
+    "struct_ops programs",
+    "attached as members of their struct_ops map, by the map's attach",
+);
+const SYSCALL_PROGS: NotAttached = not_attached(
+    "syscall programs",
+    "run with BPF_PROG_TEST_RUN by their run function, not attached",
+);
+
 /// Programs skelgen loads but does not attach, and why.
-pub const NOT_ATTACHED: &[(&str, &str)] = &[
-    ("kprobe.multi, uprobe.multi, kprobe/uprobe sessions", "need link options skelgen does not write yet; the program fd is handed out"),
-    ("fsession (Linux 7.0)", "attached differently; the program fd is handed out"),
-    ("xdp/devmap, xdp/cpumap", "placed in map entries by the caller, not attached"),
-    ("socket filters, sk_reuseport, legacy tc, lwt, netfilter, freplace, usdt", "no attach function; the program fd is handed out for the caller's own setsockopt/netlink/link"),
-    ("struct_ops programs", "attached as members of their struct_ops map, by the map's attach"),
+pub const NOT_ATTACHED: &[NotAttached] = &[
+    MULTI,
+    FSESSION,
+    UNTARGETED_BTF,
+    IN_MAPS,
+    NO_FUNCTION,
+    STRUCT_OPS_PROGS,
+    SYSCALL_PROGS,
 ];
+
+/// The row of [`NOT_ATTACHED`] a program without an attach function belongs to.
+pub fn why_not_attached(p: &ProgramSpec) -> &'static NotAttached {
+    use crate::uapi::{AttachType as A, ProgType as P};
+    match (p.prog_type, p.expected_attach_type) {
+        (P::Kprobe, Some(_)) => &MULTI,
+        (P::Tracing, Some(A::TraceFsession)) => &FSESSION,
+        (P::Tracing | P::Lsm, _) => &UNTARGETED_BTF,
+        (P::Xdp, _) => &IN_MAPS,
+        (P::StructOps, _) => &STRUCT_OPS_PROGS,
+        (P::Syscall, _) => &SYSCALL_PROGS,
+        _ => &NO_FUNCTION,
+    }
+}
 
 /// Refuses `spec` (with a `signed` loader or not) for `lang` when it uses a feature `lang`
 /// refuses: the error names the map or program and the languages that support the feature.
@@ -464,8 +540,8 @@ pub fn markdown() -> String {
         let _ = writeln!(out, "{}. {note}", i + 1);
     }
     out.push_str("\n## Programs that are loaded but not attached\n\n");
-    for (what, why) in NOT_ATTACHED {
-        let _ = writeln!(out, "- {what}: {why}.");
+    for n in NOT_ATTACHED {
+        let _ = writeln!(out, "- {}: {}.", n.what, n.why);
     }
     out
 }

@@ -8,7 +8,7 @@
 //! in [`super::kconfig`] and [`super::struct_ops`].
 
 use crate::backend::BackendError;
-use crate::ir::{Attach, GlobalData, GlobalKind, MapSpec, ObjectSpec, ProgramSpec};
+use crate::ir::{GlobalData, GlobalKind, MapSpec, ObjectSpec, ProgramSpec};
 use crate::uapi::{MapType, ProgType};
 use std::collections::BTreeMap;
 
@@ -28,6 +28,9 @@ pub(crate) struct Program<'a> {
     pub spec: &'a ProgramSpec,
     /// The attach-all call attaches it: it needs nothing from the caller.
     pub auto: bool,
+    /// Why the attach-all call leaves it alone, for the skeleton's documentation: what its
+    /// own attach function needs from the caller, or why it has none. `None` when `auto`.
+    pub skipped: Option<String>,
     /// A BPF iterator, read through its link.
     pub iter: bool,
     /// A syscall program, run with `BPF_PROG_TEST_RUN`.
@@ -74,6 +77,13 @@ impl<'a> Model<'a> {
             .filter(move |(_, m)| m.buffer == Some(kind))
     }
 
+    /// The programs the attach-all call leaves alone, with why.
+    pub fn skipped(&self) -> impl Iterator<Item = (&'a ProgramSpec, &str)> {
+        self.programs
+            .iter()
+            .filter_map(|p| p.skipped.as_deref().map(|why| (p.spec, why)))
+    }
+
     /// Whether any map gets a buffer reader (the skeleton needs the readers' runtime).
     pub fn has_buffers(&self) -> bool {
         self.maps.iter().any(|m| m.buffer.is_some())
@@ -90,9 +100,16 @@ impl<'a> Model<'a> {
 
 impl<'a> Program<'a> {
     fn new(spec: &'a ProgramSpec) -> Program<'a> {
+        let skipped = match &spec.attach {
+            Some(a) => a
+                .caller_names()
+                .map(|what| format!("its attach function takes {what}")),
+            None => Some(super::matrix::why_not_attached(spec).why.to_string()),
+        };
         Program {
             spec,
-            auto: spec.attach.as_ref().is_some_and(Attach::needs_no_target),
+            auto: skipped.is_none(),
+            skipped,
             iter: spec.is_iter(),
             run: spec.prog_type == ProgType::Syscall,
         }
@@ -232,6 +249,23 @@ mod tests {
         // A tracepoint with a target is attached by the attach-all call; a uprobe is not.
         assert!(names(&|p| p.auto).contains(&"tp_write"));
         assert!(!names(&|p| p.auto).contains(&"user_entry"));
+        // Every program is attached by the attach-all call or documented as left alone.
+        let skipped: Vec<(&str, &str)> = model
+            .skipped()
+            .map(|(p, why)| (p.name.as_str(), why))
+            .collect();
+        assert_eq!(
+            skipped.len() + names(&|p| p.auto).len(),
+            model.programs.len()
+        );
+        assert!(skipped.contains(&(
+            "user_entry",
+            "its attach function takes the process, binary and file offset"
+        )));
+        assert!(skipped.contains(&(
+            "run_syscall",
+            "run with BPF_PROG_TEST_RUN by their run function, not attached"
+        )));
         let maps = |k| -> Vec<&str> {
             model
                 .buffers(k)

@@ -46,6 +46,16 @@ pub enum Attach {
         /// `attach_type` of the link.
         attach_type: u32,
     },
+    /// A kprobe (`ksyscall/<name>`) or kretprobe (`kretsyscall/<name>`) on a syscall: the
+    /// runtime names it as the running kernel does (`__x64_sys_<name>` where the kernel has
+    /// architecture-specific syscall wrappers, `sys_<name>` where it has none), as libbpf
+    /// does. Without a syscall in the section, the caller names it.
+    Ksyscall {
+        /// kretsyscall.
+        retprobe: bool,
+        /// The syscall from the section (`openat`), if it names one.
+        syscall: Option<String>,
+    },
 }
 
 /// The object a [`Attach::Link`] program is linked to.
@@ -81,6 +91,7 @@ impl Attach {
         "netns",
         "sockmap",
         "perf_event",
+        "ksyscall",
     ];
 
     /// The kind's name in [`Attach::KINDS`].
@@ -100,6 +111,7 @@ impl Attach {
                 LinkTarget::Sockmap => "sockmap",
                 LinkTarget::PerfEvent => "perf_event",
             },
+            Attach::Ksyscall { .. } => "ksyscall",
         }
     }
 
@@ -110,9 +122,32 @@ impl Attach {
             Attach::Tracepoint { target } => target.is_some(),
             Attach::RawTracepoint { target } => target.is_some(),
             Attach::Kprobe { target, .. } => target.is_some(),
+            Attach::Ksyscall { syscall, .. } => syscall.is_some(),
             Attach::BtfTrace | Attach::Iter => true,
             Attach::Uprobe { .. } | Attach::Link { .. } => false,
         }
+    }
+
+    /// What the caller names to attach a program the attach-all call leaves alone (for the
+    /// skeletons' documentation); `None` for one it attaches.
+    pub fn caller_names(&self) -> Option<&'static str> {
+        let what = match self {
+            _ if self.needs_no_target() => return None,
+            Attach::Tracepoint { .. } => "the tracepoint (its section names none)",
+            Attach::RawTracepoint { .. } => "the raw tracepoint (its section names none)",
+            Attach::Kprobe { .. } => "the kernel function (its section names none)",
+            Attach::Ksyscall { .. } => "the syscall (its section names none)",
+            Attach::Uprobe { .. } => "the process, binary and file offset",
+            Attach::Link { target, .. } => match target {
+                LinkTarget::XdpIfindex | LinkTarget::TcxIfindex => "the network interface",
+                LinkTarget::Cgroup => "the cgroup",
+                LinkTarget::Netns => "the network namespace",
+                LinkTarget::Sockmap => "the sockmap or sockhash",
+                LinkTarget::PerfEvent => "the perf event",
+            },
+            Attach::BtfTrace | Attach::Iter => return None,
+        };
+        Some(what)
     }
 }
 
@@ -132,9 +167,15 @@ mod tests {
                 target: None,
             },
             Attach::Uprobe { retprobe: true },
+            Attach::Ksyscall {
+                retprobe: false,
+                syscall: None,
+            },
         ];
         for a in &samples {
             assert!(Attach::KINDS.contains(&a.kind()), "{a:?}");
+            // The attach-all call attaches it, or the documentation says what it needs.
+            assert_ne!(a.needs_no_target(), a.caller_names().is_some(), "{a:?}");
         }
     }
 }

@@ -18,6 +18,11 @@ pub(crate) enum Probe {
         /// uretprobe.
         retprobe: bool,
     },
+    /// A kprobe on a syscall by its name (`ksyscall`); a kretprobe when `retprobe`.
+    Ksyscall {
+        /// kretsyscall.
+        retprobe: bool,
+    },
 }
 
 /// What the decision reads from a classified section.
@@ -92,8 +97,8 @@ fn link(t: ProgType, at: Option<AttachType>) -> Option<Attach> {
     })
 }
 
-/// A kprobe (with the `function+offset` its section may name) or a uprobe, whose binary the
-/// caller names.
+/// A kprobe (with the `function+offset` its section may name), a syscall's kprobe, or a
+/// uprobe, whose binary the caller names.
 fn probe(kind: Probe, target: Option<&str>) -> Option<Attach> {
     Some(match kind {
         Probe::Kprobe { retprobe } => Attach::Kprobe {
@@ -104,6 +109,10 @@ fn probe(kind: Probe, target: Option<&str>) -> Option<Attach> {
             }),
         },
         Probe::Uprobe { retprobe } => Attach::Uprobe { retprobe },
+        Probe::Ksyscall { retprobe } => Attach::Ksyscall {
+            retprobe,
+            syscall: target.map(str::to_string),
+        },
     })
 }
 
@@ -136,7 +145,8 @@ mod tests {
             ("kprobe/do_exit", Some("kprobe")),
             ("kretprobe", Some("kprobe")),
             ("uretprobe.s/x:y", Some("uprobe")),
-            ("ksyscall/openat", None),
+            ("ksyscall/openat", Some("ksyscall")),
+            ("kretsyscall", Some("ksyscall")),
             ("usdt", None),
             ("kprobe.multi/x", None),
             ("xdp", Some("xdp")),
@@ -171,5 +181,21 @@ mod tests {
         );
         assert_eq!(target("kprobe/f+z"), (None, false));
         assert_eq!(parse_offset("12"), Some(12));
+    }
+
+    #[test]
+    fn ksyscall_targets() {
+        let attach = |s: &str| classify(s).and_then(|d| d.attach);
+        assert_eq!(
+            attach("kretsyscall/openat"),
+            Some(Attach::Ksyscall {
+                retprobe: true,
+                syscall: Some("openat".into())
+            })
+        );
+        // Without a syscall, the attach-all call leaves it to the caller.
+        let bare = attach("ksyscall").unwrap();
+        assert!(!bare.needs_no_target(), "{bare:?}");
+        assert!(attach("ksyscall/openat").unwrap().needs_no_target());
     }
 }

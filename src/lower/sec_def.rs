@@ -128,6 +128,8 @@ const KPROBE: Probe = Probe::Kprobe { retprobe: false };
 const KRETPROBE: Probe = Probe::Kprobe { retprobe: true };
 const UPROBE: Probe = Probe::Uprobe { retprobe: false };
 const URETPROBE: Probe = Probe::Uprobe { retprobe: true };
+const KSYSCALL: Probe = Probe::Ksyscall { retprobe: false };
+const KRETSYSCALL: Probe = Probe::Ksyscall { retprobe: true };
 
 /// libbpf's `section_defs[]`, in its order.
 #[rustfmt::skip]
@@ -150,8 +152,8 @@ const TABLE: &[Entry] = &[
     plus("uprobe.multi.s",           P::Kprobe, Some(A::TraceUprobeMulti), SLEEP),
     plus("uretprobe.multi.s",        P::Kprobe, Some(A::TraceUprobeMulti), SLEEP),
     plus("uprobe.session.s",         P::Kprobe, Some(A::TraceUprobeSession), SLEEP),
-    plus("ksyscall",                 P::Kprobe, None, 0),
-    plus("kretsyscall",              P::Kprobe, None, 0),
+    probe("ksyscall",                0, KSYSCALL),
+    probe("kretsyscall",             0, KRETSYSCALL),
     plus("usdt",                     P::Kprobe, None, 0),
     plus("usdt.s",                   P::Kprobe, None, SLEEP),
     exact("tc/ingress",              P::SchedCls, Some(A::TcxIngress), 0),

@@ -1416,9 +1416,10 @@ func coreAttachTracepoint(prog int, category, name string) (int, error) {
 	return coreAttachPerf(prog, pfd)
 }
 
-// coreAttachProbe attaches prog through the kprobe or uprobe PMU (Linux 4.17): target is
-// the function name or the file path, offset the offset in the function or the file.
-func coreAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+// coreProbeOpen opens a kprobe or uprobe event through its PMU (Linux 4.17), not
+// attached: target is the function name or the file path, offset the offset in the function
+// or the file.
+func coreProbeOpen(pmu string, retprobe bool, pid int, target string, offset uint64) (int, error) {
 	dir := "/sys/bus/event_source/devices/" + pmu
 	typ, err := coreReadNumber(dir+"/type", "")
 	if err != nil {
@@ -1427,6 +1428,9 @@ func coreAttachProbe(pmu string, prog int, retprobe bool, pid int, target string
 	attr := corePerfAttr{typ: uint32(typ), config2: offset}
 	if retprobe {
 		bit, err := coreReadNumber(dir+"/format/retprobe", "config:")
+		if err == nil && bit > 63 {
+			err = syscall.EINVAL
+		}
 		if err != nil {
 			return -1, coreFail("", "read the retprobe bit of the "+pmu+" PMU", err)
 		}
@@ -1445,7 +1449,61 @@ func coreAttachProbe(pmu string, prog int, retprobe bool, pid int, target string
 	if err != nil {
 		return -1, coreFail("", "perf_event_open of the "+pmu+" "+target, err)
 	}
+	return pfd, nil
+}
+
+// coreAttachProbe attaches prog to a kprobe or uprobe event (see coreProbeOpen).
+func coreAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+	pfd, err := coreProbeOpen(pmu, retprobe, pid, target, offset)
+	if err != nil {
+		return -1, err
+	}
 	return coreAttachPerf(prog, pfd)
+}
+
+// coreSyscallPrefix is the prefix of the architecture's syscall wrappers
+// (__<prefix>_sys_<name>), as the kernel names them; "" where skelgen knows none.
+func coreSyscallPrefix() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x64"
+	case "386":
+		return "ia32"
+	case "s390x":
+		return "s390x"
+	case "arm64":
+		return "arm64"
+	case "arm":
+		return "arm"
+	case "mips", "mipsle", "mips64", "mips64le":
+		return "mips"
+	case "riscv64":
+		return "riscv"
+	case "ppc64", "ppc64le":
+		return "powerpc64"
+	case "loong64":
+		return "loongarch"
+	}
+	return ""
+}
+
+// coreSyscallFunction is the kernel function of syscall name: __<arch>_sys_<name> when
+// the running kernel has syscall wrappers (a kprobe on __<arch>_sys_bpf can be made, as
+// libbpf checks), else sys_<name>.
+func coreSyscallFunction(name string) string {
+	if prefix := coreSyscallPrefix(); prefix != "" {
+		if pfd, err := coreProbeOpen("kprobe", false, -1, "__"+prefix+"_sys_bpf", 0); err == nil {
+			syscall.Close(pfd)
+			return "__" + prefix + "_sys_" + name
+		}
+	}
+	return "sys_" + name
+}
+
+// coreAttachKsyscall attaches prog to the entry (or return) of the syscall name
+// (openat), named as the running kernel names it.
+func coreAttachKsyscall(prog int, retprobe bool, name string) (int, error) {
+	return coreAttachProbe("kprobe", prog, retprobe, -1, coreSyscallFunction(name), 0)
 }
 
 // coreAttachKprobe attaches prog to the kernel function fn, offset bytes in (or to its

@@ -1392,9 +1392,10 @@ func eventsAttachTracepoint(prog int, category, name string) (int, error) {
 	return eventsAttachPerf(prog, pfd)
 }
 
-// eventsAttachProbe attaches prog through the kprobe or uprobe PMU (Linux 4.17): target is
-// the function name or the file path, offset the offset in the function or the file.
-func eventsAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+// eventsProbeOpen opens a kprobe or uprobe event through its PMU (Linux 4.17), not
+// attached: target is the function name or the file path, offset the offset in the function
+// or the file.
+func eventsProbeOpen(pmu string, retprobe bool, pid int, target string, offset uint64) (int, error) {
 	dir := "/sys/bus/event_source/devices/" + pmu
 	typ, err := eventsReadNumber(dir+"/type", "")
 	if err != nil {
@@ -1403,6 +1404,9 @@ func eventsAttachProbe(pmu string, prog int, retprobe bool, pid int, target stri
 	attr := eventsPerfAttr{typ: uint32(typ), config2: offset}
 	if retprobe {
 		bit, err := eventsReadNumber(dir+"/format/retprobe", "config:")
+		if err == nil && bit > 63 {
+			err = syscall.EINVAL
+		}
 		if err != nil {
 			return -1, eventsFail("", "read the retprobe bit of the "+pmu+" PMU", err)
 		}
@@ -1421,7 +1425,61 @@ func eventsAttachProbe(pmu string, prog int, retprobe bool, pid int, target stri
 	if err != nil {
 		return -1, eventsFail("", "perf_event_open of the "+pmu+" "+target, err)
 	}
+	return pfd, nil
+}
+
+// eventsAttachProbe attaches prog to a kprobe or uprobe event (see eventsProbeOpen).
+func eventsAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+	pfd, err := eventsProbeOpen(pmu, retprobe, pid, target, offset)
+	if err != nil {
+		return -1, err
+	}
 	return eventsAttachPerf(prog, pfd)
+}
+
+// eventsSyscallPrefix is the prefix of the architecture's syscall wrappers
+// (__<prefix>_sys_<name>), as the kernel names them; "" where skelgen knows none.
+func eventsSyscallPrefix() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x64"
+	case "386":
+		return "ia32"
+	case "s390x":
+		return "s390x"
+	case "arm64":
+		return "arm64"
+	case "arm":
+		return "arm"
+	case "mips", "mipsle", "mips64", "mips64le":
+		return "mips"
+	case "riscv64":
+		return "riscv"
+	case "ppc64", "ppc64le":
+		return "powerpc64"
+	case "loong64":
+		return "loongarch"
+	}
+	return ""
+}
+
+// eventsSyscallFunction is the kernel function of syscall name: __<arch>_sys_<name> when
+// the running kernel has syscall wrappers (a kprobe on __<arch>_sys_bpf can be made, as
+// libbpf checks), else sys_<name>.
+func eventsSyscallFunction(name string) string {
+	if prefix := eventsSyscallPrefix(); prefix != "" {
+		if pfd, err := eventsProbeOpen("kprobe", false, -1, "__"+prefix+"_sys_bpf", 0); err == nil {
+			syscall.Close(pfd)
+			return "__" + prefix + "_sys_" + name
+		}
+	}
+	return "sys_" + name
+}
+
+// eventsAttachKsyscall attaches prog to the entry (or return) of the syscall name
+// (openat), named as the running kernel names it.
+func eventsAttachKsyscall(prog int, retprobe bool, name string) (int, error) {
+	return eventsAttachProbe("kprobe", prog, retprobe, -1, eventsSyscallFunction(name), 0)
 }
 
 // eventsAttachKprobe attaches prog to the kernel function fn, offset bytes in (or to its

@@ -45,6 +45,10 @@ import (
 //
 // After Load, Maps.<Map> reads and writes map elements (Lookup, Update, Delete, NextKey)
 // and FD methods give the file descriptors, which are 0 when absent.
+//
+// Programs Attach leaves alone (see skelgen's docs/backends.md):
+//
+//   - range (uprobe//tmp/a"b*/c:sym): its attach function takes the process, binary and file offset.
 type Hostile struct {
 	// Maps holds every map: knobs before Load, handles after.
 	Maps HostileMaps
@@ -1586,9 +1590,10 @@ func hostileAttachTracepoint(prog int, category, name string) (int, error) {
 	return hostileAttachPerf(prog, pfd)
 }
 
-// hostileAttachProbe attaches prog through the kprobe or uprobe PMU (Linux 4.17): target is
-// the function name or the file path, offset the offset in the function or the file.
-func hostileAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+// hostileProbeOpen opens a kprobe or uprobe event through its PMU (Linux 4.17), not
+// attached: target is the function name or the file path, offset the offset in the function
+// or the file.
+func hostileProbeOpen(pmu string, retprobe bool, pid int, target string, offset uint64) (int, error) {
 	dir := "/sys/bus/event_source/devices/" + pmu
 	typ, err := hostileReadNumber(dir+"/type", "")
 	if err != nil {
@@ -1597,6 +1602,9 @@ func hostileAttachProbe(pmu string, prog int, retprobe bool, pid int, target str
 	attr := hostilePerfAttr{typ: uint32(typ), config2: offset}
 	if retprobe {
 		bit, err := hostileReadNumber(dir+"/format/retprobe", "config:")
+		if err == nil && bit > 63 {
+			err = syscall.EINVAL
+		}
 		if err != nil {
 			return -1, hostileFail("", "read the retprobe bit of the "+pmu+" PMU", err)
 		}
@@ -1615,7 +1623,61 @@ func hostileAttachProbe(pmu string, prog int, retprobe bool, pid int, target str
 	if err != nil {
 		return -1, hostileFail("", "perf_event_open of the "+pmu+" "+target, err)
 	}
+	return pfd, nil
+}
+
+// hostileAttachProbe attaches prog to a kprobe or uprobe event (see hostileProbeOpen).
+func hostileAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+	pfd, err := hostileProbeOpen(pmu, retprobe, pid, target, offset)
+	if err != nil {
+		return -1, err
+	}
 	return hostileAttachPerf(prog, pfd)
+}
+
+// hostileSyscallPrefix is the prefix of the architecture's syscall wrappers
+// (__<prefix>_sys_<name>), as the kernel names them; "" where skelgen knows none.
+func hostileSyscallPrefix() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x64"
+	case "386":
+		return "ia32"
+	case "s390x":
+		return "s390x"
+	case "arm64":
+		return "arm64"
+	case "arm":
+		return "arm"
+	case "mips", "mipsle", "mips64", "mips64le":
+		return "mips"
+	case "riscv64":
+		return "riscv"
+	case "ppc64", "ppc64le":
+		return "powerpc64"
+	case "loong64":
+		return "loongarch"
+	}
+	return ""
+}
+
+// hostileSyscallFunction is the kernel function of syscall name: __<arch>_sys_<name> when
+// the running kernel has syscall wrappers (a kprobe on __<arch>_sys_bpf can be made, as
+// libbpf checks), else sys_<name>.
+func hostileSyscallFunction(name string) string {
+	if prefix := hostileSyscallPrefix(); prefix != "" {
+		if pfd, err := hostileProbeOpen("kprobe", false, -1, "__"+prefix+"_sys_bpf", 0); err == nil {
+			syscall.Close(pfd)
+			return "__" + prefix + "_sys_" + name
+		}
+	}
+	return "sys_" + name
+}
+
+// hostileAttachKsyscall attaches prog to the entry (or return) of the syscall name
+// (openat), named as the running kernel names it.
+func hostileAttachKsyscall(prog int, retprobe bool, name string) (int, error) {
+	return hostileAttachProbe("kprobe", prog, retprobe, -1, hostileSyscallFunction(name), 0)
 }
 
 // hostileAttachKprobe attaches prog to the kernel function fn, offset bytes in (or to its

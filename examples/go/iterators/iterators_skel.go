@@ -1567,9 +1567,10 @@ func iteratorsAttachTracepoint(prog int, category, name string) (int, error) {
 	return iteratorsAttachPerf(prog, pfd)
 }
 
-// iteratorsAttachProbe attaches prog through the kprobe or uprobe PMU (Linux 4.17): target is
-// the function name or the file path, offset the offset in the function or the file.
-func iteratorsAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+// iteratorsProbeOpen opens a kprobe or uprobe event through its PMU (Linux 4.17), not
+// attached: target is the function name or the file path, offset the offset in the function
+// or the file.
+func iteratorsProbeOpen(pmu string, retprobe bool, pid int, target string, offset uint64) (int, error) {
 	dir := "/sys/bus/event_source/devices/" + pmu
 	typ, err := iteratorsReadNumber(dir+"/type", "")
 	if err != nil {
@@ -1578,6 +1579,9 @@ func iteratorsAttachProbe(pmu string, prog int, retprobe bool, pid int, target s
 	attr := iteratorsPerfAttr{typ: uint32(typ), config2: offset}
 	if retprobe {
 		bit, err := iteratorsReadNumber(dir+"/format/retprobe", "config:")
+		if err == nil && bit > 63 {
+			err = syscall.EINVAL
+		}
 		if err != nil {
 			return -1, iteratorsFail("", "read the retprobe bit of the "+pmu+" PMU", err)
 		}
@@ -1596,7 +1600,61 @@ func iteratorsAttachProbe(pmu string, prog int, retprobe bool, pid int, target s
 	if err != nil {
 		return -1, iteratorsFail("", "perf_event_open of the "+pmu+" "+target, err)
 	}
+	return pfd, nil
+}
+
+// iteratorsAttachProbe attaches prog to a kprobe or uprobe event (see iteratorsProbeOpen).
+func iteratorsAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+	pfd, err := iteratorsProbeOpen(pmu, retprobe, pid, target, offset)
+	if err != nil {
+		return -1, err
+	}
 	return iteratorsAttachPerf(prog, pfd)
+}
+
+// iteratorsSyscallPrefix is the prefix of the architecture's syscall wrappers
+// (__<prefix>_sys_<name>), as the kernel names them; "" where skelgen knows none.
+func iteratorsSyscallPrefix() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x64"
+	case "386":
+		return "ia32"
+	case "s390x":
+		return "s390x"
+	case "arm64":
+		return "arm64"
+	case "arm":
+		return "arm"
+	case "mips", "mipsle", "mips64", "mips64le":
+		return "mips"
+	case "riscv64":
+		return "riscv"
+	case "ppc64", "ppc64le":
+		return "powerpc64"
+	case "loong64":
+		return "loongarch"
+	}
+	return ""
+}
+
+// iteratorsSyscallFunction is the kernel function of syscall name: __<arch>_sys_<name> when
+// the running kernel has syscall wrappers (a kprobe on __<arch>_sys_bpf can be made, as
+// libbpf checks), else sys_<name>.
+func iteratorsSyscallFunction(name string) string {
+	if prefix := iteratorsSyscallPrefix(); prefix != "" {
+		if pfd, err := iteratorsProbeOpen("kprobe", false, -1, "__"+prefix+"_sys_bpf", 0); err == nil {
+			syscall.Close(pfd)
+			return "__" + prefix + "_sys_" + name
+		}
+	}
+	return "sys_" + name
+}
+
+// iteratorsAttachKsyscall attaches prog to the entry (or return) of the syscall name
+// (openat), named as the running kernel names it.
+func iteratorsAttachKsyscall(prog int, retprobe bool, name string) (int, error) {
+	return iteratorsAttachProbe("kprobe", prog, retprobe, -1, iteratorsSyscallFunction(name), 0)
 }
 
 // iteratorsAttachKprobe attaches prog to the kernel function fn, offset bytes in (or to its

@@ -1447,9 +1447,10 @@ func ksymsAttachTracepoint(prog int, category, name string) (int, error) {
 	return ksymsAttachPerf(prog, pfd)
 }
 
-// ksymsAttachProbe attaches prog through the kprobe or uprobe PMU (Linux 4.17): target is
-// the function name or the file path, offset the offset in the function or the file.
-func ksymsAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+// ksymsProbeOpen opens a kprobe or uprobe event through its PMU (Linux 4.17), not
+// attached: target is the function name or the file path, offset the offset in the function
+// or the file.
+func ksymsProbeOpen(pmu string, retprobe bool, pid int, target string, offset uint64) (int, error) {
 	dir := "/sys/bus/event_source/devices/" + pmu
 	typ, err := ksymsReadNumber(dir+"/type", "")
 	if err != nil {
@@ -1458,6 +1459,9 @@ func ksymsAttachProbe(pmu string, prog int, retprobe bool, pid int, target strin
 	attr := ksymsPerfAttr{typ: uint32(typ), config2: offset}
 	if retprobe {
 		bit, err := ksymsReadNumber(dir+"/format/retprobe", "config:")
+		if err == nil && bit > 63 {
+			err = syscall.EINVAL
+		}
 		if err != nil {
 			return -1, ksymsFail("", "read the retprobe bit of the "+pmu+" PMU", err)
 		}
@@ -1476,7 +1480,61 @@ func ksymsAttachProbe(pmu string, prog int, retprobe bool, pid int, target strin
 	if err != nil {
 		return -1, ksymsFail("", "perf_event_open of the "+pmu+" "+target, err)
 	}
+	return pfd, nil
+}
+
+// ksymsAttachProbe attaches prog to a kprobe or uprobe event (see ksymsProbeOpen).
+func ksymsAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+	pfd, err := ksymsProbeOpen(pmu, retprobe, pid, target, offset)
+	if err != nil {
+		return -1, err
+	}
 	return ksymsAttachPerf(prog, pfd)
+}
+
+// ksymsSyscallPrefix is the prefix of the architecture's syscall wrappers
+// (__<prefix>_sys_<name>), as the kernel names them; "" where skelgen knows none.
+func ksymsSyscallPrefix() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x64"
+	case "386":
+		return "ia32"
+	case "s390x":
+		return "s390x"
+	case "arm64":
+		return "arm64"
+	case "arm":
+		return "arm"
+	case "mips", "mipsle", "mips64", "mips64le":
+		return "mips"
+	case "riscv64":
+		return "riscv"
+	case "ppc64", "ppc64le":
+		return "powerpc64"
+	case "loong64":
+		return "loongarch"
+	}
+	return ""
+}
+
+// ksymsSyscallFunction is the kernel function of syscall name: __<arch>_sys_<name> when
+// the running kernel has syscall wrappers (a kprobe on __<arch>_sys_bpf can be made, as
+// libbpf checks), else sys_<name>.
+func ksymsSyscallFunction(name string) string {
+	if prefix := ksymsSyscallPrefix(); prefix != "" {
+		if pfd, err := ksymsProbeOpen("kprobe", false, -1, "__"+prefix+"_sys_bpf", 0); err == nil {
+			syscall.Close(pfd)
+			return "__" + prefix + "_sys_" + name
+		}
+	}
+	return "sys_" + name
+}
+
+// ksymsAttachKsyscall attaches prog to the entry (or return) of the syscall name
+// (openat), named as the running kernel names it.
+func ksymsAttachKsyscall(prog int, retprobe bool, name string) (int, error) {
+	return ksymsAttachProbe("kprobe", prog, retprobe, -1, ksymsSyscallFunction(name), 0)
 }
 
 // ksymsAttachKprobe attaches prog to the kernel function fn, offset bytes in (or to its

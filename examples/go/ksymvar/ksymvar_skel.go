@@ -1238,9 +1238,10 @@ func ksymvarAttachTracepoint(prog int, category, name string) (int, error) {
 	return ksymvarAttachPerf(prog, pfd)
 }
 
-// ksymvarAttachProbe attaches prog through the kprobe or uprobe PMU (Linux 4.17): target is
-// the function name or the file path, offset the offset in the function or the file.
-func ksymvarAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+// ksymvarProbeOpen opens a kprobe or uprobe event through its PMU (Linux 4.17), not
+// attached: target is the function name or the file path, offset the offset in the function
+// or the file.
+func ksymvarProbeOpen(pmu string, retprobe bool, pid int, target string, offset uint64) (int, error) {
 	dir := "/sys/bus/event_source/devices/" + pmu
 	typ, err := ksymvarReadNumber(dir+"/type", "")
 	if err != nil {
@@ -1249,6 +1250,9 @@ func ksymvarAttachProbe(pmu string, prog int, retprobe bool, pid int, target str
 	attr := ksymvarPerfAttr{typ: uint32(typ), config2: offset}
 	if retprobe {
 		bit, err := ksymvarReadNumber(dir+"/format/retprobe", "config:")
+		if err == nil && bit > 63 {
+			err = syscall.EINVAL
+		}
 		if err != nil {
 			return -1, ksymvarFail("", "read the retprobe bit of the "+pmu+" PMU", err)
 		}
@@ -1267,7 +1271,61 @@ func ksymvarAttachProbe(pmu string, prog int, retprobe bool, pid int, target str
 	if err != nil {
 		return -1, ksymvarFail("", "perf_event_open of the "+pmu+" "+target, err)
 	}
+	return pfd, nil
+}
+
+// ksymvarAttachProbe attaches prog to a kprobe or uprobe event (see ksymvarProbeOpen).
+func ksymvarAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+	pfd, err := ksymvarProbeOpen(pmu, retprobe, pid, target, offset)
+	if err != nil {
+		return -1, err
+	}
 	return ksymvarAttachPerf(prog, pfd)
+}
+
+// ksymvarSyscallPrefix is the prefix of the architecture's syscall wrappers
+// (__<prefix>_sys_<name>), as the kernel names them; "" where skelgen knows none.
+func ksymvarSyscallPrefix() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x64"
+	case "386":
+		return "ia32"
+	case "s390x":
+		return "s390x"
+	case "arm64":
+		return "arm64"
+	case "arm":
+		return "arm"
+	case "mips", "mipsle", "mips64", "mips64le":
+		return "mips"
+	case "riscv64":
+		return "riscv"
+	case "ppc64", "ppc64le":
+		return "powerpc64"
+	case "loong64":
+		return "loongarch"
+	}
+	return ""
+}
+
+// ksymvarSyscallFunction is the kernel function of syscall name: __<arch>_sys_<name> when
+// the running kernel has syscall wrappers (a kprobe on __<arch>_sys_bpf can be made, as
+// libbpf checks), else sys_<name>.
+func ksymvarSyscallFunction(name string) string {
+	if prefix := ksymvarSyscallPrefix(); prefix != "" {
+		if pfd, err := ksymvarProbeOpen("kprobe", false, -1, "__"+prefix+"_sys_bpf", 0); err == nil {
+			syscall.Close(pfd)
+			return "__" + prefix + "_sys_" + name
+		}
+	}
+	return "sys_" + name
+}
+
+// ksymvarAttachKsyscall attaches prog to the entry (or return) of the syscall name
+// (openat), named as the running kernel names it.
+func ksymvarAttachKsyscall(prog int, retprobe bool, name string) (int, error) {
+	return ksymvarAttachProbe("kprobe", prog, retprobe, -1, ksymvarSyscallFunction(name), 0)
 }
 
 // ksymvarAttachKprobe attaches prog to the kernel function fn, offset bytes in (or to its

@@ -47,6 +47,47 @@ import (
 //
 // After Load, Maps.<Map> reads and writes map elements (Lookup, Update, Delete, NextKey)
 // and FD methods give the file descriptors, which are 0 when absent.
+//
+// Programs Attach leaves alone (see skelgen's docs/backends.md):
+//
+//   - tail_raw (raw_tp): its attach function takes the raw tracepoint (its section names none).
+//   - xdp_to_dev (xdp): its attach function takes the network interface.
+//   - xdp_to_cpu (xdp): its attach function takes the network interface.
+//   - xdp_to_xsk (xdp): its attach function takes the network interface.
+//   - xdp_frags_to_dev (xdp.frags): its attach function takes the network interface.
+//   - tc_cgroup_check (tc): no attach function; the program fd is handed out for the caller's own setsockopt/netlink/link.
+//   - tc_flows (tc): no attach function; the program fd is handed out for the caller's own setsockopt/netlink/link.
+//   - tcx_in (tcx/ingress): its attach function takes the network interface.
+//   - tcx_out (tcx/egress): its attach function takes the network interface.
+//   - cg_skb_in (cgroup_skb/ingress): its attach function takes the cgroup.
+//   - cg_skb_out (cgroup_skb/egress): its attach function takes the cgroup.
+//   - cg_sock_create (cgroup/sock_create): its attach function takes the cgroup.
+//   - cg_sock_release (cgroup/sock_release): its attach function takes the cgroup.
+//   - cg_connect4 (cgroup/connect4): its attach function takes the cgroup.
+//   - cg_connect6 (cgroup/connect6): its attach function takes the cgroup.
+//   - cg_sendmsg4 (cgroup/sendmsg4): its attach function takes the cgroup.
+//   - cg_recvmsg4 (cgroup/recvmsg4): its attach function takes the cgroup.
+//   - cg_bind4 (cgroup/bind4): its attach function takes the cgroup.
+//   - cg_post_bind4 (cgroup/post_bind4): its attach function takes the cgroup.
+//   - cg_getsockopt (cgroup/getsockopt): its attach function takes the cgroup.
+//   - cg_setsockopt (cgroup/setsockopt): its attach function takes the cgroup.
+//   - cg_sysctl (cgroup/sysctl): its attach function takes the cgroup.
+//   - cg_dev (cgroup/dev): its attach function takes the cgroup.
+//   - sock_ops (sockops): its attach function takes the cgroup.
+//   - skb_parser (sk_skb/stream_parser): its attach function takes the sockmap or sockhash.
+//   - skb_verdict (sk_skb/stream_verdict): its attach function takes the sockmap or sockhash.
+//   - msg_verdict (sk_msg): its attach function takes the sockmap or sockhash.
+//   - lookup (sk_lookup): its attach function takes the network namespace.
+//   - reuseport_select (sk_reuseport): no attach function; the program fd is handed out for the caller's own setsockopt/netlink/link.
+//   - sock_filter_all (socket): no attach function; the program fd is handed out for the caller's own setsockopt/netlink/link.
+//   - sock_filter_none (socket): no attach function; the program fd is handed out for the caller's own setsockopt/netlink/link.
+//   - dissect (flow_dissector): its attach function takes the network namespace.
+//   - lwt_input (lwt_in): no attach function; the program fd is handed out for the caller's own setsockopt/netlink/link.
+//   - lwt_output (lwt_xmit): no attach function; the program fd is handed out for the caller's own setsockopt/netlink/link.
+//   - on_perf_event (perf_event): its attach function takes the perf event.
+//   - run_syscall (syscall): run with BPF_PROG_TEST_RUN by their run function, not attached.
+//   - user_entry (uprobe): its attach function takes the process, binary and file offset.
+//   - user_return (uretprobe): its attach function takes the process, binary and file offset.
 type Many struct {
 	// Maps holds every map: knobs before Load, handles after.
 	Maps ManyMaps
@@ -5021,9 +5062,10 @@ func manyAttachTracepoint(prog int, category, name string) (int, error) {
 	return manyAttachPerf(prog, pfd)
 }
 
-// manyAttachProbe attaches prog through the kprobe or uprobe PMU (Linux 4.17): target is
-// the function name or the file path, offset the offset in the function or the file.
-func manyAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+// manyProbeOpen opens a kprobe or uprobe event through its PMU (Linux 4.17), not
+// attached: target is the function name or the file path, offset the offset in the function
+// or the file.
+func manyProbeOpen(pmu string, retprobe bool, pid int, target string, offset uint64) (int, error) {
 	dir := "/sys/bus/event_source/devices/" + pmu
 	typ, err := manyReadNumber(dir+"/type", "")
 	if err != nil {
@@ -5032,6 +5074,9 @@ func manyAttachProbe(pmu string, prog int, retprobe bool, pid int, target string
 	attr := manyPerfAttr{typ: uint32(typ), config2: offset}
 	if retprobe {
 		bit, err := manyReadNumber(dir+"/format/retprobe", "config:")
+		if err == nil && bit > 63 {
+			err = syscall.EINVAL
+		}
 		if err != nil {
 			return -1, manyFail("", "read the retprobe bit of the "+pmu+" PMU", err)
 		}
@@ -5050,7 +5095,61 @@ func manyAttachProbe(pmu string, prog int, retprobe bool, pid int, target string
 	if err != nil {
 		return -1, manyFail("", "perf_event_open of the "+pmu+" "+target, err)
 	}
+	return pfd, nil
+}
+
+// manyAttachProbe attaches prog to a kprobe or uprobe event (see manyProbeOpen).
+func manyAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+	pfd, err := manyProbeOpen(pmu, retprobe, pid, target, offset)
+	if err != nil {
+		return -1, err
+	}
 	return manyAttachPerf(prog, pfd)
+}
+
+// manySyscallPrefix is the prefix of the architecture's syscall wrappers
+// (__<prefix>_sys_<name>), as the kernel names them; "" where skelgen knows none.
+func manySyscallPrefix() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x64"
+	case "386":
+		return "ia32"
+	case "s390x":
+		return "s390x"
+	case "arm64":
+		return "arm64"
+	case "arm":
+		return "arm"
+	case "mips", "mipsle", "mips64", "mips64le":
+		return "mips"
+	case "riscv64":
+		return "riscv"
+	case "ppc64", "ppc64le":
+		return "powerpc64"
+	case "loong64":
+		return "loongarch"
+	}
+	return ""
+}
+
+// manySyscallFunction is the kernel function of syscall name: __<arch>_sys_<name> when
+// the running kernel has syscall wrappers (a kprobe on __<arch>_sys_bpf can be made, as
+// libbpf checks), else sys_<name>.
+func manySyscallFunction(name string) string {
+	if prefix := manySyscallPrefix(); prefix != "" {
+		if pfd, err := manyProbeOpen("kprobe", false, -1, "__"+prefix+"_sys_bpf", 0); err == nil {
+			syscall.Close(pfd)
+			return "__" + prefix + "_sys_" + name
+		}
+	}
+	return "sys_" + name
+}
+
+// manyAttachKsyscall attaches prog to the entry (or return) of the syscall name
+// (openat), named as the running kernel names it.
+func manyAttachKsyscall(prog int, retprobe bool, name string) (int, error) {
+	return manyAttachProbe("kprobe", prog, retprobe, -1, manySyscallFunction(name), 0)
 }
 
 // manyAttachKprobe attaches prog to the kernel function fn, offset bytes in (or to its

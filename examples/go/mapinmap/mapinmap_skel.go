@@ -45,6 +45,10 @@ import (
 //
 // After Load, Maps.<Map> reads and writes map elements (Lookup, Update, Delete, NextKey)
 // and FD methods give the file descriptors, which are 0 when absent.
+//
+// Programs Attach leaves alone (see skelgen's docs/backends.md):
+//
+//   - tail_target (tp): its attach function takes the tracepoint (its section names none).
 type Mapinmap struct {
 	// Maps holds every map: knobs before Load, handles after.
 	Maps MapinmapMaps
@@ -1406,9 +1410,10 @@ func mapinmapAttachTracepoint(prog int, category, name string) (int, error) {
 	return mapinmapAttachPerf(prog, pfd)
 }
 
-// mapinmapAttachProbe attaches prog through the kprobe or uprobe PMU (Linux 4.17): target is
-// the function name or the file path, offset the offset in the function or the file.
-func mapinmapAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+// mapinmapProbeOpen opens a kprobe or uprobe event through its PMU (Linux 4.17), not
+// attached: target is the function name or the file path, offset the offset in the function
+// or the file.
+func mapinmapProbeOpen(pmu string, retprobe bool, pid int, target string, offset uint64) (int, error) {
 	dir := "/sys/bus/event_source/devices/" + pmu
 	typ, err := mapinmapReadNumber(dir+"/type", "")
 	if err != nil {
@@ -1417,6 +1422,9 @@ func mapinmapAttachProbe(pmu string, prog int, retprobe bool, pid int, target st
 	attr := mapinmapPerfAttr{typ: uint32(typ), config2: offset}
 	if retprobe {
 		bit, err := mapinmapReadNumber(dir+"/format/retprobe", "config:")
+		if err == nil && bit > 63 {
+			err = syscall.EINVAL
+		}
 		if err != nil {
 			return -1, mapinmapFail("", "read the retprobe bit of the "+pmu+" PMU", err)
 		}
@@ -1435,7 +1443,61 @@ func mapinmapAttachProbe(pmu string, prog int, retprobe bool, pid int, target st
 	if err != nil {
 		return -1, mapinmapFail("", "perf_event_open of the "+pmu+" "+target, err)
 	}
+	return pfd, nil
+}
+
+// mapinmapAttachProbe attaches prog to a kprobe or uprobe event (see mapinmapProbeOpen).
+func mapinmapAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+	pfd, err := mapinmapProbeOpen(pmu, retprobe, pid, target, offset)
+	if err != nil {
+		return -1, err
+	}
 	return mapinmapAttachPerf(prog, pfd)
+}
+
+// mapinmapSyscallPrefix is the prefix of the architecture's syscall wrappers
+// (__<prefix>_sys_<name>), as the kernel names them; "" where skelgen knows none.
+func mapinmapSyscallPrefix() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x64"
+	case "386":
+		return "ia32"
+	case "s390x":
+		return "s390x"
+	case "arm64":
+		return "arm64"
+	case "arm":
+		return "arm"
+	case "mips", "mipsle", "mips64", "mips64le":
+		return "mips"
+	case "riscv64":
+		return "riscv"
+	case "ppc64", "ppc64le":
+		return "powerpc64"
+	case "loong64":
+		return "loongarch"
+	}
+	return ""
+}
+
+// mapinmapSyscallFunction is the kernel function of syscall name: __<arch>_sys_<name> when
+// the running kernel has syscall wrappers (a kprobe on __<arch>_sys_bpf can be made, as
+// libbpf checks), else sys_<name>.
+func mapinmapSyscallFunction(name string) string {
+	if prefix := mapinmapSyscallPrefix(); prefix != "" {
+		if pfd, err := mapinmapProbeOpen("kprobe", false, -1, "__"+prefix+"_sys_bpf", 0); err == nil {
+			syscall.Close(pfd)
+			return "__" + prefix + "_sys_" + name
+		}
+	}
+	return "sys_" + name
+}
+
+// mapinmapAttachKsyscall attaches prog to the entry (or return) of the syscall name
+// (openat), named as the running kernel names it.
+func mapinmapAttachKsyscall(prog int, retprobe bool, name string) (int, error) {
+	return mapinmapAttachProbe("kprobe", prog, retprobe, -1, mapinmapSyscallFunction(name), 0)
 }
 
 // mapinmapAttachKprobe attaches prog to the kernel function fn, offset bytes in (or to its

@@ -1599,9 +1599,10 @@ func minimalAttachTracepoint(prog int, category, name string) (int, error) {
 	return minimalAttachPerf(prog, pfd)
 }
 
-// minimalAttachProbe attaches prog through the kprobe or uprobe PMU (Linux 4.17): target is
-// the function name or the file path, offset the offset in the function or the file.
-func minimalAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+// minimalProbeOpen opens a kprobe or uprobe event through its PMU (Linux 4.17), not
+// attached: target is the function name or the file path, offset the offset in the function
+// or the file.
+func minimalProbeOpen(pmu string, retprobe bool, pid int, target string, offset uint64) (int, error) {
 	dir := "/sys/bus/event_source/devices/" + pmu
 	typ, err := minimalReadNumber(dir+"/type", "")
 	if err != nil {
@@ -1610,6 +1611,9 @@ func minimalAttachProbe(pmu string, prog int, retprobe bool, pid int, target str
 	attr := minimalPerfAttr{typ: uint32(typ), config2: offset}
 	if retprobe {
 		bit, err := minimalReadNumber(dir+"/format/retprobe", "config:")
+		if err == nil && bit > 63 {
+			err = syscall.EINVAL
+		}
 		if err != nil {
 			return -1, minimalFail("", "read the retprobe bit of the "+pmu+" PMU", err)
 		}
@@ -1628,7 +1632,61 @@ func minimalAttachProbe(pmu string, prog int, retprobe bool, pid int, target str
 	if err != nil {
 		return -1, minimalFail("", "perf_event_open of the "+pmu+" "+target, err)
 	}
+	return pfd, nil
+}
+
+// minimalAttachProbe attaches prog to a kprobe or uprobe event (see minimalProbeOpen).
+func minimalAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+	pfd, err := minimalProbeOpen(pmu, retprobe, pid, target, offset)
+	if err != nil {
+		return -1, err
+	}
 	return minimalAttachPerf(prog, pfd)
+}
+
+// minimalSyscallPrefix is the prefix of the architecture's syscall wrappers
+// (__<prefix>_sys_<name>), as the kernel names them; "" where skelgen knows none.
+func minimalSyscallPrefix() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x64"
+	case "386":
+		return "ia32"
+	case "s390x":
+		return "s390x"
+	case "arm64":
+		return "arm64"
+	case "arm":
+		return "arm"
+	case "mips", "mipsle", "mips64", "mips64le":
+		return "mips"
+	case "riscv64":
+		return "riscv"
+	case "ppc64", "ppc64le":
+		return "powerpc64"
+	case "loong64":
+		return "loongarch"
+	}
+	return ""
+}
+
+// minimalSyscallFunction is the kernel function of syscall name: __<arch>_sys_<name> when
+// the running kernel has syscall wrappers (a kprobe on __<arch>_sys_bpf can be made, as
+// libbpf checks), else sys_<name>.
+func minimalSyscallFunction(name string) string {
+	if prefix := minimalSyscallPrefix(); prefix != "" {
+		if pfd, err := minimalProbeOpen("kprobe", false, -1, "__"+prefix+"_sys_bpf", 0); err == nil {
+			syscall.Close(pfd)
+			return "__" + prefix + "_sys_" + name
+		}
+	}
+	return "sys_" + name
+}
+
+// minimalAttachKsyscall attaches prog to the entry (or return) of the syscall name
+// (openat), named as the running kernel names it.
+func minimalAttachKsyscall(prog int, retprobe bool, name string) (int, error) {
+	return minimalAttachProbe("kprobe", prog, retprobe, -1, minimalSyscallFunction(name), 0)
 }
 
 // minimalAttachKprobe attaches prog to the kernel function fn, offset bytes in (or to its

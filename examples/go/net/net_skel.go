@@ -45,6 +45,13 @@ import (
 //
 // After Load, Maps.<Map> reads and writes map elements (Lookup, Update, Delete, NextKey)
 // and FD methods give the file descriptors, which are 0 when absent.
+//
+// Programs Attach leaves alone (see skelgen's docs/backends.md):
+//
+//   - xdp_count_proto (xdp): its attach function takes the network interface.
+//   - xdp_frags_len (xdp.frags): its attach function takes the network interface.
+//   - tc_count_ethertype (tc): no attach function; the program fd is handed out for the caller's own setsockopt/netlink/link.
+//   - tcx_ingress_count (tcx/ingress): its attach function takes the network interface.
 type Net struct {
 	// Maps holds every map: knobs before Load, handles after.
 	Maps NetMaps
@@ -1494,9 +1501,10 @@ func netAttachTracepoint(prog int, category, name string) (int, error) {
 	return netAttachPerf(prog, pfd)
 }
 
-// netAttachProbe attaches prog through the kprobe or uprobe PMU (Linux 4.17): target is
-// the function name or the file path, offset the offset in the function or the file.
-func netAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+// netProbeOpen opens a kprobe or uprobe event through its PMU (Linux 4.17), not
+// attached: target is the function name or the file path, offset the offset in the function
+// or the file.
+func netProbeOpen(pmu string, retprobe bool, pid int, target string, offset uint64) (int, error) {
 	dir := "/sys/bus/event_source/devices/" + pmu
 	typ, err := netReadNumber(dir+"/type", "")
 	if err != nil {
@@ -1505,6 +1513,9 @@ func netAttachProbe(pmu string, prog int, retprobe bool, pid int, target string,
 	attr := netPerfAttr{typ: uint32(typ), config2: offset}
 	if retprobe {
 		bit, err := netReadNumber(dir+"/format/retprobe", "config:")
+		if err == nil && bit > 63 {
+			err = syscall.EINVAL
+		}
 		if err != nil {
 			return -1, netFail("", "read the retprobe bit of the "+pmu+" PMU", err)
 		}
@@ -1523,7 +1534,61 @@ func netAttachProbe(pmu string, prog int, retprobe bool, pid int, target string,
 	if err != nil {
 		return -1, netFail("", "perf_event_open of the "+pmu+" "+target, err)
 	}
+	return pfd, nil
+}
+
+// netAttachProbe attaches prog to a kprobe or uprobe event (see netProbeOpen).
+func netAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+	pfd, err := netProbeOpen(pmu, retprobe, pid, target, offset)
+	if err != nil {
+		return -1, err
+	}
 	return netAttachPerf(prog, pfd)
+}
+
+// netSyscallPrefix is the prefix of the architecture's syscall wrappers
+// (__<prefix>_sys_<name>), as the kernel names them; "" where skelgen knows none.
+func netSyscallPrefix() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x64"
+	case "386":
+		return "ia32"
+	case "s390x":
+		return "s390x"
+	case "arm64":
+		return "arm64"
+	case "arm":
+		return "arm"
+	case "mips", "mipsle", "mips64", "mips64le":
+		return "mips"
+	case "riscv64":
+		return "riscv"
+	case "ppc64", "ppc64le":
+		return "powerpc64"
+	case "loong64":
+		return "loongarch"
+	}
+	return ""
+}
+
+// netSyscallFunction is the kernel function of syscall name: __<arch>_sys_<name> when
+// the running kernel has syscall wrappers (a kprobe on __<arch>_sys_bpf can be made, as
+// libbpf checks), else sys_<name>.
+func netSyscallFunction(name string) string {
+	if prefix := netSyscallPrefix(); prefix != "" {
+		if pfd, err := netProbeOpen("kprobe", false, -1, "__"+prefix+"_sys_bpf", 0); err == nil {
+			syscall.Close(pfd)
+			return "__" + prefix + "_sys_" + name
+		}
+	}
+	return "sys_" + name
+}
+
+// netAttachKsyscall attaches prog to the entry (or return) of the syscall name
+// (openat), named as the running kernel names it.
+func netAttachKsyscall(prog int, retprobe bool, name string) (int, error) {
+	return netAttachProbe("kprobe", prog, retprobe, -1, netSyscallFunction(name), 0)
 }
 
 // netAttachKprobe attaches prog to the kernel function fn, offset bytes in (or to its

@@ -45,6 +45,11 @@ import (
 //
 // After Load, Maps.<Map> reads and writes map elements (Lookup, Update, Delete, NextKey)
 // and FD methods give the file descriptors, which are 0 when absent.
+//
+// Programs Attach leaves alone (see skelgen's docs/backends.md):
+//
+//   - uprobe_entry (uprobe): its attach function takes the process, binary and file offset.
+//   - uretprobe_exit (uretprobe): its attach function takes the process, binary and file offset.
 type Probes struct {
 	// Maps holds every map: knobs before Load, handles after.
 	Maps ProbesMaps
@@ -1693,9 +1698,10 @@ func probesAttachTracepoint(prog int, category, name string) (int, error) {
 	return probesAttachPerf(prog, pfd)
 }
 
-// probesAttachProbe attaches prog through the kprobe or uprobe PMU (Linux 4.17): target is
-// the function name or the file path, offset the offset in the function or the file.
-func probesAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+// probesProbeOpen opens a kprobe or uprobe event through its PMU (Linux 4.17), not
+// attached: target is the function name or the file path, offset the offset in the function
+// or the file.
+func probesProbeOpen(pmu string, retprobe bool, pid int, target string, offset uint64) (int, error) {
 	dir := "/sys/bus/event_source/devices/" + pmu
 	typ, err := probesReadNumber(dir+"/type", "")
 	if err != nil {
@@ -1704,6 +1710,9 @@ func probesAttachProbe(pmu string, prog int, retprobe bool, pid int, target stri
 	attr := probesPerfAttr{typ: uint32(typ), config2: offset}
 	if retprobe {
 		bit, err := probesReadNumber(dir+"/format/retprobe", "config:")
+		if err == nil && bit > 63 {
+			err = syscall.EINVAL
+		}
 		if err != nil {
 			return -1, probesFail("", "read the retprobe bit of the "+pmu+" PMU", err)
 		}
@@ -1722,7 +1731,61 @@ func probesAttachProbe(pmu string, prog int, retprobe bool, pid int, target stri
 	if err != nil {
 		return -1, probesFail("", "perf_event_open of the "+pmu+" "+target, err)
 	}
+	return pfd, nil
+}
+
+// probesAttachProbe attaches prog to a kprobe or uprobe event (see probesProbeOpen).
+func probesAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+	pfd, err := probesProbeOpen(pmu, retprobe, pid, target, offset)
+	if err != nil {
+		return -1, err
+	}
 	return probesAttachPerf(prog, pfd)
+}
+
+// probesSyscallPrefix is the prefix of the architecture's syscall wrappers
+// (__<prefix>_sys_<name>), as the kernel names them; "" where skelgen knows none.
+func probesSyscallPrefix() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x64"
+	case "386":
+		return "ia32"
+	case "s390x":
+		return "s390x"
+	case "arm64":
+		return "arm64"
+	case "arm":
+		return "arm"
+	case "mips", "mipsle", "mips64", "mips64le":
+		return "mips"
+	case "riscv64":
+		return "riscv"
+	case "ppc64", "ppc64le":
+		return "powerpc64"
+	case "loong64":
+		return "loongarch"
+	}
+	return ""
+}
+
+// probesSyscallFunction is the kernel function of syscall name: __<arch>_sys_<name> when
+// the running kernel has syscall wrappers (a kprobe on __<arch>_sys_bpf can be made, as
+// libbpf checks), else sys_<name>.
+func probesSyscallFunction(name string) string {
+	if prefix := probesSyscallPrefix(); prefix != "" {
+		if pfd, err := probesProbeOpen("kprobe", false, -1, "__"+prefix+"_sys_bpf", 0); err == nil {
+			syscall.Close(pfd)
+			return "__" + prefix + "_sys_" + name
+		}
+	}
+	return "sys_" + name
+}
+
+// probesAttachKsyscall attaches prog to the entry (or return) of the syscall name
+// (openat), named as the running kernel names it.
+func probesAttachKsyscall(prog int, retprobe bool, name string) (int, error) {
+	return probesAttachProbe("kprobe", prog, retprobe, -1, probesSyscallFunction(name), 0)
 }
 
 // probesAttachKprobe attaches prog to the kernel function fn, offset bytes in (or to its

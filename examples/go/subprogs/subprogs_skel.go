@@ -1398,9 +1398,10 @@ func subprogsAttachTracepoint(prog int, category, name string) (int, error) {
 	return subprogsAttachPerf(prog, pfd)
 }
 
-// subprogsAttachProbe attaches prog through the kprobe or uprobe PMU (Linux 4.17): target is
-// the function name or the file path, offset the offset in the function or the file.
-func subprogsAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+// subprogsProbeOpen opens a kprobe or uprobe event through its PMU (Linux 4.17), not
+// attached: target is the function name or the file path, offset the offset in the function
+// or the file.
+func subprogsProbeOpen(pmu string, retprobe bool, pid int, target string, offset uint64) (int, error) {
 	dir := "/sys/bus/event_source/devices/" + pmu
 	typ, err := subprogsReadNumber(dir+"/type", "")
 	if err != nil {
@@ -1409,6 +1410,9 @@ func subprogsAttachProbe(pmu string, prog int, retprobe bool, pid int, target st
 	attr := subprogsPerfAttr{typ: uint32(typ), config2: offset}
 	if retprobe {
 		bit, err := subprogsReadNumber(dir+"/format/retprobe", "config:")
+		if err == nil && bit > 63 {
+			err = syscall.EINVAL
+		}
 		if err != nil {
 			return -1, subprogsFail("", "read the retprobe bit of the "+pmu+" PMU", err)
 		}
@@ -1427,7 +1431,61 @@ func subprogsAttachProbe(pmu string, prog int, retprobe bool, pid int, target st
 	if err != nil {
 		return -1, subprogsFail("", "perf_event_open of the "+pmu+" "+target, err)
 	}
+	return pfd, nil
+}
+
+// subprogsAttachProbe attaches prog to a kprobe or uprobe event (see subprogsProbeOpen).
+func subprogsAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+	pfd, err := subprogsProbeOpen(pmu, retprobe, pid, target, offset)
+	if err != nil {
+		return -1, err
+	}
 	return subprogsAttachPerf(prog, pfd)
+}
+
+// subprogsSyscallPrefix is the prefix of the architecture's syscall wrappers
+// (__<prefix>_sys_<name>), as the kernel names them; "" where skelgen knows none.
+func subprogsSyscallPrefix() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x64"
+	case "386":
+		return "ia32"
+	case "s390x":
+		return "s390x"
+	case "arm64":
+		return "arm64"
+	case "arm":
+		return "arm"
+	case "mips", "mipsle", "mips64", "mips64le":
+		return "mips"
+	case "riscv64":
+		return "riscv"
+	case "ppc64", "ppc64le":
+		return "powerpc64"
+	case "loong64":
+		return "loongarch"
+	}
+	return ""
+}
+
+// subprogsSyscallFunction is the kernel function of syscall name: __<arch>_sys_<name> when
+// the running kernel has syscall wrappers (a kprobe on __<arch>_sys_bpf can be made, as
+// libbpf checks), else sys_<name>.
+func subprogsSyscallFunction(name string) string {
+	if prefix := subprogsSyscallPrefix(); prefix != "" {
+		if pfd, err := subprogsProbeOpen("kprobe", false, -1, "__"+prefix+"_sys_bpf", 0); err == nil {
+			syscall.Close(pfd)
+			return "__" + prefix + "_sys_" + name
+		}
+	}
+	return "sys_" + name
+}
+
+// subprogsAttachKsyscall attaches prog to the entry (or return) of the syscall name
+// (openat), named as the running kernel names it.
+func subprogsAttachKsyscall(prog int, retprobe bool, name string) (int, error) {
+	return subprogsAttachProbe("kprobe", prog, retprobe, -1, subprogsSyscallFunction(name), 0)
 }
 
 // subprogsAttachKprobe attaches prog to the kernel function fn, offset bytes in (or to its

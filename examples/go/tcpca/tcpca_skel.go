@@ -53,6 +53,13 @@ import (
 // Detach<Map> unregisters it; StructOps.<Map>.Autocreate = false before Load leaves a map
 // out (with the programs only it names), as kernels before 6.4 need for .struct_ops.link
 // maps.
+//
+// Programs Attach leaves alone (see skelgen's docs/backends.md):
+//
+//   - tcpca_init (struct_ops/init): attached as members of their struct_ops map, by the map's attach.
+//   - tcpca_ssthresh (struct_ops/ssthresh): attached as members of their struct_ops map, by the map's attach.
+//   - tcpca_cong_avoid (struct_ops/cong_avoid): attached as members of their struct_ops map, by the map's attach.
+//   - tcpca_undo_cwnd (struct_ops/undo_cwnd): attached as members of their struct_ops map, by the map's attach.
 type Tcpca struct {
 	// Maps holds every map: knobs before Load, handles after.
 	Maps TcpcaMaps
@@ -1460,9 +1467,10 @@ func tcpcaAttachTracepoint(prog int, category, name string) (int, error) {
 	return tcpcaAttachPerf(prog, pfd)
 }
 
-// tcpcaAttachProbe attaches prog through the kprobe or uprobe PMU (Linux 4.17): target is
-// the function name or the file path, offset the offset in the function or the file.
-func tcpcaAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+// tcpcaProbeOpen opens a kprobe or uprobe event through its PMU (Linux 4.17), not
+// attached: target is the function name or the file path, offset the offset in the function
+// or the file.
+func tcpcaProbeOpen(pmu string, retprobe bool, pid int, target string, offset uint64) (int, error) {
 	dir := "/sys/bus/event_source/devices/" + pmu
 	typ, err := tcpcaReadNumber(dir+"/type", "")
 	if err != nil {
@@ -1471,6 +1479,9 @@ func tcpcaAttachProbe(pmu string, prog int, retprobe bool, pid int, target strin
 	attr := tcpcaPerfAttr{typ: uint32(typ), config2: offset}
 	if retprobe {
 		bit, err := tcpcaReadNumber(dir+"/format/retprobe", "config:")
+		if err == nil && bit > 63 {
+			err = syscall.EINVAL
+		}
 		if err != nil {
 			return -1, tcpcaFail("", "read the retprobe bit of the "+pmu+" PMU", err)
 		}
@@ -1489,7 +1500,61 @@ func tcpcaAttachProbe(pmu string, prog int, retprobe bool, pid int, target strin
 	if err != nil {
 		return -1, tcpcaFail("", "perf_event_open of the "+pmu+" "+target, err)
 	}
+	return pfd, nil
+}
+
+// tcpcaAttachProbe attaches prog to a kprobe or uprobe event (see tcpcaProbeOpen).
+func tcpcaAttachProbe(pmu string, prog int, retprobe bool, pid int, target string, offset uint64) (int, error) {
+	pfd, err := tcpcaProbeOpen(pmu, retprobe, pid, target, offset)
+	if err != nil {
+		return -1, err
+	}
 	return tcpcaAttachPerf(prog, pfd)
+}
+
+// tcpcaSyscallPrefix is the prefix of the architecture's syscall wrappers
+// (__<prefix>_sys_<name>), as the kernel names them; "" where skelgen knows none.
+func tcpcaSyscallPrefix() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x64"
+	case "386":
+		return "ia32"
+	case "s390x":
+		return "s390x"
+	case "arm64":
+		return "arm64"
+	case "arm":
+		return "arm"
+	case "mips", "mipsle", "mips64", "mips64le":
+		return "mips"
+	case "riscv64":
+		return "riscv"
+	case "ppc64", "ppc64le":
+		return "powerpc64"
+	case "loong64":
+		return "loongarch"
+	}
+	return ""
+}
+
+// tcpcaSyscallFunction is the kernel function of syscall name: __<arch>_sys_<name> when
+// the running kernel has syscall wrappers (a kprobe on __<arch>_sys_bpf can be made, as
+// libbpf checks), else sys_<name>.
+func tcpcaSyscallFunction(name string) string {
+	if prefix := tcpcaSyscallPrefix(); prefix != "" {
+		if pfd, err := tcpcaProbeOpen("kprobe", false, -1, "__"+prefix+"_sys_bpf", 0); err == nil {
+			syscall.Close(pfd)
+			return "__" + prefix + "_sys_" + name
+		}
+	}
+	return "sys_" + name
+}
+
+// tcpcaAttachKsyscall attaches prog to the entry (or return) of the syscall name
+// (openat), named as the running kernel names it.
+func tcpcaAttachKsyscall(prog int, retprobe bool, name string) (int, error) {
+	return tcpcaAttachProbe("kprobe", prog, retprobe, -1, tcpcaSyscallFunction(name), 0)
 }
 
 // tcpcaAttachKprobe attaches prog to the kernel function fn, offset bytes in (or to its

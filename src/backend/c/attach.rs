@@ -52,6 +52,7 @@ pub fn attach_fn(p: &ProgramSpec) -> Option<AttachFn> {
             target,
             attach_type,
         } => target_link(target, attach_type),
+        Attach::Ksyscall { retprobe, syscall } => ksyscall(syscall, retprobe),
     })
 }
 
@@ -150,6 +151,30 @@ fn kprobe(target: Option<(String, u64)>, ret: bool) -> AttachFn {
             doc: "attaches to the kernel function `func` at `offset` bytes".into(),
             helper: "skelgen_attach_kprobe".into(),
             args: format!(", {ret}, func, offset"),
+        },
+    }
+}
+
+fn ksyscall(syscall: Option<String>, ret: bool) -> AttachFn {
+    let what = if ret { "the return of" } else { "the entry of" };
+    let ret = u8::from(ret);
+    match syscall {
+        Some(name) => AttachFn {
+            suffix: String::new(),
+            params: String::new(),
+            doc: format!(
+                "attaches to {what} the syscall {} (its kernel function on this kernel)",
+                comment(&name)
+            ),
+            helper: "skelgen_attach_ksyscall".into(),
+            args: format!(", {ret}, \"{}\"", names::c_string(&name)),
+        },
+        None => AttachFn {
+            suffix: "_ksyscall".into(),
+            params: ", const char *syscall".into(),
+            doc: format!("attaches to {what} the syscall `syscall` (openat, not sys_openat)"),
+            helper: "skelgen_attach_ksyscall".into(),
+            args: format!(", {ret}, syscall"),
         },
     }
 }

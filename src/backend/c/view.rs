@@ -34,7 +34,9 @@ pub struct SkelView {
     /// Programs, in context order.
     pub progs: Vec<ProgView>,
     /// Programs `NAME__attach` attaches.
-    pub auto_progs: Vec<String>,
+    pub auto_progs: Vec<AutoView>,
+    /// Programs `NAME__attach` leaves alone, with why, for the header's comment.
+    pub skipped: Vec<SkippedView>,
     /// Programs with an iterator link.
     pub iter_progs: Vec<String>,
     /// Syscall programs, run with `BPF_PROG_TEST_RUN`.
@@ -118,6 +120,26 @@ pub struct ProgView {
     pub autoload: u32,
     /// Its attach function, if skelgen can attach it.
     pub attach: Option<AttachFn>,
+}
+
+/// A program the attach-all call attaches.
+#[derive(Debug, Serialize)]
+pub struct AutoView {
+    /// Member name in `skel->progs`.
+    pub ident: String,
+    /// What `skel->err_step` says when attaching it fails, escaped for a string literal.
+    pub step: String,
+}
+
+/// A program the attach-all call leaves alone.
+#[derive(Debug, Serialize)]
+pub struct SkippedView {
+    /// Member name in `skel->progs`.
+    pub ident: String,
+    /// Section, for a comment.
+    pub section: String,
+    /// Why, for a comment.
+    pub why: String,
 }
 
 /// A global-data section with a typed view.
@@ -231,7 +253,31 @@ pub fn build_in(
             .map(|(_, v)| v.ident.clone())
             .collect()
     };
-    let auto_progs: Vec<String> = idents_where(|p| p.auto);
+    let auto_progs: Vec<AutoView> = model
+        .programs
+        .iter()
+        .zip(&progs)
+        .filter(|(p, _)| p.auto)
+        .map(|(p, v)| AutoView {
+            ident: v.ident.clone(),
+            step: names::c_string(&format!(
+                "attach {} (section {})",
+                p.spec.name, p.spec.section
+            )),
+        })
+        .collect();
+    let skipped = model
+        .programs
+        .iter()
+        .zip(&progs)
+        .filter_map(|(p, v)| {
+            p.skipped.as_ref().map(|why| SkippedView {
+                ident: v.ident.clone(),
+                section: v.section.clone(),
+                why: attach::comment(why),
+            })
+        })
+        .collect();
     let struct_ops_maps = struct_ops.as_ref().is_some_and(|s| !s.maps.is_empty());
     let iter_progs = idents_where(|p| p.iter);
     let run_progs = idents_where(|p| p.run);
@@ -264,6 +310,7 @@ pub fn build_in(
         attach_all: !auto_progs.is_empty() || struct_ops_maps,
         struct_ops_maps,
         auto_progs,
+        skipped,
         iter_progs,
         run_progs,
         ringbufs,

@@ -70,6 +70,7 @@ pub fn attach_method(p: &ProgramSpec, rt: &str) -> Option<AttachMethod> {
             target,
             attach_type,
         } => link(rt, target, attach_type),
+        Attach::Ksyscall { retprobe, syscall } => ksyscall(rt, retprobe, syscall),
     };
     Some(AttachMethod {
         params,
@@ -101,6 +102,29 @@ fn kprobe(rt: &str, retprobe: bool, target: Option<(String, u64)>) -> (String, S
             let call = format!("{rt}AttachKprobe(fd, {retprobe}, function, offset)");
             ("function string, offset uint64".into(), doc.into(), call)
         }
+    }
+}
+
+fn ksyscall(rt: &str, retprobe: bool, syscall: Option<String>) -> (String, String, String) {
+    let what = if retprobe {
+        "to the return of"
+    } else {
+        "to the entry of"
+    };
+    match syscall {
+        Some(name) => (
+            String::new(),
+            format!("{what} the syscall {name} (its kernel function on this kernel)"),
+            format!(
+                "{rt}AttachKsyscall(fd, {retprobe}, \"{}\")",
+                names::go_string(&name)
+            ),
+        ),
+        None => (
+            "syscall string".into(),
+            format!("{what} the named syscall (openat, not sys_openat)"),
+            format!("{rt}AttachKsyscall(fd, {retprobe}, syscall)"),
+        ),
     }
 }
 

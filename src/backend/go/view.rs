@@ -62,6 +62,8 @@ pub struct SkelView {
     pub links: bool,
     /// Programs `Attach()` attaches.
     pub auto: Vec<String>,
+    /// The programs `Attach()` leaves alone, with why: one list item each.
+    pub skipped: Vec<String>,
     /// struct_ops maps and programs, when the object has any.
     pub struct_ops: Option<StructOpsView>,
     /// The runtime parts the object needs.
@@ -209,6 +211,10 @@ pub fn build(
         attach_only_registers: struct_ops_maps && auto.is_empty(),
         struct_ops_maps,
         auto,
+        skipped: model
+            .skipped()
+            .map(|(p, why)| names::comment(&format!("{} ({}): {why}.", p.name, p.section)))
+            .collect(),
         version: env!("CARGO_PKG_VERSION"),
         abi_version: blob.plan.abi_version,
         object: names::comment(&spec.name),

@@ -74,6 +74,7 @@ pub fn attach_fn(p: &ProgramSpec) -> Option<KernAttachFn> {
         Attach::Link { .. }
         | Attach::Tracepoint { .. }
         | Attach::Kprobe { .. }
+        | Attach::Ksyscall { .. }
         | Attach::Uprobe { .. } => return None,
     })
 }

@@ -40,6 +40,8 @@ pub struct KernView {
     pub progs: Vec<KernProgView>,
     /// Programs `NAME__attach` attaches.
     pub auto_progs: Vec<String>,
+    /// Programs `NAME__attach` leaves alone, with why, for the header's comment.
+    pub skipped: Vec<cview::SkippedView>,
     /// Global-data sections with a typed view.
     pub sections: Vec<SectionView>,
     /// Type definitions the views need, in order.
@@ -55,6 +57,10 @@ pub struct KernView {
     /// The object has maps or programs: the skeleton takes references to them.
     pub refs: bool,
 }
+
+/// Why a module's attach-all call leaves alone a program the other skeletons attach.
+const MODULE_CANNOT: &str = "a module cannot attach it: it needs perf_event_open(2) \
+     (tracepoints, kprobes, ksyscall); the program is loaded and its fd handed out";
 
 /// One program.
 #[derive(Debug, Serialize)]
@@ -100,6 +106,23 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<KernView, BackendError> {
         .filter(|(p, v)| p.auto && v.attach.is_some())
         .map(|(_, v)| v.ident.clone())
         .collect();
+    let skipped = model
+        .programs
+        .iter()
+        .zip(&progs)
+        .filter_map(|(p, v)| {
+            let why = match (&p.skipped, &v.attach) {
+                (Some(why), _) => why.clone(),
+                (None, None) => MODULE_CANNOT.to_string(),
+                (None, Some(_)) => return None,
+            };
+            Some(cview::SkippedView {
+                ident: v.ident.clone(),
+                section: v.section.clone(),
+                why: crate::backend::c::attach::comment(&why),
+            })
+        })
+        .collect();
     let kconfig = match &base.kconfig {
         Some(k) => Some(kconfig_view(spec, &k.section)?),
         None => None,
@@ -115,6 +138,7 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<KernView, BackendError> {
         maps: base.maps,
         progs,
         auto_progs,
+        skipped,
         sections: base.sections,
         types: base.types,
         steps: base.steps,

@@ -63,6 +63,7 @@ pub fn attach_method(p: &ProgramSpec) -> Option<AttachMethod> {
             target,
             attach_type,
         } => link(target, attach_type),
+        Attach::Ksyscall { retprobe, syscall } => ksyscall(retprobe, syscall),
     };
     Some(AttachMethod {
         method: escape(&format!("attach_{}", p.name)),
@@ -115,6 +116,34 @@ fn kprobe(retprobe: bool, target: Option<(String, u64)>) -> Parts {
             "func: &str, offset: u64, ".into(),
             "the kernel function `func`, `offset` bytes in".into(),
             format!("Kprobe {{ retprobe: {retprobe}, func, offset }}"),
+        ),
+    }
+}
+
+fn ksyscall(retprobe: bool, syscall: Option<String>) -> Parts {
+    let what = if retprobe {
+        "the return of"
+    } else {
+        "the entry of"
+    };
+    match syscall {
+        Some(name) => (
+            "",
+            String::new(),
+            format!(
+                "{what} the syscall `{}` (its kernel function on this kernel)",
+                doc(&name)
+            ),
+            format!(
+                "Ksyscall {{ retprobe: {retprobe}, syscall: {} }}",
+                string_literal(&name)
+            ),
+        ),
+        None => (
+            "_ksyscall",
+            "syscall: &str, ".into(),
+            format!("{what} the syscall `syscall` (`openat`, not `sys_openat`)"),
+            format!("Ksyscall {{ retprobe: {retprobe}, syscall }}"),
         ),
     }
 }

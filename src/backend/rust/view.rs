@@ -61,6 +61,9 @@ pub struct SkelView {
     pub progs: Vec<ProgView>,
     /// Programs `attach()` attaches.
     pub auto_progs: Vec<ProgMethodView>,
+    /// The module documentation's list of the programs `attach()` leaves alone, with why:
+    /// its lines.
+    pub skipped: Vec<String>,
     /// Iterator programs and their `iter_<prog>` methods.
     pub iter_progs: Vec<ProgMethodView>,
     /// Syscall programs and their `run_<prog>` methods.
@@ -214,6 +217,7 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
         header: header(&spec.name, blob),
         object: names::doc(&spec.name),
         auto_progs: auto_progs(&model, &progs),
+        skipped: skipped(&model),
         iter_progs,
         run_progs,
         buffers: model.has_buffers(),
@@ -276,6 +280,18 @@ fn auto_progs(model: &Model<'_>, progs: &[ProgView]) -> Vec<ProgMethodView> {
             })
         })
         .collect()
+}
+
+/// The lines of a list item for each program `attach()` leaves alone, with why.
+fn skipped(model: &Model<'_>) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (p, why) in model.skipped() {
+        let item = format!("- `{}` (section `{}`): {why}.", p.name, p.section);
+        for (i, line) in names::doc_lines(&item, 84).into_iter().enumerate() {
+            lines.push(if i == 0 { line } else { format!("  {line}") });
+        }
+    }
+    lines
 }
 
 /// A `<prefix>_<prog>` method for each program `keep` accepts.

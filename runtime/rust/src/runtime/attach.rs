@@ -160,6 +160,8 @@ pub(super) enum Attach<'a> {
         func: &'a str,
         offset: u64,
     },
+    /// A kprobe or kretprobe on a syscall (`openat`), named as the running kernel names it.
+    Ksyscall { retprobe: bool, syscall: &'a str },
     /// A uprobe or uretprobe on a file offset of a binary, in one process or all.
     Uprobe {
         retprobe: bool,
@@ -193,6 +195,10 @@ pub(super) fn attach(prog: &Prog, how: Attach<'_>) -> Result<Link, Error> {
             func,
             offset,
         } => probe("kprobe", fd, retprobe, None, func.as_bytes(), offset),
+        Attach::Ksyscall { retprobe, syscall } => {
+            let func = syscall_function(syscall);
+            probe("kprobe", fd, retprobe, None, func.as_bytes(), 0)
+        }
         Attach::Uprobe {
             retprobe,
             pid,
@@ -320,11 +326,10 @@ fn tracepoint(prog: BorrowedFd<'_>, category: &str, name: &str) -> Result<OwnedF
     attach_perf(prog, event)
 }
 
-/// A kprobe or uprobe through its PMU (Linux 4.17): `target` is the function name or the
-/// file path, `offset` the offset in the function or the file.
-fn probe(
+/// A kprobe or uprobe event through its PMU (Linux 4.17), not attached: `target` is the
+/// function name or the file path, `offset` the offset in the function or the file.
+fn probe_open(
     pmu: &str,
-    prog: BorrowedFd<'_>,
     retprobe: bool,
     pid: Option<i32>,
     target: &[u8],
@@ -334,7 +339,8 @@ fn probe(
     let kind = read_number(&format!("{dir}/type"), "")?;
     let config = if retprobe {
         let bit = read_number(&format!("{dir}/format/retprobe"), "config:")?;
-        1u64.checked_shl(bit as u32).ok_or(libc::EINVAL)?
+        1u64.checked_shl(u32::try_from(bit).map_err(|_| libc::EINVAL)?)
+            .ok_or(libc::EINVAL)?
     } else {
         0
     };
@@ -346,9 +352,53 @@ fn probe(
         config2: offset,
         ..Default::default()
     };
-    let event = match pid {
-        Some(pid) => perf_event_open(&mut attr, pid, -1)?,
-        None => perf_event_open(&mut attr, -1, 0)?,
-    };
+    match pid {
+        Some(pid) => perf_event_open(&mut attr, pid, -1),
+        None => perf_event_open(&mut attr, -1, 0),
+    }
+}
+
+/// A kprobe or uprobe attached through its PMU (see [`probe_open`]).
+fn probe(
+    pmu: &str,
+    prog: BorrowedFd<'_>,
+    retprobe: bool,
+    pid: Option<i32>,
+    target: &[u8],
+    offset: u64,
+) -> Result<OwnedFd, i32> {
+    let event = probe_open(pmu, retprobe, pid, target, offset)?;
     attach_perf(prog, event)
+}
+
+/// The prefix of the architecture's syscall wrappers (`__<prefix>_sys_<name>`), as the
+/// kernel names them; `None` where skelgen knows none.
+fn syscall_prefix() -> Option<&'static str> {
+    Some(match std::env::consts::ARCH {
+        "x86_64" => "x64",
+        "x86" => "ia32",
+        "s390x" => "s390x",
+        "aarch64" => "arm64",
+        "arm" => "arm",
+        "mips" | "mips64" => "mips",
+        "riscv64" | "riscv32" => "riscv",
+        "powerpc64" => "powerpc64",
+        "powerpc" => "powerpc",
+        "loongarch64" => "loongarch",
+        _ => return None,
+    })
+}
+
+/// The kernel function of syscall `name`: `__<arch>_sys_<name>` when the running kernel has
+/// syscall wrappers (a kprobe on `__<arch>_sys_bpf` can be made, as libbpf checks), else
+/// `sys_<name>`.
+fn syscall_function(name: &str) -> String {
+    let wrapped = syscall_prefix().filter(|prefix| {
+        let probe = format!("__{prefix}_sys_bpf");
+        probe_open("kprobe", false, None, probe.as_bytes(), 0).is_ok()
+    });
+    match wrapped {
+        Some(prefix) => format!("__{prefix}_sys_{name}"),
+        None => format!("sys_{name}"),
+    }
 }

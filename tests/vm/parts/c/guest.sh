@@ -45,6 +45,7 @@ else
     refused "$probes_feature" C "load_error PROG_LOAD fentry_unlinkat (after looking up do_unlinkat)" \
         probes.out run probes kernel
 fi
+proven "ksyscall/kretsyscall attach, by the kernel's syscall name" C passes hooks hooks_kernel.expected
 proven "tracepoint attach, maps, .bss/.rodata views (minimal)" C passes minimal minimal.expected
 proven "iterators (iter/bpf_map, iter/bpf_prog)" C passes iterators iterators.expected
 proven "lsm_cgroup" C passes cgroup_lsm cgroup_lsm.expected

@@ -11,7 +11,7 @@ cc_flags=(-std=c11 -Wall -Wextra -Werror -pedantic -I "$STAGE")
 clang-19 -g -O2 -target bpf -I/usr/include/x86_64-linux-gnu \
     -c "$ROOT/examples/c/cgroup_lsm.bpf.c" -o cgroup_lsm.bpf.o
 
-for name in probes minimal iterators ksyms cgroup_lsm tcpca net; do
+for name in probes minimal iterators ksyms cgroup_lsm tcpca net hooks; do
     obj=$ROOT/examples/bpf/$name.bpf.o
     [ "$name" = cgroup_lsm ] && obj=$STAGE/cgroup_lsm.bpf.o
     "$SKELGEN" --lang c "$obj" -o "$name.lskel.h"

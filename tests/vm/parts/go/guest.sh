@@ -32,6 +32,8 @@ else
     refused "$probes_feature" Go "load: PROG_LOAD fentry_unlinkat (after looking up do_unlinkat)" \
         probes.out probes_fired
 fi
+proven "ksyscall/kretsyscall attach, by the kernel's syscall name" Go \
+    run hooks '^TestKsyscall$' SKELGEN_HOOKS_KERNEL=1
 proven "tracepoint attach, maps, .bss/.rodata views (minimal)" Go run minimal .
 proven "iterators (iter/bpf_map, iter/bpf_prog)" Go run iterators .
 proven ".kconfig and ksyms" Go run ksyms '^TestKconfigAndKsyms$' SKELGEN_KSYMS_NOKFUNCS=1

@@ -17,7 +17,7 @@ src=$STAGE/src
 mkdir -p "$src"
 cp "$ROOT/examples/go/go.mod" "$src/"
 cp -r "$ROOT/examples/go/internal" "$src/"
-for name in probes minimal iterators ksyms tcpca; do
+for name in probes minimal iterators ksyms tcpca hooks; do
     mkdir -p "$src/$name"
     cp "$ROOT/examples/go/$name/"*_test.go "$ROOT/examples/go/$name/gen.go" "$src/$name/"
     "$SKELGEN" --lang go "$ROOT/examples/bpf/$name.bpf.o" -o "$src/$name/${name}_skel.go"

@@ -38,6 +38,8 @@ else
     refused "$probes_feature" Rust 'PROG_LOAD fentry_unlinkat (after looking up do_unlinkat)' \
         probes.out probes_linked
 fi
+proven "ksyscall/kretsyscall attach, by the kernel's syscall name" Rust \
+    run hooks 1 SKELGEN_HOOKS_KERNEL=1
 proven "tracepoint attach, maps, .bss/.rodata views (minimal)" Rust run minimal 4
 proven "iterators (iter/bpf_map, iter/bpf_prog)" Rust run iterators 1
 # The test calls the kfuncs from 6.4 on, and leaves them out before.

@@ -10,9 +10,9 @@ cd "$STAGE"
 mkdir -p bin
 cargo test --locked --no-run --message-format=json \
     --manifest-path "$ROOT/examples/rust/Cargo.toml" --target-dir "$VM_CACHE/rust-target" \
-    --test probes --test minimal --test iterators --test ksyms --test tcpca >build.json
+    --test probes --test minimal --test iterators --test ksyms --test tcpca --test hooks >build.json
 # Each test target's executable, from cargo's "compiler-artifact" messages.
-for name in probes minimal iterators ksyms tcpca; do
+for name in probes minimal iterators ksyms tcpca hooks; do
     exe=$(grep -F "\"name\":\"$name\"" build.json | grep -F '"kind":["test"]' |
         sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
     [ -n "$exe" ] || {
