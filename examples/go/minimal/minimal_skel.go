@@ -959,27 +959,47 @@ func minimalRunLoader(ctx, logBuf []byte) error {
 	}
 	defer syscall.Close(progFD)
 	le.PutUint32(ctx[40:], ^uint32(0))
-	run := minimalTestRunAttr{
-		progFD:    uint32(progFD),
-		ctxSizeIn: uint32(len(ctx)),
-		ctxIn:     minimalAddr(unsafe.Pointer(&ctx[0])),
-	}
-	if _, err := minimalBPF(minimalCmdProgTestRun, unsafe.Pointer(&run), unsafe.Sizeof(run)); err != nil {
+	retval, err := minimalRunLoaderProg(progFD, ctx, logBuf)
+	if err != nil {
 		return minimalLoaderFail("run the loader program", -1, logBuf, err)
 	}
-	if run.retval != 0 {
+	if retval != 0 {
 		step := int(le.Uint32(ctx[40:]))
 		what := "an unknown loader step"
 		if step >= 0 && step < len(minimalLoaderSteps) {
 			what = minimalLoaderSteps[step]
 		}
 		errno := syscall.EINVAL
-		if r := int32(run.retval); r < 0 {
+		if r := int32(retval); r < 0 {
 			errno = syscall.Errno(-r)
 		}
 		return minimalLoaderFail(what, step, logBuf, errno)
 	}
 	return nil
+}
+
+// minimalRunLoaderProg runs the loader program on ctx and returns its return value. A
+// load step whose verification a signal cut short fails with EAGAIN (the Go runtime
+// signals its own threads; libbpf repeats such program loads); the loader has then closed
+// what it made and left the context's inputs as they were, so the run is made again, up
+// to five times in all, with the log cleared.
+func minimalRunLoaderProg(progFD int, ctx, logBuf []byte) (uint32, error) {
+	for tries := 1; ; tries++ {
+		run := minimalTestRunAttr{
+			progFD:    uint32(progFD),
+			ctxSizeIn: uint32(len(ctx)),
+			ctxIn:     minimalAddr(unsafe.Pointer(&ctx[0])),
+		}
+		if _, err := minimalBPF(minimalCmdProgTestRun, unsafe.Pointer(&run), unsafe.Sizeof(run)); err != nil {
+			return 0, err
+		}
+		if int32(run.retval) != -int32(syscall.EAGAIN) || tries == 5 {
+			return run.retval, nil
+		}
+		if len(logBuf) > 0 {
+			logBuf[0] = 0
+		}
+	}
 }
 
 // minimalLoadLoaderProg loads the loader program (call 4) without a log first: a
