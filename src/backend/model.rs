@@ -84,6 +84,14 @@ impl<'a> Model<'a> {
             .filter_map(|p| p.skipped.as_deref().map(|why| (p.spec, why)))
     }
 
+    /// Whether any program is a uprobe (the skeleton needs the ELF symbol reader to attach
+    /// by function name).
+    pub fn has_uprobes(&self) -> bool {
+        self.programs
+            .iter()
+            .any(|p| matches!(p.spec.attach, Some(crate::ir::Attach::Uprobe { .. })))
+    }
+
     /// Whether any map gets a buffer reader (the skeleton needs the readers' runtime).
     pub fn has_buffers(&self) -> bool {
         self.maps.iter().any(|m| m.buffer.is_some())

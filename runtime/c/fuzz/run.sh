@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # libFuzzer runs of the C runtime's parsers: fuzz_btf (the kernel-BTF reader), fuzz_inflate
-# (the gzip reader) and fuzz_buffers (ring and perf buffer records).
+# (the gzip reader), fuzz_buffers (ring and perf buffer records) and fuzz_elf (the ELF
+# symbol reader of uprobes by name).
 #
 #   runtime/c/fuzz/run.sh [TARGET...]     default: every fuzz_*.c here
 #

@@ -10,6 +10,8 @@
 #include "../skelgen_btf.h"
 #include "../skelgen_struct_ops.h"
 #include "../skelgen_signed.h"
+#include "../skelgen_elf.h"
+#include "../skelgen_uprobe.h"
 /* Twice, as two skeletons in one translation unit include it: the guards hold. */
 #include "../skelgen_runtime.h"
 #include "../skelgen_user.h"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs the C runtime's unit tests (runtime/c/tests/test_*.c):
 #   - with gcc and clang-19, -std=c11 -Wall -Wextra -pedantic -Werror, and once more with
-#     clang-19 -fsanitize=address,undefined (any report fails);
+#     clang-19 -fsanitize=address,undefined (any report fails); test_elf also as a non-PIE
+#     executable, whose own symbols it reads;
 #   - every userspace header in one translation unit as C11 (gcc, clang-19) and as C++17
 #     (g++, clang++-19), strict;
 #   - the kernel variant (skelgen_runtime.h with __KERNEL__, skelgen_kernel.h,
@@ -66,6 +67,11 @@ for src in "$here"/test_*.c; do
         "$cc" "${cflags[@]}" "$src" -o "$out/$t-$cc" || { fail "$cc $t"; continue; }
         run_test "$out/$t-$cc"
     done
+    if [ "$t" = test_elf ]; then
+        # The symbol reader against its own executable built without PIE too.
+        gcc "${cflags[@]}" -no-pie -fno-pie "$src" -o "$out/$t-nopie" || { fail "no-pie $t"; continue; }
+        run_test "$out/$t-nopie"
+    fi
     clang-19 "${cflags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
         -fno-omit-frame-pointer "$src" -o "$out/$t-asan" || { fail "asan $t"; continue; }
     ASAN_OPTIONS=detect_leaks=1 run_test "$out/$t-asan"

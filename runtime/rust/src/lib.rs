@@ -11,6 +11,8 @@
 #[allow(dead_code)]
 mod runtime;
 
+#[cfg(feature = "uprobe")]
+pub use runtime::{find_binary, UprobeOpts};
 pub use runtime::{
     possible_cpus, Error, Keys, Link, Map, MapKnobs, Plain, Prog, ProgKnobs,
 };

@@ -58,6 +58,9 @@ pub fn render(spec: &ObjectSpec, blob: &Blob) -> Result<String, BackendError> {
     if view.signed.is_some() {
         parts.push(runtime::USER_SIGNED);
     }
+    if view.uprobe {
+        parts.push(runtime::USER_UPROBE);
+    }
     let runtime = runtime::splice(&parts);
     templates()?
         .render("c/skel.h.tera", &view, &[("runtime", &runtime)])

@@ -32,6 +32,8 @@ const KCONFIG: Part = part!("skelgen_kconfig.h");
 const BTF: Part = part!("skelgen_btf.h");
 const STRUCT_OPS: Part = part!("skelgen_struct_ops.h");
 const SIGNED: Part = part!("skelgen_signed.h");
+const ELF: Part = part!("skelgen_elf.h");
+const UPROBE: Part = part!("skelgen_uprobe.h");
 const KERNEL: Part = part!("skelgen_kernel.h");
 const KERNEL_KCONFIG: Part = part!("skelgen_kconfig_kernel.h");
 
@@ -41,6 +43,8 @@ pub const USER_BASE: &[Part] = &[RUNTIME, USER, HELPERS, BUFFERS];
 pub const USER_KCONFIG: &[Part] = &[READ_ALL, INFLATE, KCONFIG];
 /// Added for objects with struct_ops maps: the kernel-BTF reader and the layout.
 pub const USER_STRUCT_OPS: &[Part] = &[READ_ALL, BTF, STRUCT_OPS];
+/// Added for objects with uprobes: the ELF symbol reader and attaching by function name.
+pub const USER_UPROBE: &[Part] = &[READ_ALL, ELF, UPROBE];
 /// Added for signed loaders (docs/signing.md): the exclusive, hashed loader map, the signed
 /// load with its scheme fallback, add_key(2).
 pub const USER_SIGNED: &[Part] = &[SIGNED];
@@ -54,6 +58,7 @@ pub const ALL: &[&[Part]] = &[
     USER_BASE,
     USER_KCONFIG,
     USER_STRUCT_OPS,
+    USER_UPROBE,
     USER_SIGNED,
     KERNEL_BASE,
     KERNEL_KCONFIG_PARTS,

@@ -162,6 +162,21 @@ fn own_value(name: &str) -> Option<u64> {
         ("NO_OFFSET", u64::from(u32::MAX)),
         ("O_CLOEXEC", 0o2000000), // Linux's value, for a libc that hides it
         ("MAP_ANONYMOUS", 0x20),
+        // The ELF format's (elf.h), for the symbol reader of uprobes by name.
+        ("ELF_EHDR_SIZE", 64),
+        ("ELF_SHDR_SIZE", 64),
+        ("ELF_PHDR_SIZE", 56),
+        ("ELF_SYM_SIZE", 24),
+        ("SHT_SYMTAB", 2),
+        ("SHT_NOTE", 7),
+        ("SHT_NOBITS", 8),
+        ("SHT_DYNSYM", 11),
+        ("PT_LOAD", 1),
+        ("STT_FUNC", 2),
+        ("STT_GNU_IFUNC", 10),
+        ("STB_LOCAL", 0),
+        ("STB_GLOBAL", 1),
+        ("STB_WEAK", 2),
     ];
     own.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
 }

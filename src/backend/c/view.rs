@@ -60,6 +60,8 @@ pub struct SkelView {
     pub data: ByteArray,
     /// `.kconfig` externs, when the object has a `.kconfig` map.
     pub kconfig: Option<KconfigView>,
+    /// The object has uprobe programs (the runtime then reads ELF symbol tables).
+    pub uprobe: bool,
     /// struct_ops maps and programs, when the object has any.
     pub struct_ops: Option<StructOpsView>,
     /// The object has struct_ops maps (`NAME__attach` registers them).
@@ -327,6 +329,7 @@ pub fn build_in(
         insns: bytes(&blob.insns, false),
         data: bytes(&blob.data, false),
         kconfig,
+        uprobe: dialect == Dialect::User && model.has_uprobes(),
         struct_ops,
         links,
         signed,

@@ -25,6 +25,8 @@ pub struct Features {
     pub buffers: bool,
     /// struct_ops (the kernel-BTF reader and the struct_ops layout).
     pub struct_ops: bool,
+    /// Uprobe programs (the ELF symbol reader and attaching by function name).
+    pub uprobe: bool,
 }
 
 /// When a file goes into a skeleton.
@@ -35,6 +37,7 @@ enum Need {
     Kconfig,
     Buffers,
     StructOps,
+    Uprobe,
 }
 
 impl Need {
@@ -45,6 +48,7 @@ impl Need {
             Need::Kconfig => f.kconfig,
             Need::Buffers => f.buffers,
             Need::StructOps => f.struct_ops,
+            Need::Uprobe => f.uprobe,
         }
     }
 }
@@ -77,6 +81,8 @@ const SOURCES: &[Source] = &[
     source!("records.go", Buffers),
     source!("btf.go", StructOps),
     source!("struct_ops.go", StructOps),
+    source!("elf.go", Uprobe),
+    source!("uprobe.go", Uprobe),
 ];
 
 /// A file split into its imports and its body, the body into the segments of its prefix

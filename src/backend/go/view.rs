@@ -193,6 +193,7 @@ pub fn build(
         kconfig: kconfig.is_some(),
         buffers: model.has_buffers(),
         struct_ops: struct_ops.is_some(),
+        uprobe: model.has_uprobes(),
     };
     let auto: Vec<String> = model
         .programs

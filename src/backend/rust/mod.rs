@@ -73,6 +73,7 @@ pub fn render(spec: &ObjectSpec, blob: &Blob) -> Result<String, BackendError> {
         runtime::Feature::Buffers => view.buffers,
         runtime::Feature::StructOps => view.struct_ops.is_some(),
         runtime::Feature::Kconfig => view.kconfig.is_some(),
+        runtime::Feature::Uprobe => view.uprobe,
     })?;
     Ok(format!(
         "{}{}",

@@ -18,6 +18,8 @@ pub enum Feature {
     StructOps,
     /// `.kconfig` externs: the configuration reader and the gzip inflater.
     Kconfig,
+    /// Uprobe programs: the ELF symbol reader and attaching by function name.
+    Uprobe,
 }
 
 impl Feature {
@@ -27,6 +29,7 @@ impl Feature {
             Feature::Buffers => "buffers",
             Feature::StructOps => "struct_ops",
             Feature::Kconfig => "kconfig",
+            Feature::Uprobe => "uprobe",
         }
     }
 }
@@ -66,6 +69,8 @@ pub const PARTS: &[Part] = &[
     part!("btf.rs", Some(Feature::StructOps)),
     part!("struct_ops.rs", Some(Feature::StructOps)),
     part!("struct_ops_load.rs", Some(Feature::StructOps)),
+    part!("elf.rs", Some(Feature::Uprobe)),
+    part!("uprobe.rs", Some(Feature::Uprobe)),
     part!("kconfig.rs", Some(Feature::Kconfig)),
     part!("inflate.rs", Some(Feature::Kconfig)),
 ];

@@ -9,7 +9,12 @@ use crate::uapi::{self, AttachType, Cmd, MapType, ProgType};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const FEATURES: [Feature; 3] = [Feature::Buffers, Feature::StructOps, Feature::Kconfig];
+const FEATURES: [Feature; 4] = [
+    Feature::Buffers,
+    Feature::StructOps,
+    Feature::Kconfig,
+    Feature::Uprobe,
+];
 
 fn crate_dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/runtime/rust"))
@@ -177,6 +182,18 @@ fn kernel_numbers() -> BTreeMap<String, u128> {
 /// (the crate's inflate tests decode streams that use every one of them), and the
 /// architecture's ioctl encoding, from which the `PERF_EVENT_IOC_*` numbers are made.
 const OWN: &[&str] = &[
+    // The ELF format's (elf.h), checked by the symbol reader's own tests, and the
+    // multiarch directory names.
+    "ELF_SHDR_SIZE",
+    "ELF_PHDR_SIZE",
+    "ELF_SYM_SIZE",
+    "SHT_SYMTAB",
+    "SHT_NOBITS",
+    "SHT_DYNSYM",
+    "PT_LOAD",
+    "STT_FUNC",
+    "STT_GNU_IFUNC",
+    "MULTIARCH",
     "INFLATE_MAX",
     "LEN_BASE",
     "LEN_EXTRA",

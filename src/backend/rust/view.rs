@@ -95,6 +95,8 @@ pub struct SkelView {
     pub buffers: bool,
     /// struct_ops maps and programs, when the object has any.
     pub struct_ops: Option<StructOpsView>,
+    /// The object has uprobe programs (the runtime then reads ELF symbol tables).
+    pub uprobe: bool,
     /// The object has maps or programs: the load writes their knobs into the context.
     pub knobs: bool,
 }
@@ -221,6 +223,7 @@ pub fn build(spec: &ObjectSpec, blob: &Blob) -> Result<SkelView, BackendError> {
         iter_progs,
         run_progs,
         buffers: model.has_buffers(),
+        uprobe: model.has_uprobes(),
         module,
         skel: camel,
         open,

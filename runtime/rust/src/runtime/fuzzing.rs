@@ -126,3 +126,17 @@ pub fn buffers(data: &[u8]) {
         }
     }
 }
+
+#[cfg(feature = "uprobe")]
+/// Reads `data` as an ELF file: functions the seeds hold, under plain and versioned names,
+/// and each one's file offset, which must lie inside the file.
+pub fn elf(data: &[u8]) {
+    let Ok(elf) = Elf::parse(data) else {
+        return;
+    };
+    for name in ["main", "malloc", "dup", "twice", "dyn_only", "getpid", ""] {
+        if let Ok(off) = elf.func_offset(name) {
+            assert!(off < data.len() as u64, "{name} at {off:#x}");
+        }
+    }
+}

@@ -24,6 +24,10 @@ include!("btf.rs");
 include!("struct_ops.rs");
 #[cfg(feature = "struct_ops")]
 include!("struct_ops_load.rs");
+#[cfg(feature = "uprobe")]
+include!("elf.rs");
+#[cfg(feature = "uprobe")]
+include!("uprobe.rs");
 #[cfg(feature = "kconfig")]
 include!("kconfig.rs");
 #[cfg(feature = "kconfig")]

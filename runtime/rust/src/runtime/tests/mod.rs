@@ -7,6 +7,8 @@ mod plain;
 mod btf;
 #[cfg(feature = "buffers")]
 mod buffers;
+#[cfg(feature = "uprobe")]
+mod elf;
 #[cfg(feature = "kconfig")]
 mod inflate;
 #[cfg(feature = "kconfig")]
