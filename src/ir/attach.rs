@@ -34,10 +34,15 @@ pub enum Attach {
         /// `(function, offset)` from the section, if it names one.
         target: Option<(String, u64)>,
     },
-    /// A uprobe or uretprobe: the caller gives pid, binary path and file offset.
+    /// A uprobe or uretprobe. With a target in the section (`uprobe/BINARY:FUNC[+OFF]`)
+    /// the skeleton finds the binary and the function's file offset at attach time;
+    /// without one the caller names them.
     Uprobe {
         /// uretprobe.
         retprobe: bool,
+        /// The binary, function and offset from the section, if it names them.
+        #[serde(default)]
+        target: Option<UprobeTarget>,
     },
     /// `BPF_LINK_CREATE` on an object the caller opens and passes as an fd or index.
     Link {
@@ -56,6 +61,18 @@ pub enum Attach {
         /// The syscall from the section (`openat`), if it names one.
         syscall: Option<String>,
     },
+}
+
+/// Where a uprobe section says to attach: `BINARY:FUNC`, `BINARY:FUNC+OFF` or
+/// `BINARY:OFF` (a file offset, no function).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UprobeTarget {
+    /// A path, or a bare name the runtime looks for in the library or program paths.
+    pub binary: String,
+    /// The function's symbol name; empty when `offset` is a file offset.
+    pub func: String,
+    /// Bytes into the function, or into the file without one.
+    pub offset: u64,
 }
 
 /// The object a [`Attach::Link`] program is linked to.
@@ -123,8 +140,9 @@ impl Attach {
             Attach::RawTracepoint { target } => target.is_some(),
             Attach::Kprobe { target, .. } => target.is_some(),
             Attach::Ksyscall { syscall, .. } => syscall.is_some(),
+            Attach::Uprobe { target, .. } => target.is_some(),
             Attach::BtfTrace | Attach::Iter => true,
-            Attach::Uprobe { .. } | Attach::Link { .. } => false,
+            Attach::Link { .. } => false,
         }
     }
 
@@ -166,7 +184,10 @@ mod tests {
                 retprobe: false,
                 target: None,
             },
-            Attach::Uprobe { retprobe: true },
+            Attach::Uprobe {
+                retprobe: true,
+                target: None,
+            },
             Attach::Ksyscall {
                 retprobe: false,
                 syscall: None,

@@ -12,7 +12,7 @@ mod programs;
 mod struct_ops;
 pub mod types;
 
-pub use attach::{Attach, LinkTarget};
+pub use attach::{Attach, LinkTarget, UprobeTarget};
 pub use bytes::{HexBytes, Insn};
 pub use externs::{ExternKind, ExternSpec, KconfigKind};
 pub use maps::{GlobalData, GlobalKind, InitSlot, MapSpec, Pinning, SlotTarget, VariableSpec};

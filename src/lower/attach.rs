@@ -1,7 +1,7 @@
 //! How a program is attached, decided from the row of libbpf's section table it matched
 //! (never from the section name again) and kept in [`crate::ir::ProgramSpec::attach`].
 
-use crate::ir::{Attach, BtfTarget, LinkTarget};
+use crate::ir::{Attach, BtfTarget, LinkTarget, UprobeTarget};
 use crate::uapi::{AttachType, ProgType};
 
 /// The probe family of a `kprobe`/`uprobe` row of libbpf's section table: the table, not
@@ -108,11 +108,50 @@ fn probe(kind: Probe, target: Option<&str>) -> Option<Attach> {
                 Some((func, off)) => parse_offset(off).map(|o| (func.to_string(), o)),
             }),
         },
-        Probe::Uprobe { retprobe } => Attach::Uprobe { retprobe },
+        Probe::Uprobe { retprobe } => Attach::Uprobe {
+            retprobe,
+            target: target.and_then(|t| uprobe_target(t, retprobe).ok()),
+        },
         Probe::Ksyscall { retprobe } => Attach::Ksyscall {
             retprobe,
             syscall: target.map(str::to_string),
         },
+    })
+}
+
+/// The target of a uprobe section, as libbpf reads it: `BINARY:FUNC`, `BINARY:FUNC+OFF` or
+/// `BINARY:OFF` (a file offset), the binary up to the first `:`. The error says what is
+/// wrong with it (lowering refuses such a program: libbpf could not attach it either).
+pub(super) fn uprobe_target(text: &str, retprobe: bool) -> Result<UprobeTarget, String> {
+    let Some((binary, spec)) = text.split_once(':') else {
+        return Err(format!(
+            "uprobe target {text:?} names no function: write BINARY:FUNCTION[+OFFSET]"
+        ));
+    };
+    if binary.is_empty() || spec.is_empty() {
+        return Err(format!(
+            "uprobe target {text:?} needs a binary and a function: BINARY:FUNCTION[+OFFSET]"
+        ));
+    }
+    let (func, offset) = match parse_offset(spec) {
+        Some(offset) => (String::new(), offset),
+        None => match spec.split_once('+') {
+            None => (spec.to_string(), 0),
+            Some((func, off)) => match parse_offset(off) {
+                Some(o) if !func.is_empty() => (func.to_string(), o),
+                _ => return Err(format!("uprobe target {text:?}: {off:?} is not an offset")),
+            },
+        },
+    };
+    if retprobe && offset != 0 && !func.is_empty() {
+        return Err(format!(
+            "uprobe target {text:?}: a uretprobe attaches to a function's return, at no offset"
+        ));
+    }
+    Ok(UprobeTarget {
+        binary: binary.to_string(),
+        func,
+        offset,
     })
 }
 
@@ -184,18 +223,42 @@ mod tests {
     }
 
     #[test]
-    fn ksyscall_targets() {
-        let attach = |s: &str| classify(s).and_then(|d| d.attach);
+    fn uprobe_targets() {
+        let target = |s: &str| match classify(s).and_then(|d| d.attach) {
+            Some(Attach::Uprobe { target, retprobe }) => (target, retprobe),
+            other => panic!("{s}: {other:?}"),
+        };
+        let t = |binary: &str, func: &str, offset| UprobeTarget {
+            binary: binary.into(),
+            func: func.into(),
+            offset,
+        };
         assert_eq!(
-            attach("kretsyscall/openat"),
-            Some(Attach::Ksyscall {
-                retprobe: true,
-                syscall: Some("openat".into())
-            })
+            target("uprobe//proc/self/exe:uprobed_sub"),
+            (Some(t("/proc/self/exe", "uprobed_sub", 0)), false)
         );
-        // Without a syscall, the attach-all call leaves it to the caller.
-        let bare = attach("ksyscall").unwrap();
-        assert!(!bare.needs_no_target(), "{bare:?}");
-        assert!(attach("ksyscall/openat").unwrap().needs_no_target());
+        assert_eq!(
+            target("uretprobe/libc.so.6:malloc"),
+            (Some(t("libc.so.6", "malloc", 0)), true)
+        );
+        assert_eq!(
+            target("uprobe.s//bin/x:f+0x10"),
+            (Some(t("/bin/x", "f", 16)), false)
+        );
+        assert_eq!(
+            target("uprobe//bin/x:0x1234"),
+            (Some(t("/bin/x", "", 0x1234)), false)
+        );
+        assert_eq!(
+            target("uretprobe.s/libc.so.6:malloc@@GLIBC_2.2.5"),
+            (Some(t("libc.so.6", "malloc@@GLIBC_2.2.5", 0)), true)
+        );
+        assert_eq!(target("uprobe"), (None, false));
+        for bad in ["/bin/x", ":f", "/bin/x:", "/bin/x:f+z", "/bin/x:f+"] {
+            assert!(uprobe_target(bad, false).is_err(), "{bad}");
+            assert_eq!(target(&format!("uprobe/{bad}")).0, None, "{bad}");
+        }
+        let err = uprobe_target("libc.so.6:malloc+4", true).unwrap_err();
+        assert!(err.contains("uretprobe"), "{err}");
     }
 }

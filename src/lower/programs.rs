@@ -6,7 +6,7 @@ use super::link::Linker;
 use super::maps::UserMap;
 use super::{sec_def, LowerError};
 use crate::elf::ElfFile;
-use crate::ir::{InitSlot, MapSpec, ProgramSpec, SlotTarget};
+use crate::ir::{Attach, InitSlot, MapSpec, ProgramSpec, SlotTarget};
 use crate::uapi::MapType;
 
 /// Every entry program, in libbpf's order (section index, then offset).
@@ -22,6 +22,23 @@ pub(crate) fn build(linker: &Linker<'_>) -> Result<Vec<ProgramSpec>, LowerError>
         let def = sec_def::classify(section).ok_or_else(|| LowerError::UnknownSection {
             section: raw.to_string(),
         })?;
+        if let (
+            Some(Attach::Uprobe {
+                retprobe,
+                target: None,
+            }),
+            Some(text),
+        ) = (&def.attach, &def.attach_to)
+        {
+            let reason = super::attach::uprobe_target(text, *retprobe).err();
+            if let Some(reason) = reason {
+                return Err(LowerError::BadProgram {
+                    section: raw.to_string(),
+                    program: f.name.clone(),
+                    reason,
+                });
+            }
+        }
         let linked = linker.link(i)?;
         out.push(ProgramSpec {
             name: f.name.clone(),

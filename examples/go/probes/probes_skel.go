@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"strconv"
@@ -364,14 +365,14 @@ func (s *Probes) AttachLSMFileOpen() error {
 	})
 }
 
-// AttachUprobeEntry attaches uprobe_entry (uprobe) to the instruction at fileOffset in the file binaryPath, in process pid (-1: every process).
+// AttachUprobeEntry attaches uprobe_entry (uprobe) to the instruction at fileOffset in the file binaryPath, in process pid (-1: every process); the program's AttachUprobe attaches it by function name.
 func (s *Probes) AttachUprobeEntry(pid int, binaryPath string, fileOffset uint64) error {
 	return probesAttach(&s.Progs.UprobeEntry, &s.Links.UprobeEntry, func(fd int) (int, error) {
 		return probesAttachUprobe(fd, false, pid, binaryPath, fileOffset)
 	})
 }
 
-// AttachUretprobeExit attaches uretprobe_exit (uretprobe) to the instruction at fileOffset in the file binaryPath, in process pid (-1: every process).
+// AttachUretprobeExit attaches uretprobe_exit (uretprobe) to the instruction at fileOffset in the file binaryPath, in process pid (-1: every process); the program's AttachUprobe attaches it by function name.
 func (s *Probes) AttachUretprobeExit(pid int, binaryPath string, fileOffset uint64) error {
 	return probesAttach(&s.Progs.UretprobeExit, &s.Links.UretprobeExit, func(fd int) (int, error) {
 		return probesAttachUprobe(fd, true, pid, binaryPath, fileOffset)
@@ -1818,4 +1819,360 @@ func probesAttachKprobe(prog int, retprobe bool, fn string, offset uint64) (int,
 // process pid (-1: every process), or to the return of the function there.
 func probesAttachUprobe(prog int, retprobe bool, pid int, path string, offset uint64) (int, error) {
 	return probesAttachProbe("uprobe", prog, retprobe, pid, path, offset)
+}
+
+// probesELF reads ELF symbol tables, for uprobes by function name and usdt: a function's
+// symbol in .symtab, else .dynsym, and a virtual address turned into a file offset through
+// the PT_LOAD program headers (executables, PIE or not, and shared objects alike). ELF64 of
+// either byte order; every read is bounds-checked, and a malformed file is a
+// *probesELFError saying what is wrong and where.
+type probesELF struct {
+	data         []byte
+	order        binary.ByteOrder
+	shoff, shnum uint64
+	phoff, phnum uint64
+}
+
+// probesELFError says what is wrong with a file, or what it lacks; Errno is ENOEXEC
+// (malformed), ENOENT (not there) or ENOTUNIQ (ambiguous).
+type probesELFError struct {
+	Errno syscall.Errno
+	Why   string
+}
+
+func (e *probesELFError) Error() string { return e.Why }
+
+func (e *probesELFError) Unwrap() error { return e.Errno }
+
+// probesELFSection is one section header, as read.
+type probesELFSection struct {
+	name, kind, link          uint32
+	addr, offset, size, entsz uint64
+}
+
+const (
+	probesELFShdrSize = 64
+	probesELFPhdrSize = 56
+	probesELFSymSize  = 24
+)
+
+func probesELFBad(what string, at uint64) error {
+	return &probesELFError{syscall.ENOEXEC, fmt.Sprintf("%s (at offset %#x)", what, at)}
+}
+
+// probesELFTableInside says whether n entries of entsize bytes at off lie inside size bytes.
+func probesELFTableInside(size int, off, n, entsize uint64) bool {
+	return off <= uint64(size) && n <= (uint64(size)-off)/entsize
+}
+
+// probesParseELF reads the ELF header and checks that the section and program header
+// tables fit.
+func probesParseELF(data []byte) (*probesELF, error) {
+	if len(data) < 64 || string(data[:4]) != "\x7fELF" {
+		return nil, probesELFBad("not an ELF file", 0)
+	}
+	if data[4] != 2 {
+		return nil, probesELFBad("not a 64-bit ELF file", 4)
+	}
+	e := &probesELF{data: data, order: binary.LittleEndian}
+	switch data[5] {
+	case 1:
+	case 2:
+		e.order = binary.BigEndian
+	default:
+		return nil, probesELFBad("unknown byte order", 5)
+	}
+	e.phoff = e.order.Uint64(data[32:])
+	e.shoff = e.order.Uint64(data[40:])
+	phentsize := e.order.Uint16(data[54:])
+	e.phnum = uint64(e.order.Uint16(data[56:]))
+	if e.shoff != 0 {
+		if e.order.Uint16(data[58:]) != probesELFShdrSize {
+			return nil, probesELFBad("section headers are not 64 bytes", 58)
+		}
+		if !probesELFTableInside(len(data), e.shoff, 1, probesELFShdrSize) {
+			return nil, probesELFBad("section header table past the end of the file", 40)
+		}
+		// Extended numbering: counts too large for the header live in section 0.
+		e.shnum = uint64(e.order.Uint16(data[60:]))
+		if e.shnum == 0 {
+			e.shnum = min(e.uint(e.shoff+32, 8), 1<<32-1)
+		}
+		if e.phnum == 0xffff {
+			e.phnum = e.uint(e.shoff+44, 4)
+		}
+		if !probesELFTableInside(len(data), e.shoff, e.shnum, probesELFShdrSize) {
+			return nil, probesELFBad("section header table past the end of the file", e.shoff)
+		}
+	}
+	if e.phnum != 0 && phentsize != probesELFPhdrSize {
+		return nil, probesELFBad("program headers are not 56 bytes", 54)
+	}
+	if e.phnum != 0 && !probesELFTableInside(len(data), e.phoff, e.phnum, probesELFPhdrSize) {
+		return nil, probesELFBad("program header table past the end of the file", e.phoff)
+	}
+	return e, nil
+}
+
+// uint is the n-byte integer at off, which the caller checked lies inside the file.
+func (e *probesELF) uint(off uint64, n int) uint64 {
+	switch n {
+	case 1:
+		return uint64(e.data[off])
+	case 2:
+		return uint64(e.order.Uint16(e.data[off:]))
+	case 4:
+		return uint64(e.order.Uint32(e.data[off:]))
+	}
+	return e.order.Uint64(e.data[off:])
+}
+
+// section is section header i (< e.shnum).
+func (e *probesELF) section(i uint64) probesELFSection {
+	at := e.shoff + i*probesELFShdrSize
+	return probesELFSection{
+		name: uint32(e.uint(at, 4)), kind: uint32(e.uint(at+4, 4)), addr: e.uint(at+16, 8),
+		offset: e.uint(at+24, 8), size: e.uint(at+32, 8), link: uint32(e.uint(at+40, 4)),
+		entsz: e.uint(at+56, 8),
+	}
+}
+
+// sectionData is the bytes of section i, or an error when they lie outside the file.
+func (e *probesELF) sectionData(i uint64, what string) ([]byte, error) {
+	s := e.section(i)
+	size := uint64(len(e.data))
+	if s.kind == 8 || s.offset > size || s.size > size-s.offset { // 8: SHT_NOBITS
+		return nil, probesELFBad(what+" past the end of the file", e.shoff+i*probesELFShdrSize+24)
+	}
+	return e.data[s.offset : s.offset+s.size], nil
+}
+
+// search finds the function name in the symbol table of section idx: a global symbol
+// before a weak one before a local one; found is false when it is not there.
+func (e *probesELF) search(idx uint64, name string) (value uint64, found bool, err error) {
+	tab := e.section(idx)
+	header := e.shoff + idx*probesELFShdrSize
+	if tab.entsz != probesELFSymSize {
+		return 0, false, probesELFBad("symbol table entries are not 24 bytes", header+56)
+	}
+	syms, err := e.sectionData(idx, "symbol table")
+	if err != nil {
+		return 0, false, err
+	}
+	if tab.link == 0 || uint64(tab.link) >= e.shnum {
+		return 0, false, probesELFBad("symbol table links to no string table", header+40)
+	}
+	strs, err := e.sectionData(uint64(tab.link), "string table")
+	if err != nil {
+		return 0, false, err
+	}
+	best := -1
+	for i := uint64(0); i < uint64(len(syms))/probesELFSymSize; i++ {
+		at := tab.offset + i*probesELFSymSize
+		info := e.data[at+4]
+		kind, rank := info&0xf, 0
+		switch info >> 4 {
+		case 1: // global
+			rank = 2
+		case 2: // weak
+			rank = 1
+		}
+		// STT_FUNC, STT_GNU_IFUNC; section 0 is SHN_UNDEF: defined in another file.
+		if (kind != 2 && kind != 10) || e.uint(at+6, 2) == 0 || !probesELFNameIs(strs, e.uint(at, 4), name) {
+			continue
+		}
+		v := e.uint(at+8, 8)
+		if rank == best && v != value {
+			return 0, false, &probesELFError{syscall.ENOTUNIQ,
+				fmt.Sprintf("two function symbols %s, at %#x and %#x", name, value, v)}
+		}
+		if rank > best {
+			best, value = rank, v
+		}
+	}
+	return value, best >= 0, nil
+}
+
+// probesELFNameIs says whether the NUL-terminated string at strs[off] is name, or
+// name@version.
+func probesELFNameIs(strs []byte, off uint64, name string) bool {
+	if off >= uint64(len(strs)) {
+		return false
+	}
+	rest := strs[off:]
+	return len(rest) > len(name) && strings.HasPrefix(string(rest[:len(name)]), name) &&
+		(rest[len(name)] == 0 || rest[len(name)] == '@')
+}
+
+// fn is the address of the function name (or name@version): from .symtab when the file
+// has one that holds it, else from .dynsym.
+func (e *probesELF) fn(name string) (uint64, error) {
+	for _, kind := range []uint32{2, 11} { // SHT_SYMTAB, SHT_DYNSYM
+		for i := uint64(0); i < e.shnum && name != ""; i++ {
+			if e.section(i).kind != kind {
+				continue
+			}
+			if v, found, err := e.search(i, name); err != nil || found {
+				return v, err
+			}
+		}
+	}
+	return 0, &probesELFError{syscall.ENOENT, "no function symbol " + name + " in .symtab or .dynsym"}
+}
+
+// offset is the file offset of the virtual address vaddr, through the PT_LOAD segment
+// whose file image holds it; the offset is inside the file.
+func (e *probesELF) offset(vaddr uint64) (uint64, error) {
+	for i := uint64(0); i < e.phnum; i++ {
+		at := e.phoff + i*probesELFPhdrSize
+		if e.uint(at, 4) != 1 { // PT_LOAD
+			continue
+		}
+		off, addr, filesz := e.uint(at+8, 8), e.uint(at+16, 8), e.uint(at+32, 8)
+		if vaddr < addr || vaddr-addr >= filesz {
+			continue
+		}
+		if size := uint64(len(e.data)); off > size || vaddr-addr >= size-off {
+			return 0, probesELFBad("loadable segment past the end of the file", at+8)
+		}
+		return off + (vaddr - addr), nil
+	}
+	return 0, &probesELFError{syscall.ENOENT, fmt.Sprintf("address %#x is in no loadable segment", vaddr)}
+}
+
+// funcOffset is the file offset of the function name.
+func (e *probesELF) funcOffset(name string) (uint64, error) {
+	v, err := e.fn(name)
+	if err != nil {
+		return 0, err
+	}
+	return e.offset(v)
+}
+
+// ProbesUprobeOpts says what a uprobe by function name attaches to.
+type ProbesUprobeOpts struct {
+	// Binary is a path, or a bare name found as probesFindBinary says.
+	Binary string
+	// Func is a function's symbol name (name@version allowed); "": Offset is a file offset.
+	Func string
+	// Offset is bytes into the function (or the file, without one).
+	Offset uint64
+	// PID is the process to trace; -1: every process.
+	PID int
+	// Retprobe attaches to the function's return rather than its entry.
+	Retprobe bool
+}
+
+// AttachUprobe attaches this uprobe program as opts says: the binary found, the function's
+// file offset read from its symbol tables. Any uprobe program can be attached so, also as
+// a uretprobe, to any function of any binary. The link's fd is the caller's to close.
+func (p *ProbesProgram) AttachUprobe(opts ProbesUprobeOpts) (int, error) {
+	op := "attach " + p.info.name
+	if p.fd <= 0 {
+		return -1, probesFail(op, "the program is not loaded", syscall.ENOENT)
+	}
+	fd, err := probesAttachUprobeName(p.fd, opts)
+	if err != nil {
+		if e, ok := err.(*ProbesError); ok {
+			e.Op = op
+			return -1, e
+		}
+		return -1, probesFail(op, "uprobe", err)
+	}
+	return fd, nil
+}
+
+// probesMultiarch is the multiarch library directory of the architecture (Debian's names).
+var probesMultiarch = map[string]string{
+	"amd64": "x86_64-linux-gnu", "386": "i386-linux-gnu", "arm64": "aarch64-linux-gnu",
+	"arm": "arm-linux-gnueabihf", "riscv64": "riscv64-linux-gnu",
+	"ppc64le": "powerpc64le-linux-gnu", "s390x": "s390x-linux-gnu",
+	"loong64": "loongarch64-linux-gnu",
+}
+
+// probesIsLibrary says whether name is a shared library's name: it ends in ".so" or
+// holds ".so.".
+func probesIsLibrary(name string) bool {
+	return strings.HasSuffix(name, ".so") || strings.Contains(name, ".so.")
+}
+
+// probesSearchDirs is the first readable dir/name for the directories of the
+// ':'-separated dirs, or "".
+func probesSearchDirs(dirs, name string) string {
+	for _, dir := range strings.Split(dirs, ":") {
+		if dir == "" {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		if f, err := os.Open(path); err == nil {
+			f.Close()
+			return path
+		}
+	}
+	return ""
+}
+
+// probesFindBinary is the file a uprobe's binary names, or "". A name with a '/' is a
+// path, used as it is. A bare library name (libc.so.6) is looked for in $LD_LIBRARY_PATH,
+// then /lib64, /usr/lib64, /lib, /usr/lib, /lib/<multiarch>, /usr/lib/<multiarch>; any
+// other bare name in $PATH, then /usr/bin, /usr/sbin.
+func probesFindBinary(binary string) string {
+	if strings.Contains(binary, "/") {
+		return binary
+	}
+	if !probesIsLibrary(binary) {
+		if p := probesSearchDirs(os.Getenv("PATH"), binary); p != "" {
+			return p
+		}
+		return probesSearchDirs("/usr/bin:/usr/sbin", binary)
+	}
+	dirs := os.Getenv("LD_LIBRARY_PATH") + ":/lib64:/usr/lib64:/lib:/usr/lib"
+	if arch := probesMultiarch[runtime.GOARCH]; arch != "" {
+		dirs += ":/lib/" + arch + ":/usr/lib/" + arch
+	}
+	return probesSearchDirs(dirs, binary)
+}
+
+// probesUprobeOffset is the file offset of opts.Func + opts.Offset in the file at path.
+func probesUprobeOffset(path string, opts ProbesUprobeOpts) (uint64, error) {
+	what := "uprobe " + opts.Func + ": " + path
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, probesFail("", what, err)
+	}
+	elf, err := probesParseELF(data)
+	var off uint64
+	if err == nil {
+		off, err = elf.funcOffset(opts.Func)
+	}
+	if err != nil {
+		return 0, probesFail("", what, err)
+	}
+	if off+opts.Offset < off {
+		return 0, probesFail("", what, fmt.Errorf("offset %#x is too large: %w", opts.Offset, syscall.EINVAL))
+	}
+	return off + opts.Offset, nil
+}
+
+// probesAttachUprobeFunc attaches prog to the function fn (offset bytes in) of binary,
+// or with fn "" to the file offset offset; for the skeletons' attach methods.
+func probesAttachUprobeFunc(prog int, retprobe bool, pid int, binary, fn string, offset uint64) (int, error) {
+	return probesAttachUprobeName(prog, ProbesUprobeOpts{Binary: binary, Func: fn, Offset: offset, PID: pid, Retprobe: retprobe})
+}
+
+// probesAttachUprobeName attaches prog as opts says; the error names the function and
+// the file.
+func probesAttachUprobeName(prog int, opts ProbesUprobeOpts) (int, error) {
+	path := probesFindBinary(opts.Binary)
+	if path == "" {
+		return -1, probesFail("", "uprobe: no binary "+opts.Binary+" in the library or program paths", syscall.ENOENT)
+	}
+	offset := opts.Offset
+	if opts.Func != "" {
+		var err error
+		if offset, err = probesUprobeOffset(path, opts); err != nil {
+			return -1, err
+		}
+	}
+	return probesAttachProbe("uprobe", prog, opts.Retprobe, opts.PID, path, offset)
 }

@@ -4,7 +4,7 @@
 
 use super::names;
 use crate::ir::ProgramSpec;
-use crate::ir::{Attach, LinkTarget};
+use crate::ir::{Attach, LinkTarget, UprobeTarget};
 use serde::Serialize;
 
 /// One `NAME__<prog>__attach<suffix>(skel, params...)` function.
@@ -20,6 +20,9 @@ pub struct AttachFn {
     pub helper: String,
     /// Arguments of the helper after the program fd, each preceded by `, `.
     pub args: String,
+    /// The helper writes what failed into `skel->priv.err_text`, which `skel->err_step`
+    /// then points at.
+    pub names_error: bool,
 }
 
 /// The attach function of `p`, if skelgen can attach its kind of program.
@@ -33,20 +36,30 @@ pub fn attach_fn(p: &ProgramSpec) -> Option<AttachFn> {
             doc: "attaches to the kernel function or tracepoint named in its section".into(),
             helper: "skelgen_attach_raw_tp".into(),
             args: ", NULL".into(),
+            names_error: false,
         },
         Attach::Iter => {
             let at = crate::uapi::AttachType::TraceIter as u32;
             link("", "", "creates a BPF iterator link", "0", at, "0")
         }
         Attach::Kprobe { retprobe, target } => kprobe(target, retprobe),
-        Attach::Uprobe { retprobe } => AttachFn {
+        Attach::Uprobe {
+            retprobe,
+            target: Some(t),
+        } => uprobe_by_name(&t, retprobe),
+        Attach::Uprobe {
+            retprobe,
+            target: None,
+        } => AttachFn {
             suffix: "_uprobe".into(),
             params: ", int pid, const char *binary_path, uint64_t file_offset".into(),
             doc: "attaches to the instruction at `file_offset` in the file `binary_path`, in \
-                  process `pid` (-1: every process)"
+                  process `pid` (-1: every process); skelgen_attach_uprobe_opts() attaches it \
+                  by function name"
                 .into(),
             helper: "skelgen_attach_uprobe".into(),
             args: format!(", {}, pid, binary_path, file_offset", u8::from(retprobe)),
+            names_error: false,
         },
         Attach::Link {
             target,
@@ -54,6 +67,34 @@ pub fn attach_fn(p: &ProgramSpec) -> Option<AttachFn> {
         } => target_link(target, attach_type),
         Attach::Ksyscall { retprobe, syscall } => ksyscall(syscall, retprobe),
     })
+}
+
+/// A uprobe on the function its section names, found when it attaches; a failure says why
+/// in `skel->err_step`.
+fn uprobe_by_name(t: &UprobeTarget, retprobe: bool) -> AttachFn {
+    let what = match (t.func.as_str(), t.offset) {
+        ("", off) => format!("file offset {off:#x}"),
+        (func, 0) => format!("function {func}"),
+        (func, off) => format!("function {func} + {off:#x}"),
+    };
+    let place = if retprobe { "the return of the" } else { "the" };
+    AttachFn {
+        suffix: String::new(),
+        params: String::new(),
+        doc: comment(&format!(
+            "attaches in every process to {place} {what} of {}",
+            t.binary
+        )),
+        helper: "skelgen_attach_uprobe_name".into(),
+        args: format!(
+            ", {}, -1, \"{}\", \"{}\", {}, skel->priv.err_text, sizeof(skel->priv.err_text)",
+            u8::from(retprobe),
+            names::c_string(&t.binary),
+            names::c_string(&t.func),
+            t.offset
+        ),
+        names_error: true,
+    }
 }
 
 /// A `BPF_LINK_CREATE` attach function.
@@ -64,6 +105,7 @@ fn link(suffix: &str, params: &str, doc: &str, target: &str, at: u32, flags: &st
         doc: doc.into(),
         helper: "skelgen_link_create".into(),
         args: format!(", {target}, {at}, {flags}"),
+        names_error: false,
     }
 }
 
@@ -122,6 +164,7 @@ fn tracepoint(target: Option<(String, String)>) -> AttachFn {
                 names::c_string(&cat),
                 names::c_string(&name)
             ),
+            names_error: false,
         },
         None => AttachFn {
             suffix: "_tracepoint".into(),
@@ -131,6 +174,7 @@ fn tracepoint(target: Option<(String, String)>) -> AttachFn {
                     .into(),
             helper: "skelgen_attach_tracepoint".into(),
             args: ", category, name".into(),
+            names_error: false,
         },
     }
 }
@@ -144,6 +188,7 @@ fn kprobe(target: Option<(String, u64)>, ret: bool) -> AttachFn {
             doc: format!("attaches to the kernel function {}", comment(&func)),
             helper: "skelgen_attach_kprobe".into(),
             args: format!(", {ret}, \"{}\", {offset}", names::c_string(&func)),
+            names_error: false,
         },
         None => AttachFn {
             suffix: "_kprobe".into(),
@@ -151,6 +196,7 @@ fn kprobe(target: Option<(String, u64)>, ret: bool) -> AttachFn {
             doc: "attaches to the kernel function `func` at `offset` bytes".into(),
             helper: "skelgen_attach_kprobe".into(),
             args: format!(", {ret}, func, offset"),
+            names_error: false,
         },
     }
 }
@@ -168,6 +214,7 @@ fn ksyscall(syscall: Option<String>, ret: bool) -> AttachFn {
             ),
             helper: "skelgen_attach_ksyscall".into(),
             args: format!(", {ret}, \"{}\"", names::c_string(&name)),
+            names_error: false,
         },
         None => AttachFn {
             suffix: "_ksyscall".into(),
@@ -175,6 +222,7 @@ fn ksyscall(syscall: Option<String>, ret: bool) -> AttachFn {
             doc: format!("attaches to {what} the syscall `syscall` (openat, not sys_openat)"),
             helper: "skelgen_attach_ksyscall".into(),
             args: format!(", {ret}, syscall"),
+            names_error: false,
         },
     }
 }
@@ -187,6 +235,7 @@ fn raw_tp(target: Option<String>) -> AttachFn {
             doc: format!("attaches to the raw tracepoint {}", comment(&name)),
             helper: "skelgen_attach_raw_tp".into(),
             args: format!(", \"{}\"", names::c_string(&name)),
+            names_error: false,
         },
         None => AttachFn {
             suffix: "_raw_tp".into(),
@@ -194,6 +243,7 @@ fn raw_tp(target: Option<String>) -> AttachFn {
             doc: "attaches to the raw tracepoint `name`".into(),
             helper: "skelgen_attach_raw_tp".into(),
             args: ", name".into(),
+            names_error: false,
         },
     }
 }

@@ -203,7 +203,7 @@ fn attach_functions_by_section() {
         ("kretsyscall", Some("_ksyscall")),
         ("usdt/x", None),
         ("uprobe", Some("_uprobe")),
-        ("uretprobe//bin/sh:main", Some("_uprobe")),
+        ("uretprobe//bin/sh:main", Some("")),
         ("fentry/do_unlinkat", Some("")),
         ("lsm/file_open", Some("")),
         ("lsm_cgroup/file_open", Some("_cgroup")),

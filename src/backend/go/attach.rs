@@ -3,7 +3,7 @@
 
 use super::names;
 use crate::ir::ProgramSpec;
-use crate::ir::{Attach, LinkTarget};
+use crate::ir::{Attach, LinkTarget, UprobeTarget};
 use crate::uapi::AttachType;
 use serde::Serialize;
 
@@ -61,9 +61,16 @@ pub fn attach_method(p: &ProgramSpec, rt: &str) -> Option<AttachMethod> {
             link_create(rt, "0", AttachType::TraceIter as u32, "0"),
         ),
         Attach::Kprobe { retprobe, target } => kprobe(rt, retprobe, target),
-        Attach::Uprobe { retprobe } => (
+        Attach::Uprobe {
+            retprobe,
+            target: Some(t),
+        } => uprobe_by_name(rt, retprobe, &t),
+        Attach::Uprobe {
+            retprobe,
+            target: None,
+        } => (
             "pid int, binaryPath string, fileOffset uint64".into(),
-            "to the instruction at fileOffset in the file binaryPath, in process pid (-1: every process)".into(),
+            "to the instruction at fileOffset in the file binaryPath, in process pid (-1: every process); the program's AttachUprobe attaches it by function name".into(),
             format!("{rt}AttachUprobe(fd, {retprobe}, pid, binaryPath, fileOffset)"),
         ),
         Attach::Link {
@@ -77,6 +84,27 @@ pub fn attach_method(p: &ProgramSpec, rt: &str) -> Option<AttachMethod> {
         doc: names::comment(&doc),
         call,
     })
+}
+
+/// A uprobe on the function its section names, found when it attaches.
+fn uprobe_by_name(rt: &str, retprobe: bool, t: &UprobeTarget) -> (String, String, String) {
+    let what = match (t.func.as_str(), t.offset) {
+        ("", off) => format!("file offset {off:#x}"),
+        (func, 0) => format!("function {func}"),
+        (func, off) => format!("function {func} + {off:#x}"),
+    };
+    let place = if retprobe { "the return of the" } else { "the" };
+    let call = format!(
+        "{rt}AttachUprobeFunc(fd, {retprobe}, -1, \"{}\", \"{}\", {})",
+        names::go_string(&t.binary),
+        names::go_string(&t.func),
+        t.offset
+    );
+    (
+        String::new(),
+        format!("in every process to {place} {what} of {}", t.binary),
+        call,
+    )
 }
 
 fn kprobe(rt: &str, retprobe: bool, target: Option<(String, u64)>) -> (String, String, String) {

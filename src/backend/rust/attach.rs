@@ -3,7 +3,7 @@
 
 use super::names::{doc, doc_lines, escape, string_literal};
 use crate::ir::ProgramSpec;
-use crate::ir::{Attach, LinkTarget};
+use crate::ir::{Attach, LinkTarget, UprobeTarget};
 use crate::uapi::AttachType;
 use serde::Serialize;
 
@@ -20,6 +20,9 @@ pub struct AttachMethod {
     pub doc: Vec<String>,
     /// The `runtime::Attach` value.
     pub how: String,
+    /// For a uprobe on the function its section names: the `runtime::UprobeOpts` value
+    /// `Prog::attach_uprobe` takes (then `how` is unused).
+    pub by_name: Option<String>,
 }
 
 /// The attach method of `p`, if skelgen can attach its kind of program.
@@ -51,11 +54,18 @@ pub fn attach_method(p: &ProgramSpec) -> Option<AttachMethod> {
             format!("Iter {{ attach_type: {} }}", AttachType::TraceIter as u32),
         ),
         Attach::Kprobe { retprobe, target } => kprobe(retprobe, target),
-        Attach::Uprobe { retprobe } => (
+        Attach::Uprobe {
+            retprobe,
+            target: Some(t),
+        } => return Some(uprobe_by_name(p, retprobe, &t)),
+        Attach::Uprobe {
+            retprobe,
+            target: None,
+        } => (
             "_uprobe",
             "pid: Option<i32>, binary: &std::path::Path, offset: u64, ".into(),
             "the instruction at file offset `offset` of `binary`, in process `pid` (`None`: \
-             every process)"
+             every process); `Prog::attach_uprobe` attaches it by function name"
                 .into(),
             format!("Uprobe {{ retprobe: {retprobe}, pid, binary, offset }}"),
         ),
@@ -74,6 +84,7 @@ pub fn attach_method(p: &ProgramSpec) -> Option<AttachMethod> {
             88,
         ),
         how: format!("runtime::Attach::{how}"),
+        by_name: None,
     })
 }
 
@@ -97,6 +108,39 @@ fn tracepoint(target: Option<(String, String)>) -> Parts {
             "the tracepoint `category`/`name` (`events/<category>/<name>` in tracefs)".into(),
             "Tracepoint { category, name }".into(),
         ),
+    }
+}
+
+/// A uprobe on the function its section names, found when it attaches.
+fn uprobe_by_name(p: &ProgramSpec, retprobe: bool, t: &UprobeTarget) -> AttachMethod {
+    let what = match (t.func.as_str(), t.offset) {
+        ("", off) => format!("file offset {off:#x}"),
+        (func, 0) => format!("function `{}`", doc(func)),
+        (func, off) => format!("function `{}` + {off:#x}", doc(func)),
+    };
+    let place = if retprobe { "the return of the" } else { "the" };
+    AttachMethod {
+        method: escape(&format!("attach_{}", p.name)),
+        suffix: "",
+        params: String::new(),
+        doc: doc_lines(
+            &format!(
+                "Attaches `{}` (section `{}`) to {place} {what} of `{}`, in every process \
+                 (the binary and the function are found now).",
+                p.name,
+                p.section,
+                doc(&t.binary)
+            ),
+            88,
+        ),
+        how: String::new(),
+        by_name: Some(format!(
+            "runtime::UprobeOpts {{ binary: std::path::Path::new({}), func: {}, offset: {}, \
+             pid: None, retprobe: {retprobe} }}",
+            string_literal(&t.binary),
+            string_literal(&t.func),
+            t.offset
+        )),
     }
 }
 
